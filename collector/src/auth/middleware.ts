@@ -1,0 +1,34 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../env';
+import { forbidden, unauthorized } from '../http/errors';
+import { storageCall } from '../store/storage-call';
+import { keyFromAuthorization } from './credentials';
+import { constantTimeEqual, type Scope } from './keys';
+import { resolveKey } from './resolve';
+
+/**
+ * Secret-key routes: `Authorization: Bearer <secretKey>` or Basic with the key as username.
+ * Write keys are public, so they get the same 401 as no key at all.
+ */
+export function requireSecretKey(scope: Scope) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const plaintext = keyFromAuthorization(c.req.header('authorization'));
+    if (!plaintext) throw unauthorized('Missing secret key: send Authorization: Bearer <secretKey>');
+    const key = await storageCall(() => resolveKey(c.env.DB, plaintext));
+    if (!key || key.kind !== 'secret') throw unauthorized('Invalid secret key');
+    if (!key.scopes.includes(scope)) throw forbidden(`This key lacks the '${scope}' scope`);
+    c.set('workspaceId', key.workspaceId);
+    c.set('scopes', new Set(key.scopes));
+    c.set('keyId', key.id);
+    await next();
+  });
+}
+
+/** Operator routes (`/v1/admin/*`): the deployment's ADMIN_TOKEN, compared in constant time. */
+export const requireAdminToken = createMiddleware<AppEnv>(async (c, next) => {
+  const expected = c.env.ADMIN_TOKEN;
+  const given = keyFromAuthorization(c.req.header('authorization'));
+  if (!expected) throw unauthorized('ADMIN_TOKEN is not configured on this collector');
+  if (!given || !(await constantTimeEqual(given, expected))) throw unauthorized('Invalid admin token');
+  await next();
+});

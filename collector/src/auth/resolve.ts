@@ -1,0 +1,19 @@
+import { findActiveKeyByHash, type KeyRecord } from '../store/keys';
+import { TtlCache } from '../store/ttl-cache';
+import { hashKey } from './keys';
+
+// Each ingest request needs its key checked; a per-isolate cache saves a D1 round trip on
+// the hot path. A revoked key therefore keeps working for at most 30 s in isolates that
+// had it cached (documented in the README); `forgetKeys` clears this isolate at once.
+const cache = new TtlCache<KeyRecord | null>(30_000);
+
+/** The live key record for a plaintext key, or null when unknown or revoked. */
+export async function resolveKey(db: D1Database, plaintext: string): Promise<KeyRecord | null> {
+  const hash = await hashKey(plaintext);
+  return cache.get(hash, () => findActiveKeyByHash(db, hash));
+}
+
+/** Drops every cached lookup (after a revoke or rotate). */
+export function forgetKeys(): void {
+  cache.clear();
+}

@@ -1,0 +1,23 @@
+import type { D1Migration } from '@cloudflare/vitest-pool-workers';
+
+/** Bindings and variables of the collector Worker (see wrangler.toml). */
+export interface Env {
+  DB: D1Database;
+  ASSETS?: Fetcher;
+  /** Bearer token of the operator API (`/v1/admin/*`); a secret in production, `.dev.vars` locally. */
+  ADMIN_TOKEN?: string;
+  SATU_ENV?: string;
+  /** Only in tests: the migrations the test setup applies. */
+  TEST_MIGRATIONS?: D1Migration[];
+}
+
+/** What handlers find in `c.var`. */
+export interface Vars {
+  requestId: string;
+  workspaceId: string;
+  /** Scopes of the secret key that authenticated the request. */
+  scopes: ReadonlySet<string>;
+  keyId: string;
+}
+
+export type AppEnv = { Bindings: Env; Variables: Vars };

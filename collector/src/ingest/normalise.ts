@@ -1,0 +1,74 @@
+import type { JsonObject, Message } from '../../../sdk/src/contract';
+
+/** A message as stored: times in epoch ms, ids resolved, ready for the events table. */
+export interface StoredEvent {
+  messageId: string;
+  type: Message['type'];
+  event: string | null;
+  name: string | null;
+  anonymousId: string | null;
+  userId: string | null;
+  groupId: string | null;
+  previousId: string | null;
+  /** Corrected for the sender's clock skew. */
+  timestamp: number;
+  receivedAt: number;
+  sentAt: number | null;
+  /** The sender's own timestamp, before correction. */
+  originalTimestamp: number | null;
+  properties: JsonObject | null;
+  traits: JsonObject | null;
+  context: JsonObject;
+  integrations: JsonObject | null;
+}
+
+export interface NormaliseInput {
+  receivedAt: number;
+  /** Batch-level sentAt, used when the message has none of its own. */
+  batchSentAt?: string;
+  newMessageId: () => string;
+}
+
+const toMs = (iso: string | undefined | null): number | null => {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+};
+
+/**
+ * Corrects the event time for the sender's clock, as Segment does: the sender's clock may be
+ * wrong, but the gap between its `timestamp` and its `sentAt` is right, so
+ * `timestamp = receivedAt - (sentAt - originalTimestamp)`.
+ *
+ * @example
+ * correctTimestamp({ original: 1_000, sentAt: 5_000, receivedAt: 100_000 }) // -> 96_000
+ */
+export function correctTimestamp(t: { original: number | null; sentAt: number | null; receivedAt: number }): number {
+  if (t.original === null) return t.receivedAt;
+  if (t.sentAt === null) return t.original;
+  return t.receivedAt - Math.max(0, t.sentAt - t.original);
+}
+
+/** Turns a validated message into the row we store. Pure: time and ids come in. */
+export function normaliseMessage(message: Message & { originalTimestamp?: string }, input: NormaliseInput): StoredEvent {
+  const original = toMs(message.timestamp ?? message.originalTimestamp);
+  const sentAt = toMs(message.sentAt ?? input.batchSentAt);
+  return {
+    messageId: message.messageId ?? input.newMessageId(),
+    type: message.type,
+    event: message.type === 'track' ? (message.event ?? null) : null,
+    name: message.name ?? null,
+    anonymousId: message.anonymousId ?? null,
+    userId: message.userId ?? null,
+    groupId: message.groupId ?? null,
+    previousId: message.previousId ?? null,
+    timestamp: correctTimestamp({ original, sentAt, receivedAt: input.receivedAt }),
+    receivedAt: input.receivedAt,
+    sentAt,
+    originalTimestamp: original,
+    properties: message.properties ?? null,
+    traits: message.traits ?? null,
+    context: message.context ?? {},
+    integrations: message.integrations ?? null,
+  };
+}

@@ -1,0 +1,68 @@
+import { nanoid } from 'nanoid';
+import type { IngestResult, MessageType, Rejection } from '../../../sdk/src/contract';
+import { insertEventsStatements } from '../store/events';
+import { storageCall } from '../store/storage-call';
+import type { Workspace } from '../store/workspaces';
+import { enrichContext, memoiseUa, parseUserAgent, type RequestFacts } from './enrich';
+import { normaliseMessage, type StoredEvent } from './normalise';
+import { validateMessage } from './validate';
+
+export interface IngestInput {
+  db: D1Database;
+  workspace: Workspace;
+  messages: readonly unknown[];
+  receivedAt: number;
+  batchSentAt?: string;
+  /** Set by the single-message routes (/v1/track, ...): the route names the type. */
+  routeType?: MessageType;
+  facts: RequestFacts;
+}
+
+export interface Prepared {
+  events: StoredEvent[];
+  rejected: Rejection[];
+}
+
+/**
+ * Validation, normalisation and enrichment of one request's messages. Every message is judged
+ * on its own: a bad one becomes a rejection and never costs its neighbours.
+ */
+export function prepareMessages(input: Omit<IngestInput, 'db' | 'workspace'>): Prepared {
+  const parseUa = memoiseUa(parseUserAgent);
+  const events: StoredEvent[] = [];
+  const rejected: Rejection[] = [];
+  input.messages.forEach((raw, index) => {
+    const checked = validateMessage(raw, input.routeType);
+    if (!checked.ok) {
+      const id = (raw as { messageId?: unknown } | null)?.messageId;
+      rejected.push({
+        index,
+        messageId: typeof id === 'string' ? id : null,
+        code: checked.code,
+        message: checked.message,
+        ...(checked.field ? { field: checked.field } : {}),
+      });
+      return;
+    }
+    const event = normaliseMessage(checked.message, {
+      receivedAt: input.receivedAt,
+      batchSentAt: input.batchSentAt,
+      newMessageId: () => `satu-${nanoid()}`,
+    });
+    event.context = enrichContext(event.context, input.facts, parseUa);
+    events.push(event);
+  });
+  return { events, rejected };
+}
+
+/**
+ * Ingests one request's messages: prepare, then store the good ones in one atomic D1 batch.
+ * A message already stored (same messageId) is accepted and not stored again.
+ */
+export async function ingestMessages(input: IngestInput): Promise<IngestResult> {
+  const { events, rejected } = prepareMessages(input);
+  if (events.length > 0) {
+    await storageCall(() => input.db.batch(insertEventsStatements(input.db, input.workspace.id, events)));
+  }
+  return { ok: true, accepted: events.length, rejected };
+}

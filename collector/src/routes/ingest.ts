@@ -1,0 +1,69 @@
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import { MAX_BATCH_BYTES, MESSAGE_TYPES, type IngestResult, type MessageType } from '../../../sdk/src/contract';
+import { workspaceForWriteKey } from '../auth/write-key';
+import type { AppEnv } from '../env';
+import { parseJsonObject, readBodyText } from '../http/body';
+import { ApiError, badRequest } from '../http/errors';
+import { ingestMessages } from '../ingest/pipeline';
+import { requestFacts } from '../ingest/request-facts';
+
+/** Segment-compatible ingestion: /v1/batch and one route per message type. Open to any origin. */
+export const ingestRoutes = new Hono<AppEnv>();
+
+// CORS is opened route by route: this sub-app is mounted under /v1 beside the secret-key routes.
+const openCors = cors({
+  origin: '*',
+  allowMethods: ['POST', 'OPTIONS'],
+  allowHeaders: ['Content-Type', 'Authorization'],
+  maxAge: 86400,
+});
+for (const path of ['/batch', ...MESSAGE_TYPES.map((t) => `/${t}`)]) ingestRoutes.use(path, openCors);
+
+ingestRoutes.post('/batch', async (c) => {
+  const result = await ingestRequest(c, (body) => {
+    if (!Array.isArray(body.batch)) throw badRequest('invalid_batch', 'batch must be an array of messages', 'batch');
+    return { messages: body.batch, batchSentAt: typeof body.sentAt === 'string' ? body.sentAt : undefined };
+  });
+  return c.json(result);
+});
+
+for (const type of MESSAGE_TYPES) {
+  ingestRoutes.post(`/${type}`, async (c) => {
+    const result = await ingestRequest(c, ({ writeKey: _key, ...message }) => ({ messages: [message], routeType: type }));
+    // One message per request: its rejection is the request's error.
+    const [rejection] = result.rejected;
+    if (rejection) throw new ApiError(400, rejection.code, rejection.message, rejection.field);
+    return c.json(result);
+  });
+}
+
+interface Unpacked {
+  messages: unknown[];
+  batchSentAt?: string;
+  routeType?: MessageType;
+}
+
+/** Body (500 KB cap) -> JSON -> write key -> messages -> pipeline. */
+async function ingestRequest(
+  c: Context<AppEnv>,
+  unpack: (body: Record<string, unknown>) => Unpacked,
+): Promise<IngestResult> {
+  const receivedAt = Date.now();
+  const body = parseJsonObject(await readBodyText(c.req.raw, MAX_BATCH_BYTES));
+  const workspace = await workspaceForWriteKey(c.env.DB, {
+    authorization: c.req.header('authorization'),
+    bodyKey: body.writeKey,
+    queryKey: c.req.query('writeKey'),
+  });
+  const { messages, batchSentAt, routeType } = unpack(body);
+  return ingestMessages({
+    db: c.env.DB,
+    workspace,
+    messages,
+    receivedAt,
+    batchSentAt,
+    routeType,
+    facts: requestFacts(c.req.raw, workspace.settings.ipPolicy),
+  });
+}

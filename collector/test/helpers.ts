@@ -1,0 +1,40 @@
+import { exports } from 'cloudflare:workers';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+/** Sends a request to the collector Worker running in this workerd. */
+export function call(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    body = JSON.stringify(init.json);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+  return exports.default.fetch(new Request(`http://collector.test${path}`, { ...init, headers, body }));
+}
+
+export interface TestWorkspace {
+  id: string;
+  name: string;
+  writeKey: string;
+  secretKey: string;
+}
+
+/** A fresh workspace through the real admin API. */
+export async function createWorkspace(name = 'Test shop'): Promise<TestWorkspace> {
+  const res = await call('/v1/admin/workspaces', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    json: { name },
+  });
+  if (res.status !== 201) throw new Error(`createWorkspace: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** HTTP Basic with the key as username, as Segment's server libraries send it. */
+export const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
+
+/** Posts a batch with the write key as Basic auth. */
+export function sendBatch(writeKey: string, batch: unknown[], extra: Record<string, unknown> = {}) {
+  return call('/v1/batch', { method: 'POST', headers: { authorization: basic(writeKey) }, json: { batch, ...extra } });
+}

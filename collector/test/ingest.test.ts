@@ -1,0 +1,270 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { basic, call, createWorkspace, sendBatch, type TestWorkspace } from './helpers';
+
+let ws: TestWorkspace;
+beforeAll(async () => {
+  ws = await createWorkspace();
+});
+
+const countEvents = async (workspaceId: string) =>
+  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE workspace_id = ?').bind(workspaceId).first<{ n: number }>())!.n;
+
+describe('health and workspaces', () => {
+  it('answers /health', async () => {
+    const res = await call('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(res.headers.get('request-id')).toBeTruthy();
+  });
+
+  it('creates a workspace with a write key and a secret key', async () => {
+    expect(ws.id).toMatch(/^ws_/);
+    expect(ws.writeKey).toMatch(/^wk_/);
+    expect(ws.secretKey).toMatch(/^sk_/);
+    const stored = await env.DB.prepare('SELECT key_hash FROM api_keys WHERE workspace_id = ?').bind(ws.id).all();
+    expect(JSON.stringify(stored.results)).not.toContain(ws.writeKey);
+  });
+
+  it.each([
+    ['no token', undefined, 401],
+    ['wrong token', 'Bearer nope', 401],
+  ])('refuses workspace creation with %s', async (_label, authorization, status) => {
+    const res = await call('/v1/admin/workspaces', {
+      method: 'POST',
+      headers: authorization ? { authorization } : {},
+      json: { name: 'x' },
+    });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+
+  it('refuses a workspace without a name, naming the field', async () => {
+    const res = await call('/v1/admin/workspaces', {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token' },
+      json: {},
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_field', field: 'name' } });
+  });
+});
+
+describe('ingestion statuses', () => {
+  it('stores a batch sent with HTTP Basic', async () => {
+    const res = await sendBatch(ws.writeKey, [
+      { type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'm-basic-1', properties: { total: 20 } },
+      { type: 'page', anonymousId: 'a1', name: 'Home', messageId: 'm-basic-2' },
+    ]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, accepted: 2, rejected: [] });
+    const row = await env.DB.prepare('SELECT * FROM events WHERE message_id = ?').bind('m-basic-1').first<Record<string, unknown>>();
+    expect(row).toMatchObject({ workspace_id: ws.id, type: 'track', event: 'Order Completed', user_id: 'u1' });
+    expect(JSON.parse(row!.properties as string)).toEqual({ total: 20 });
+  });
+
+  it('accepts the write key in the body (sendBeacon) and in the query string', async () => {
+    const inBody = await call('/v1/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ writeKey: ws.writeKey, batch: [{ type: 'track', event: 'A', anonymousId: 'x', messageId: 'm-body' }] }),
+    });
+    expect(inBody.status).toBe(200);
+    const inQuery = await call(`/v1/batch?writeKey=${ws.writeKey}`, {
+      method: 'POST',
+      json: { batch: [{ type: 'track', event: 'A', anonymousId: 'x', messageId: 'm-query' }] },
+    });
+    expect(inQuery.status).toBe(200);
+    expect(await inQuery.json()).toMatchObject({ accepted: 1 });
+  });
+
+  it.each([
+    ['missing', {}],
+    ['wrong', { authorization: basic('wk_not_a_real_key') }],
+  ])('answers 401 for a %s write key', async (_label, headers) => {
+    const res = await call('/v1/batch', { method: 'POST', headers, json: { batch: [] } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+
+  it('does not take a secret key for ingestion', async () => {
+    const res = await sendBatch(ws.secretKey, [{ type: 'track', event: 'A', userId: 'u' }]);
+    expect(res.status).toBe(401);
+  });
+
+  it.each([
+    ['not JSON', '{"batch": [', 'invalid_json'],
+    ['empty', '', 'invalid_json'],
+    ['an array', '[]', 'invalid_json'],
+  ])('answers 400 when the body is %s', async (_label, body, code) => {
+    const res = await call('/v1/batch', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, body });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code } });
+  });
+
+  it('answers 400 naming the field when there is no batch array', async () => {
+    const res = await sendBatch(ws.writeKey, undefined as unknown as unknown[]);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_batch', field: 'batch' } });
+  });
+
+  it('answers 413 for a body over 500 KB', async () => {
+    const big = 'x'.repeat(20_000);
+    const batch = Array.from({ length: 30 }, (_, i) => ({ type: 'track', event: 'Big', userId: 'u', properties: { big }, messageId: `big-${i}` }));
+    const res = await sendBatch(ws.writeKey, batch);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id LIKE 'big-%'").first('n')).toBe(0);
+  });
+});
+
+describe('per-message validation', () => {
+  it('stores the good messages of a mixed batch and reports each bad one', async () => {
+    const res = await sendBatch(ws.writeKey, [
+      { type: 'track', event: 'Good 1', userId: 'u2', messageId: 'mix-1' },
+      { type: 'track', userId: 'u2', messageId: 'mix-bad-no-event' },
+      { type: 'explode', userId: 'u2', messageId: 'mix-bad-type' },
+      { type: 'identify', messageId: 'mix-bad-no-id', traits: { plan: 'pro' } },
+      { type: 'track', event: 'Huge', userId: 'u2', messageId: 'mix-bad-size', properties: { blob: 'y'.repeat(33 * 1024) } },
+      'not an object',
+      { type: 'track', event: 'Bad props', userId: 'u2', messageId: 'mix-bad-props', properties: [1, 2] },
+      { type: 'track', event: 'Bad time', userId: 'u2', messageId: 'mix-bad-time', timestamp: 'yesterday' },
+      { type: 'identify', userId: 'u2', messageId: 'mix-2', traits: { plan: 'pro' } },
+    ]);
+    expect(res.status).toBe(200);
+    const body = await res.json<{ accepted: number; rejected: { index: number; messageId: string | null; code: string; field?: string }[] }>();
+    expect(body.accepted).toBe(2);
+    expect(body.rejected.map((r) => [r.index, r.messageId, r.code, r.field])).toEqual([
+      [1, 'mix-bad-no-event', 'invalid_field', 'event'],
+      [2, 'mix-bad-type', 'invalid_field', 'type'],
+      [3, 'mix-bad-no-id', 'missing_id', 'userId'],
+      [4, 'mix-bad-size', 'message_too_large', ''],
+      [5, null, 'invalid_message', ''],
+      [6, 'mix-bad-props', 'invalid_field', 'properties'],
+      [7, 'mix-bad-time', 'invalid_field', 'timestamp'],
+    ].map(([i, id, code, field]) => [i, id, code, field || undefined]));
+    const stored = await env.DB.prepare("SELECT message_id FROM events WHERE message_id LIKE 'mix-%' ORDER BY message_id").all();
+    expect(stored.results.map((r) => r.message_id)).toEqual(['mix-1', 'mix-2']);
+  });
+
+  it.each(['track', 'identify', 'page', 'screen', 'group', 'alias'])('accepts a valid /v1/%s message', async (type) => {
+    const message = { userId: 'u3', event: 'Clicked', groupId: 'g1', previousId: 'anon-9', messageId: `single-${type}` };
+    const res = await call(`/v1/${type}`, { method: 'POST', headers: { authorization: basic(ws.writeKey) }, json: message });
+    expect(res.status).toBe(200);
+    const row = await env.DB.prepare('SELECT type FROM events WHERE message_id = ?').bind(`single-${type}`).first('type');
+    expect(row).toBe(type);
+  });
+
+  it('answers 400 naming the field for a bad single message', async () => {
+    const res = await call('/v1/track', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, json: { userId: 'u' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_field', field: 'event' } });
+  });
+});
+
+describe('exactly-once storage', () => {
+  it('accepts a repeated messageId without storing it twice', async () => {
+    const message = { type: 'track', event: 'Paid', userId: 'u4', messageId: 'dup-1' };
+    for (let i = 0; i < 3; i++) {
+      const res = await sendBatch(ws.writeKey, [message, message]);
+      expect(await res.json()).toMatchObject({ accepted: 2, rejected: [] });
+    }
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id = 'dup-1'").first('n')).toBe(1);
+  });
+
+  it('keeps the same messageId apart per workspace', async () => {
+    const other = await createWorkspace('Other shop');
+    await sendBatch(ws.writeKey, [{ type: 'track', event: 'X', userId: 'u', messageId: 'shared-id' }]);
+    await sendBatch(other.writeKey, [{ type: 'track', event: 'X', userId: 'u', messageId: 'shared-id' }]);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id = 'shared-id'").first('n')).toBe(2);
+  });
+
+  it('gives a messageId to messages without one', async () => {
+    const before = await countEvents(ws.id);
+    await sendBatch(ws.writeKey, [{ type: 'track', event: 'No id', userId: 'u5' }, { type: 'track', event: 'No id', userId: 'u5' }]);
+    expect(await countEvents(ws.id)).toBe(before + 2);
+    const ids = await env.DB.prepare("SELECT message_id FROM events WHERE event = 'No id'").all<{ message_id: string }>();
+    expect(new Set(ids.results.map((r) => r.message_id)).size).toBe(2);
+  });
+});
+
+describe('normalisation and enrichment', () => {
+  it('corrects the event time for the sender clock skew using sentAt', async () => {
+    // The sender's clock runs one hour behind; the event happened 10 s before it was sent.
+    const skew = 3_600_000;
+    const now = Date.now();
+    const sentAt = new Date(now - skew).toISOString();
+    const timestamp = new Date(now - skew - 10_000).toISOString();
+    await sendBatch(ws.writeKey, [{ type: 'track', event: 'Skewed', userId: 'u6', messageId: 'skew-1', timestamp }], { sentAt });
+    const row = await env.DB.prepare("SELECT timestamp, received_at, original_timestamp FROM events WHERE message_id = 'skew-1'").first<{
+      timestamp: number;
+      received_at: number;
+      original_timestamp: number;
+    }>();
+    expect(row!.original_timestamp).toBe(Date.parse(timestamp));
+    expect(row!.received_at - row!.timestamp).toBe(10_000);
+    expect(Math.abs(row!.timestamp - (now - 10_000))).toBeLessThan(5_000);
+  });
+
+  it('parses the user agent into browser, os and device, and truncates the IP by default', async () => {
+    const ua =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+    await sendBatch(ws.writeKey, [{ type: 'page', anonymousId: 'a7', messageId: 'ua-1', context: { userAgent: ua, ip: '203.0.113.77' } }]);
+    const row = await env.DB.prepare("SELECT context FROM events WHERE message_id = 'ua-1'").first<{ context: string }>();
+    const context = JSON.parse(row!.context);
+    expect(context.browser).toMatchObject({ name: 'Mobile Safari', version: '17.4' });
+    expect(context.os).toMatchObject({ name: 'iOS', version: '17.4' });
+    expect(context.device).toMatchObject({ type: 'mobile', manufacturer: 'Apple', model: 'iPhone' });
+    expect(context.ip).toBe('203.0.113.0');
+  });
+
+  it('adds geo from Cloudflare request data', async () => {
+    const request = new Request('http://collector.test/v1/batch', {
+      method: 'POST',
+      headers: { authorization: basic(ws.writeKey), 'content-type': 'application/json', 'cf-connecting-ip': '198.51.100.23' },
+      body: JSON.stringify({ batch: [{ type: 'track', event: 'Geo', userId: 'u8', messageId: 'geo-1' }] }),
+      cf: { country: 'ID', region: 'Jakarta', city: 'Jakarta', timezone: 'Asia/Jakarta' },
+    } as RequestInit);
+    const { exports } = await import('cloudflare:workers');
+    const res = await exports.default.fetch(request);
+    expect(res.status).toBe(200);
+    const row = await env.DB.prepare("SELECT context FROM events WHERE message_id = 'geo-1'").first<{ context: string }>();
+    const context = JSON.parse(row!.context);
+    expect(context.location).toEqual({ country: 'ID', region: 'Jakarta', city: 'Jakarta', timezone: 'Asia/Jakarta' });
+    expect(context.ip).toBe('198.51.100.0');
+  });
+});
+
+describe('storage outage', () => {
+  it('answers 503 with Retry-After when D1 cannot store, and stores once it can', async () => {
+    const message = { type: 'track', event: 'During outage', userId: 'u9', messageId: 'outage-1' };
+    await env.DB.exec('ALTER TABLE events RENAME TO events_offline');
+    try {
+      const res = await sendBatch(ws.writeKey, [message]);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ error: { code: 'storage_unavailable' } });
+    } finally {
+      await env.DB.exec('ALTER TABLE events_offline RENAME TO events');
+    }
+    const retry = await sendBatch(ws.writeKey, [message]);
+    expect(retry.status).toBe(200);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id = 'outage-1'").first('n')).toBe(1);
+  });
+});
+
+describe('CORS', () => {
+  it('answers the preflight of ingest routes for any origin', async () => {
+    const res = await call('/v1/batch', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('does not open CORS on the admin API', async () => {
+    const res = await call('/v1/admin/workspaces', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
