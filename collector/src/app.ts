@@ -2,7 +2,12 @@ import { Hono } from 'hono';
 import { nanoid } from 'nanoid';
 import type { AppEnv } from './env';
 import { errorBody, renderError } from './http/errors';
+import { operatorWorkspace } from './auth/operator-workspace';
+import { requireSecretKey } from './auth/middleware';
+import { securityHeaders } from './http/security-headers';
 import { adminRoutes } from './routes/admin';
+import { keyRoutes } from './routes/keys';
+import { settingsRoutes } from './routes/settings';
 import { importRoutes } from './routes/import';
 import { ingestRoutes } from './routes/ingest';
 
@@ -16,11 +21,16 @@ export function createApp() {
     await next();
     c.header('Request-Id', requestId);
   });
+  app.use('*', securityHeaders);
 
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/v1', ingestRoutes);
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
+  app.route('/v1/keys', keyRoutes(requireSecretKey('admin')));
+  app.route('/v1/admin/workspaces/:workspaceId/keys', keyRoutes(operatorWorkspace));
+  app.route('/v1/settings', settingsRoutes({ read: requireSecretKey('read'), admin: requireSecretKey('admin') }));
+  app.route('/v1/admin/workspaces/:workspaceId/settings', settingsRoutes({ read: operatorWorkspace, admin: operatorWorkspace }));
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);

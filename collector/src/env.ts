@@ -7,6 +7,9 @@ export interface Env {
   /** Bearer token of the operator API (`/v1/admin/*`); a secret in production, `.dev.vars` locally. */
   ADMIN_TOKEN?: string;
   SATU_ENV?: string;
+  /** Cloudflare rate limiting bindings (wrangler.toml `[[ratelimits]]`): per key, ingest and read. */
+  INGEST_LIMITER?: RateLimit | import('./limits/rate-limit').Limiter;
+  READ_LIMITER?: RateLimit | import('./limits/rate-limit').Limiter;
   /** Only in tests: the migrations the test setup applies. */
   TEST_MIGRATIONS?: D1Migration[];
 }

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { forbidden, unauthorized } from '../http/errors';
+import { enforceRateLimit } from '../limits/enforce';
 import { storageCall } from '../store/storage-call';
 import { keyFromAuthorization } from './credentials';
 import { constantTimeEqual, type Scope } from './keys';
@@ -8,7 +9,8 @@ import { resolveKey } from './resolve';
 
 /**
  * Secret-key routes: `Authorization: Bearer <secretKey>` or Basic with the key as username.
- * Write keys are public, so they get the same 401 as no key at all.
+ * Write keys are public, so they get the same 401 as no key at all; a key without the scope
+ * gets 403. Then one request of the key's read rate limit is spent (429 + Retry-After).
  */
 export function requireSecretKey(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -17,6 +19,8 @@ export function requireSecretKey(scope: Scope) {
     const key = await storageCall(() => resolveKey(c.env.DB, plaintext));
     if (!key || key.kind !== 'secret') throw unauthorized('Invalid secret key');
     if (!key.scopes.includes(scope)) throw forbidden(`This key lacks the '${scope}' scope`);
+    // Every secret-key route (reads, exports, deletions, management) shares the key's read budget.
+    await enforceRateLimit(c.env, 'read', key.id);
     c.set('workspaceId', key.workspaceId);
     c.set('scopes', new Set(key.scopes));
     c.set('keyId', key.id);

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Rejection } from '../../../sdk/src/contract';
 import { hashKey } from '../auth/keys';
-import { workspaceForWriteKey } from '../auth/write-key';
+import { authenticateWriteKey } from '../auth/write-key';
 import type { AppEnv } from '../env';
 import { ApiError, badRequest } from '../http/errors';
 import { contactToMessage } from '../import/contacts';
@@ -23,7 +23,7 @@ const MAX_REPORTED_REJECTIONS = 100;
 export const importRoutes = new Hono<AppEnv>();
 
 importRoutes.post('/', async (c) => {
-  const workspace = await workspaceForWriteKey(c.env.DB, {
+  const workspace = await authenticateWriteKey(c.env, {
     authorization: c.req.header('authorization'),
     queryKey: c.req.query('writeKey'),
   });

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { MAX_BATCH_BYTES, MESSAGE_TYPES, type IngestResult, type MessageType } from '../../../sdk/src/contract';
-import { workspaceForWriteKey } from '../auth/write-key';
+import { authenticateWriteKey } from '../auth/write-key';
 import type { AppEnv } from '../env';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest } from '../http/errors';
@@ -51,7 +51,7 @@ async function ingestRequest(
 ): Promise<IngestResult> {
   const receivedAt = Date.now();
   const body = parseJsonObject(await readBodyText(c.req.raw, MAX_BATCH_BYTES));
-  const workspace = await workspaceForWriteKey(c.env.DB, {
+  const workspace = await authenticateWriteKey(c.env, {
     authorization: c.req.header('authorization'),
     bodyKey: body.writeKey,
     queryKey: c.req.query('writeKey'),

@@ -41,13 +41,41 @@ export function insertKeyStatement(
     .bind(key.id, key.workspaceId, key.kind, key.scopes.join(' '), key.hash, key.prefix, key.now);
 }
 
-/** The live (not revoked) key with this hash, or null. */
-export async function findActiveKeyByHash(db: D1Database, hash: string): Promise<KeyRecord | null> {
+const KEY_COLUMNS = 'id, workspace_id, kind, scopes, prefix, created_at, revoked_at';
+
+/** The live key with this hash, or null. A key revoked with a grace period stays live until then. */
+export async function findActiveKeyByHash(db: D1Database, hash: string, now = Date.now()): Promise<KeyRecord | null> {
   const row = await db
-    .prepare(
-      'SELECT id, workspace_id, kind, scopes, prefix, created_at, revoked_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
-    )
-    .bind(hash)
+    .prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE key_hash = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)`)
+    .bind(hash, now)
     .first<KeyRow>();
   return row ? toKey(row) : null;
+}
+
+/** Every key of a workspace, revoked ones included, oldest first. */
+export async function listKeys(db: D1Database, workspaceId: string): Promise<KeyRecord[]> {
+  const { results } = await db
+    .prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE workspace_id = ? ORDER BY created_at, id`)
+    .bind(workspaceId)
+    .all<KeyRow>();
+  return results.map(toKey);
+}
+
+/** One key of a workspace; another workspace's key id is simply not found. */
+export async function getKey(db: D1Database, workspaceId: string, keyId: string): Promise<KeyRecord | null> {
+  const row = await db
+    .prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE workspace_id = ? AND id = ?`)
+    .bind(workspaceId, keyId)
+    .first<KeyRow>();
+  return row ? toKey(row) : null;
+}
+
+/**
+ * Revokes a key at `at` (now, or later for a rotation's grace period). A key already revoked
+ * keeps its earlier revocation time, so revoking twice never extends a key's life.
+ */
+export function revokeKeyStatement(db: D1Database, workspaceId: string, keyId: string, at: number): D1PreparedStatement {
+  return db
+    .prepare('UPDATE api_keys SET revoked_at = min(coalesce(revoked_at, ?3), ?3) WHERE workspace_id = ?1 AND id = ?2')
+    .bind(workspaceId, keyId, at);
 }

@@ -4,6 +4,8 @@ export interface WorkspaceSettings {
   ipPolicy: IpPolicy;
   /** ISO 3166 country used to read phone numbers without a country code. */
   defaultCountry?: string;
+  /** Consent category that must be granted before a workspace stores an event (see privacy/consent-gate.ts). */
+  requiredConsent?: string;
   [key: string]: unknown;
 }
 
