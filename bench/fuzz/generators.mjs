@@ -1,0 +1,308 @@
+// Hostile request generators. Each takes (r: seeded PRNG, k: keys) and returns
+// { method, path, headers, body } where body is a string, a Buffer or undefined.
+import { deepJson, INJECTIONS, UNICODE, wrongTypes } from './hostile-values.mjs';
+
+const TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
+const FIELDS = ['type', 'messageId', 'anonymousId', 'userId', 'timestamp', 'sentAt', 'context', 'properties', 'traits', 'event', 'name', 'category', 'groupId', 'previousId', 'integrations'];
+const basic = (key) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+const json = (v) => JSON.stringify(v);
+// Percent-encodes for a URL; a lone surrogate cannot be, so it goes as invalid UTF-8 escapes.
+const pct = (s) => {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return `${encodeURIComponent(s.toWellFormed())}%ED%A0%80%C0%AF`;
+  }
+};
+
+export function validMessage(r, id) {
+  const type = r.pick(TYPES);
+  return {
+    type,
+    messageId: id ?? `h-${r.string(16)}`,
+    userId: `u-${r.int(50)}`,
+    anonymousId: `a-${r.string(8)}`,
+    event: 'Fuzzed',
+    name: 'Page',
+    groupId: 'g-1',
+    previousId: `p-${r.int(9)}`,
+    properties: { revenue: r.int(100) },
+    traits: { email: `f${r.int(20)}@example.com` },
+    timestamp: new Date(Date.now() - r.int(86_400_000)).toISOString(),
+  };
+}
+
+const ingest = (k, body, path = '/v1/batch') => ({
+  method: 'POST',
+  path,
+  headers: { authorization: basic(k.A.writeKey), 'content-type': 'application/json' },
+  body,
+});
+const secret = (key, method, path, body) => ({
+  method,
+  path,
+  headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+  body,
+});
+
+// Every JSON-taking route, with the credentials it expects.
+const JSON_ROUTES = [
+  (k, b) => ingest(k, b),
+  (k, b) => ingest(k, b, `/v1/${['track', 'identify', 'page', 'alias', 'group', 'screen'][b.length % 6]}`),
+  (k, b) => secret(k.A.secretKey, 'POST', '/v1/keys', b),
+  (k, b) => secret(k.A.secretKey, 'PATCH', '/v1/settings', b),
+  (k, b) => secret(k.A.secretKey, 'POST', '/v1/segments', b),
+  (k, b) => secret(k.A.secretKey, 'POST', `/v1/keys/${k.A.spareKeyId}/rotate`, b),
+  (k, b) => secret(k.admin, 'POST', '/v1/admin/workspaces', b),
+  (k, b) => secret(k.admin, 'PATCH', `/v1/admin/workspaces/${k.A.id}/settings`, b),
+];
+
+export const generators = {
+  malformedJson(r, k) {
+    const valid = json({ batch: [validMessage(r), validMessage(r)], sentAt: new Date().toISOString() });
+    const bodies = [
+      () => valid.slice(0, r.int(valid.length)),
+      () => valid.replace(valid[r.int(valid.length)], r.pick(['"', '{', ']', ',', '\\', ':'])),
+      () => r.string(r.int(200), '{}[]":,\\ntfu0123456789.eE+-'),
+      () => Buffer.from([0xff, 0xfe, 0x7b, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0x7d]),
+      () => '{"batch": [NaN, Infinity, -Infinity, undefined]}',
+      () => '{"batch": [], "batch": "twice"}',
+      () => r.pick(['null', 'true', '42', '"string"', '[]', '[{}]', '{}garbage', '{"a":1}}', '\ufeff{"batch":[]}']),
+      () => '{"batch":[{"type":"track","event":"x","userId":"u",}]}',
+      () => `{"batch":[${'{"type":"track"},'.repeat(50)}]}`,
+      () => '{"batch": "' + '\\u'.repeat(r.int(5) + 1) + '"}',
+    ];
+    return r.pick(JSON_ROUTES)(k, r.pick(bodies)());
+  },
+
+  wrongTypes(r, k) {
+    const message = validMessage(r);
+    const field = r.pick([...FIELDS, ...FIELDS]);
+    message[field] = r.pick(wrongTypes(r));
+    if (r.chance(0.3)) {
+      // One wrong field in a nested object too.
+      message.context = { ip: r.pick(wrongTypes(r)), userAgent: r.pick(wrongTypes(r)), consent: { categoryPreferences: r.pick(wrongTypes(r)) }, externalIds: r.pick(wrongTypes(r)) };
+    }
+    const top = r.pick([
+      () => ({ batch: [message] }),
+      () => ({ batch: r.pick(wrongTypes(r)) }),
+      () => ({ batch: [message], sentAt: r.pick(wrongTypes(r)) }),
+      () => ({ batch: [message], writeKey: r.pick(wrongTypes(r)) }),
+    ])();
+    if (r.chance(0.3)) return ingest(k, json(message), `/v1/${r.pick(TYPES)}`);
+    if (r.chance(0.15)) {
+      // The write key in the body only, with a wrong type: must be a 401, not a crash.
+      return { method: 'POST', path: '/v1/batch', headers: { 'content-type': 'text/plain' }, body: json({ ...top, writeKey: r.pick(wrongTypes(r)) }) };
+    }
+    if (r.chance(0.2)) return r.pick(JSON_ROUTES.slice(2))(k, json(Object.fromEntries(FIELDS.slice(0, 4).map((f) => [r.pick(['kind', 'scopes', 'name', 'ipPolicy', 'requiredConsent', 'defaultCountry', 'graceSeconds', 'definition', f]), r.pick(wrongTypes(r))]))));
+    return ingest(k, json(top));
+  },
+
+  oversize(r, k) {
+    return r.pick([
+      () => ingest(k, json({ batch: [validMessage(r)], pad: 'x'.repeat(520 * 1024) })),
+      () => ingest(k, json({ batch: [{ ...validMessage(r), properties: { blob: 'y'.repeat(33 * 1024) } }] })),
+      () => ingest(k, json({ ...validMessage(r), properties: { blob: 'y'.repeat(40 * 1024) } }), '/v1/track'),
+      () => ingest(k, json({ batch: [{ ...validMessage(r), messageId: 'm'.repeat(201) }] })),
+      () => ingest(k, json({ batch: [{ ...validMessage(r), userId: 'u'.repeat(1025), event: 'e'.repeat(1025) }] })),
+      () => ingest(k, json({ batch: Array.from({ length: 400 + r.int(600) }, () => ({ type: 'track', event: 'Tiny', userId: 'u', messageId: `h-${r.string(12)}` })) })),
+      () => ({ ...ingest(k, json({ batch: [] })), headers: { authorization: basic(k.A.writeKey), 'content-length-claim': '999999999' } }),
+      () => secret(k.A.secretKey, 'POST', '/v1/keys', json({ kind: 'write', pad: 'p'.repeat(100_000) })),
+      () => secret(k.A.secretKey, 'PATCH', '/v1/settings', json({ requiredConsent: 'c'.repeat(5000) })),
+      () => ({ method: 'POST', path: '/v1/import?format=ndjson', headers: { authorization: basic(k.A.writeKey) }, body: `${json({ ...validMessage(r), properties: { big: 'z'.repeat(34_000) } })}\n`.repeat(3) }),
+    ])();
+  },
+
+  deepNesting(r, k) {
+    const depth = r.pick([64, 500, 1_000, 5_000, 20_000, 100_000]);
+    const kind = r.pick(['array', 'object']);
+    const nested = deepJson(depth, kind);
+    const field = r.pick(['properties', 'traits', 'context', 'integrations']);
+    const inner = field === 'properties' || field === 'traits' || field === 'context' || field === 'integrations' ? `{"deep":${nested}}` : nested;
+    const message = `{"type":"track","event":"Deep","userId":"u-deep","messageId":"h-${r.string(12)}","${field}":${inner}}`;
+    return r.pick([
+      () => ingest(k, `{"batch":[${message}]}`),
+      () => ingest(k, message, '/v1/track'),
+      () => ingest(k, nested),
+      () => secret(k.A.secretKey, 'POST', '/v1/segments', `{"name":"deep","definition":${deepJson(Math.min(depth, 5000), 'object')}}`),
+      () => secret(k.A.secretKey, 'PATCH', '/v1/settings', `{"requiredConsent":${nested}}`),
+      () => ({ method: 'POST', path: '/v1/import?format=ndjson', headers: { authorization: basic(k.A.writeKey) }, body: `${message}\n` }),
+    ])();
+  },
+
+  unicode(r, k) {
+    const u = () => r.pick(UNICODE) + r.pick(UNICODE);
+    const message = { ...validMessage(r), messageId: r.chance(0.5) ? `h-${u()}` : `h-${r.string(8)}`, event: u(), userId: u(), anonymousId: u(), properties: { [u()]: u(), nested: { [u()]: [u()] } }, traits: { [u()]: u(), email: `${u()}@example.com` }, context: { userAgent: u(), ip: u(), locale: u() } };
+    return r.pick([
+      () => ingest(k, json({ batch: [message] })),
+      () => ingest(k, json(message), `/v1/${message.type}`),
+      () => ingest(k, Buffer.concat([Buffer.from('{"batch":[{"type":"track","event":"'), Buffer.from([0xed, 0xa0, 0x80, 0xc0, 0xaf, 0xf4, 0x90, 0x80, 0x80]), Buffer.from(`","userId":"u","messageId":"h-${r.string(8)}"}]}`)])),
+      () => secret(k.A.secretKey, 'PATCH', '/v1/settings', json({ requiredConsent: u(), defaultCountry: u() })),
+      () => secret(k.A.secretKey, 'GET', `/v1/profiles/${pct(`user_id:${u()}`)}`),
+      () => ({ method: 'POST', path: '/v1/import?format=csv', headers: { authorization: basic(k.A.writeKey), 'content-type': 'text/csv' }, body: `email,${u()}\n"${u()}@x.io","${u()}"\n"unterminated,${u()}\n` }),
+    ])();
+  },
+
+  injection(r, k) {
+    const inj = () => r.pick(INJECTIONS);
+    const enc = () => pct(inj());
+    const message = { ...validMessage(r), messageId: `h-${inj()}`, event: inj(), userId: inj(), properties: { [inj()]: inj() }, traits: { [inj()]: inj(), email: inj() }, context: { externalIds: [{ id: inj(), type: inj(), collection: 'users', encoding: 'none' }], consent: { categoryPreferences: { [inj()]: true } } } };
+    return r.pick([
+      () => ingest(k, json({ batch: [message] })),
+      () => ({ method: 'POST', path: `/v1/batch?writeKey=${enc()}`, headers: { 'content-type': 'application/json' }, body: json({ batch: [message] }) }),
+      () => ({ method: 'POST', path: '/v1/batch', headers: { 'content-type': 'text/plain' }, body: json({ writeKey: inj(), batch: [message] }) }),
+      () => secret(k.A.secretKey, 'GET', `/v1/profiles/${enc()}`),
+      () => secret(k.A.secretKey, 'GET', `/v1/profiles/user_id:${enc()}/events?cursor=${enc()}&limit=${enc()}`),
+      () => secret(k.A.secretKey, 'GET', `/v1/profiles/${enc()}/export`),
+      () => secret(k.A.secretKey, 'POST', `/v1/keys/${enc()}/revoke`),
+      () => secret(k.A.secretKey, 'POST', `/v1/keys/${enc()}/rotate`, json({ graceSeconds: 0 })),
+      () => secret(k.admin, 'GET', `/v1/admin/workspaces/${enc()}/keys`),
+      () => secret(k.A.secretKey, 'GET', `/v1/segments/${enc()}/members?cursor=${enc()}`),
+      () => secret(k.A.readKey, 'DELETE', `/v1/profiles/${enc()}?suppress=${enc()}`),
+      () => secret(k.A.readKey, 'POST', `/v1/suppressions/${enc()}/lift`),
+      () => secret(k.A.secretKey, 'PATCH', '/v1/settings', json({ requiredConsent: inj(), ipPolicy: inj() })),
+      () => secret(k.A.secretKey, 'POST', '/v1/segments', json({ name: inj(), definition: { trait: inj(), op: inj(), value: inj() } })),
+    ])();
+  },
+
+  headers(r, k) {
+    const weird = [
+      'Basic',
+      'Basic ',
+      'Basic !!!not-base64!!!',
+      `Basic ${Buffer.from(':').toString('base64')}`,
+      `Basic ${Buffer.from(':::').toString('base64')}`,
+      `Basic ${Buffer.from(`${k.A.writeKey}:${k.A.writeKey}`).toString('base64')}`,
+      `Basic ${Buffer.from('\u0000\u0000').toString('base64')}`,
+      'Bearer',
+      `Bearer ${'k'.repeat(8000)}`,
+      `bearer    ${k.A.secretKey}   extra`,
+      `Digest ${k.A.secretKey}`,
+      `Bearer ${k.A.secretKey.toUpperCase()}`,
+      `Bearer ${k.A.secretKey.slice(0, -1)}`,
+      `Bearer ${k.A.secretKey}\t`,
+      'Bearer ÿþý',
+      `Basic ${Buffer.from('x%0d%0aX-Injected: 1:').toString('base64')}`,
+    ];
+    const path = r.pick(['/v1/batch', '/v1/track', '/v1/keys', '/v1/settings', '/v1/import', `/v1/admin/workspaces/${k.A.id}/keys`, '/v1/profiles/user_id:u-1', '/v1/segments']);
+    const method = path === '/v1/keys' || path.includes('/profiles/') || path === '/v1/settings' ? 'GET' : 'POST';
+    return {
+      method,
+      path,
+      headers: {
+        authorization: r.pick(weird),
+        'request-id': r.pick(['x%0d%0aX-Injected: 1', 'r'.repeat(4000), 'ÿ', '<script>', 'ok-123']),
+        'content-type': r.pick(['application/json', 'text/plain', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'x'.repeat(500)]),
+        origin: r.pick(['https://evil.example', 'null', 'x\tnull']),
+        'x-forwarded-for': r.pick(INJECTIONS).replace(/[\r\n]/g, ' '),
+        'cf-connecting-ip': r.pick(['1.2.3.4', '::1', "'; DROP TABLE events;--", 'ÿ'.repeat(10)]),
+        'user-agent': r.pick(['', 'ÿ'.repeat(100), 'Mozilla/5.0 '.repeat(500)]),
+      },
+      body: method === 'POST' ? json({ batch: [validMessage(r)] }) : undefined,
+    };
+  },
+
+  badKeys(r, k) {
+    const key = r.pick([k.A.writeKey, k.A.readKey, k.A.revokedKey, k.B.secretKey, k.B.writeKey, `sk_${r.string(40)}`, `wk_${r.string(40)}`, k.admin, '']);
+    return r.pick([
+      () => ({ method: 'POST', path: '/v1/batch', headers: { authorization: basic(key), 'content-type': 'application/json' }, body: json({ batch: [validMessage(r)] }) }),
+      () => secret(key, 'GET', '/v1/keys'),
+      () => secret(key, 'POST', '/v1/keys', json({ kind: 'secret', scopes: ['admin'] })),
+      () => secret(key, 'POST', `/v1/keys/${k.A.spareKeyId}/revoke`),
+      () => secret(key, 'PATCH', '/v1/settings', json({ ipPolicy: 'keep' })),
+      () => secret(key, 'GET', `/v1/admin/workspaces/${k.A.id}/keys`),
+      () => secret(key, 'POST', '/v1/admin/workspaces', json({ name: 'x' })),
+      () => secret(key, 'GET', '/v1/profiles/user_id:u-1'),
+      () => secret(key, 'GET', '/v1/profiles/user_id:u-1/export'),
+      () => secret(key, 'DELETE', '/v1/profiles/user_id:u-nobody'),
+      () => secret(key, 'POST', '/v1/suppressions/user_id:u-nobody/lift'),
+      () => secret(key, 'GET', '/v1/segments'),
+      () => secret(key, 'GET', `/v1/keys/${k.B.spareKeyId}`),
+      () => secret(key, 'POST', `/v1/keys/${k.B.spareKeyId}/rotate`),
+    ])();
+  },
+
+  badSegments(r, k) {
+    const leaf = () => r.pick([
+      { trait: r.pick(INJECTIONS), op: 'eq', value: 1 },
+      { trait: 'plan', op: r.pick(['eq', 'regex', 'like', 'DROP', '', null, 7]), value: r.pick(wrongTypes(r)) },
+      { event: r.pick(wrongTypes(r)), within: { days: r.pick([-1, 0, 1e9, 'x', null]) } },
+      { count: { event: 'X', op: 'gte', value: r.pick([-1, 'many', 1e308]) } },
+      { segment: r.pick(['seg_self', '', r.pick(INJECTIONS)]) },
+      { not: r.pick([null, [], 'x']) },
+      { and: r.pick([[], null, 'x', [{}]]) },
+      r.pick(wrongTypes(r)),
+    ]);
+    let definition = leaf();
+    for (let i = r.int(6); i > 0; i--) definition = { [r.pick(['and', 'or'])]: [definition, leaf()] };
+    const body = r.pick([{ name: 'fuzz', definition }, { name: r.pick(wrongTypes(r)), definition }, { definition: r.pick(wrongTypes(r)) }, { name: 'fuzz', definition: { or: Array.from({ length: 2000 }, leaf) } }]);
+    return r.pick([
+      () => secret(k.A.secretKey, 'POST', '/v1/segments', json(body)),
+      () => secret(k.A.secretKey, 'PUT', `/v1/segments/${pct(r.pick(INJECTIONS))}`, json(body)),
+      () => secret(k.A.secretKey, 'POST', '/v1/segments/preview', json(body)),
+    ])();
+  },
+
+  badCursors(r, k) {
+    const cursor = pct(r.pick([
+      Buffer.from(r.pick(INJECTIONS)).toString('base64'),
+      Buffer.from('{"seq":-1,"t":"x"}').toString('base64url'),
+      Buffer.from('{"seq":"1 OR 1=1"}').toString('base64url'),
+      '!!!!',
+      '',
+      'A'.repeat(5000),
+      '-1',
+      '1e309',
+      r.pick(UNICODE),
+    ]));
+    const limit = r.pick(['-1', '0', '1e9', 'abc', '', '50', '99999999999999999999']);
+    const path = r.pick([
+      `/v1/profiles/user_id:u-1/events?cursor=${cursor}&limit=${limit}`,
+      `/v1/segments/seg_x/members?cursor=${cursor}&limit=${limit}`,
+      `/v1/events?cursor=${cursor}&limit=${limit}`,
+      `/v1/keys?cursor=${cursor}`,
+      `/v1/profiles?cursor=${cursor}&limit=${limit}`,
+      `/v1/deletions?cursor=${cursor}&limit=${limit}`,
+      `/v1/suppressions?cursor=${cursor}&limit=${limit}`,
+    ]);
+    return secret(k.A.secretKey, 'GET', path);
+  },
+
+  routes(r, k) {
+    const method = r.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'POST', 'HEAD']);
+    const path = r.pick([
+      '//v1//batch',
+      '/v1/batch/../admin/workspaces',
+      '/v1/%00',
+      `/v1/${'a/'.repeat(1000)}`,
+      '/v1/admin',
+      '/v1/admin/workspaces',
+      `/v1/admin/workspaces/${k.A.id}`,
+      '/v1/keys/',
+      '/v1/settings/',
+      '/v1/batch?writeKey=',
+      '/health?x=%ff',
+      '/satu.min.js',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/v1/profiles/',
+      '/v1/profiles/:',
+      '/v1/profiles/email:',
+      '/v1/suppressions/:/lift',
+    ]);
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    return { method, path, headers: { authorization: `Bearer ${r.pick([k.A.secretKey, k.admin, k.A.writeKey])}` }, body: hasBody && r.chance(0.5) ? json({ batch: [validMessage(r)] }) : undefined };
+  },
+
+  imports(r, k) {
+    const lines = Array.from({ length: 1 + r.int(30) }, () =>
+      r.pick([json(validMessage(r)), '{', 'null', '[1,2]', json({ ...validMessage(r), type: r.pick(wrongTypes(r)) }), r.pick(UNICODE), r.pick(INJECTIONS)]),
+    ).join(r.pick(['\n', '\r\n', '\r']));
+    const csv = [r.pick(['email,first_name', 'userId,plan', 'nothing,useful', '"unterminated', '', `${r.pick(INJECTIONS).replace(/[\r\n]/g, '')},email`]), ...Array.from({ length: r.int(20) }, () => [r.pick(INJECTIONS), r.pick(UNICODE), `x${r.int(9)}@example.com`].join(','))].join('\n');
+    return r.pick([
+      () => ({ method: 'POST', path: '/v1/import?format=ndjson', headers: { authorization: basic(k.A.writeKey) }, body: lines }),
+      () => ({ method: 'POST', path: '/v1/import?format=csv', headers: { authorization: basic(k.A.writeKey) }, body: csv }),
+      () => ({ method: 'POST', path: `/v1/import?format=${pct(r.pick(INJECTIONS))}`, headers: { authorization: basic(k.A.writeKey) }, body: lines }),
+      () => ({ method: 'POST', path: '/v1/import', headers: { authorization: basic(k.A.writeKey), 'content-type': 'text/csv' }, body: '' }),
+    ])();
+  },
+};
