@@ -78,8 +78,14 @@ function validTasks(prefix) {
   return tasks;
 }
 
-async function storedValidCounts(stateDir, workspaceId, prefix) {
-  const sql = `SELECT count(*) AS n, count(DISTINCT message_id) AS distinct_ids FROM events WHERE workspace_id = '${workspaceId}' AND message_id LIKE '${prefix}%'`;
+// What the valid stream left, and how many stored JSON documents SQLite's JSON functions cannot
+// read (a document nested deeper than SQLite's 1000 levels makes every json_extract over the
+// table fail: one hostile event must never poison later queries).
+async function storedCounts(stateDir, workspaceId, prefix) {
+  const unreadable = ['properties', 'traits', 'context', 'integrations'].map((c) => `coalesce(json_valid(${c}), 1) = 0`).join(' OR ');
+  const sql = `SELECT count(*) AS n, count(DISTINCT message_id) AS distinct_ids,
+    (SELECT count(*) FROM events WHERE ${unreadable}) AS unreadable
+    FROM events WHERE workspace_id = '${workspaceId}' AND message_id LIKE '${prefix}%'`;
   const out = await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(projectRoot, 'node_modules/wrangler/bin/wrangler.js'), 'd1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', sql], { cwd: projectRoot, env: wranglerEnv() });
     let text = '';
@@ -148,10 +154,11 @@ async function main() {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const seconds = (Date.now() - started) / 1000;
     await collector.stop();
-    const stored = await storedValidCounts(stateDir, keys.A.id, prefix);
+    const stored = await storedCounts(stateDir, keys.A.id, prefix);
     if (stored.n !== VALID_EVENTS || stored.distinct_ids !== VALID_EVENTS) {
       failures.push(`valid events: sent ${VALID_EVENTS} unique, stored ${stored.n} rows with ${stored.distinct_ids} distinct ids`);
     }
+    if (stored.unreadable > 0) failures.push(`${stored.unreadable} stored events hold JSON that SQLite cannot read`);
 
     console.log(`seed ${seed}: ${hostileSent} hostile requests + ${valid.length} valid batches (${VALID_EVENTS} events) in ${seconds.toFixed(1)} s, concurrency ${CONCURRENCY}`);
     console.log('\nanswers by status:');
@@ -159,6 +166,7 @@ async function main() {
     console.log('\nhostile answers by category and status:');
     for (const [key, n] of [...byCategory].sort()) console.log(`  ${key.padEnd(24)} ${n}`);
     console.log(`\nvalid events stored: ${stored.n} rows, ${stored.distinct_ids} distinct (expected ${VALID_EVENTS})`);
+    console.log(`stored events with JSON unreadable by SQLite: ${stored.unreadable}`);
     const fiveXX = [...byStatus].filter(([s]) => /^5/.test(s)).reduce((a, [, n]) => a + n, 0);
     console.log(`5xx answers: ${fiveXX}; failures: ${failures.length}`);
     for (const f of failures.slice(0, 30)) console.log(`  FAIL ${f}`);

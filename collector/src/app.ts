@@ -16,7 +16,9 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {
-    const requestId = c.req.header('request-id') ?? nanoid();
+    // A caller's id is echoed only when it looks like an id: never a header-sized blob or markup.
+    const given = c.req.header('request-id');
+    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : nanoid();
     c.set('requestId', requestId);
     await next();
     c.header('Request-Id', requestId);

@@ -45,3 +45,17 @@ describe('security headers and CORS', () => {
     expect(res.headers.get('x-frame-options')).toBeNull();
   });
 });
+
+describe('request ids', () => {
+  it.each([
+    ['abc-123.x:y', true],
+    ['r'.repeat(129), false],
+    ['<script>', false],
+    ['x%0d%0aSet-Cookie: a=1', false],
+  ])('echoes %s: %s', async (id, echoed) => {
+    const res = await call('/health', { headers: { 'request-id': id } });
+    expect(res.headers.get('request-id') === id).toBe(echoed);
+    expect(res.headers.get('request-id')).toMatch(/^[\w.:-]{1,128}$/);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+});

@@ -12,6 +12,12 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 /** Segment's documented limits: 32 KB per message, 500 KB per batch request. */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
+/**
+ * Deepest nesting of objects and arrays accepted inside a message. SQLite's JSON functions stop
+ * at 1000 levels, and one stored document deeper than that makes every json_extract over the
+ * events table fail; real payloads stay far shallower.
+ */
+export const MAX_JSON_DEPTH = 64;
 /** Longest accepted messageId; longer ones are rejected rather than truncated (truncation could collide). */
 export const MAX_MESSAGE_ID_LENGTH = 200;
 

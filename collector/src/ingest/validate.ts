@@ -1,4 +1,5 @@
 import {
+  MAX_JSON_DEPTH,
   MAX_MESSAGE_BYTES,
   MAX_MESSAGE_ID_LENGTH,
   MESSAGE_TYPES,
@@ -6,6 +7,7 @@ import {
   type Message,
   type MessageType,
 } from '../../../sdk/src/contract';
+import { exceedsDepth } from './json-depth';
 
 export type Validation =
   | { ok: true; message: Message }
@@ -80,6 +82,9 @@ export function validateMessage(raw: unknown, routeType?: MessageType, byteLengt
       continue;
     }
     if (!isObject(value)) return invalid(field, `${field} must be an object`);
+    if (exceedsDepth(value, MAX_JSON_DEPTH - 1)) {
+      return invalid(field, `${field} is nested deeper than ${MAX_JSON_DEPTH} levels`, 'too_deep');
+    }
   }
 
   for (const field of ['event', 'name', 'category'] as const) {
