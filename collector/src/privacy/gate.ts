@@ -1,0 +1,50 @@
+import type { StoredEvent } from '../ingest/normalise';
+import { addDiscardedStatement, findSuppressed } from '../store/privacy';
+import { storageCall } from '../store/storage-call';
+import type { Workspace } from '../store/workspaces';
+import { mayStore } from './consent-gate';
+import { hashIdentifier } from './id-hash';
+
+/** The identifiers of an event, normalised as the identities table stores them. */
+export type IdentifiersOf = (event: StoredEvent, defaultCountry?: string) => { type: string; value: string }[];
+
+/**
+ * The ingest hook of privacy: which of a request's valid events may be stored. Events without
+ * the workspace's required consent category, and events carrying a suppressed identifier, are
+ * accepted (the sender must not retry them) and discarded, and counted in privacy_stats.
+ *
+ * @example
+ * const kept = await privacyGate(db, workspace, events, (e) => eventIdentifiers(e).ids);
+ */
+export async function privacyGate(
+  db: D1Database,
+  workspace: Workspace,
+  events: StoredEvent[],
+  identifiersOf: IdentifiersOf,
+  now = Date.now(),
+): Promise<StoredEvent[]> {
+  const required = workspace.settings.requiredConsent;
+  const consented = typeof required === 'string' ? events.filter((e) => mayStore(e.context, required)) : events;
+  const consentDiscarded = events.length - consented.length;
+
+  // Hash each distinct identifier of the request once, then one indexed lookup for all of them.
+  const keysOf = new Map<StoredEvent, string[]>();
+  const distinct = new Map<string, { type: string; value: string }>();
+  for (const event of consented) {
+    const keys = identifiersOf(event, workspace.settings.defaultCountry).map((id) => {
+      const key = `${id.type}\u0000${id.value}`;
+      distinct.set(key, id);
+      return key;
+    });
+    keysOf.set(event, keys);
+  }
+  const hashes = new Map(await Promise.all([...distinct].map(async ([key, id]) => [key, await hashIdentifier(workspace.id, id)] as const)));
+  const suppressed = await storageCall(() => findSuppressed(db, workspace.id, [...hashes.values()]));
+  const kept = suppressed.size === 0 ? consented : consented.filter((e) => !keysOf.get(e)!.some((k) => suppressed.has(hashes.get(k)!)));
+  const suppressedDiscarded = consented.length - kept.length;
+
+  if (consentDiscarded + suppressedDiscarded > 0) {
+    await storageCall(() => addDiscardedStatement(db, workspace.id, consentDiscarded, suppressedDiscarded, now).run());
+  }
+  return kept;
+}
