@@ -18,6 +18,8 @@ const { values: opts } = parseArgs({
     requests: { type: 'string', default: '10000' },
     valid: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '16' },
+    // Replay one category only, e.g. --only unicode, to chase a failure.
+    only: { type: 'string' },
   },
 });
 const seed = Number(opts.seed);
@@ -105,12 +107,13 @@ async function main() {
   const byStatus = new Map();
   const byCategory = new Map();
   const failures = [];
+  let firstFailure = null;
   const count = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
   try {
     const keys = await setup(collector.url, adminToken);
     const prefix = `valid-${seed}-`;
     const valid = validTasks(prefix);
-    const names = Object.keys(generators);
+    const names = opts.only ? [opts.only] : Object.keys(generators);
     // One queue: hostile requests with the valid batches spread evenly among them.
     const total = HOSTILE + valid.length;
     let next = 0;
@@ -148,7 +151,10 @@ async function main() {
         count(byCategory, `${category} ${res.status}`);
         const problem = res.status >= 500 ? `status ${res.status}: ${res.text.slice(0, 200)}` : envelopeProblem(res.status, req.method, res.text);
         const injected = res.headers.get('x-injected') ?? res.headers.get('set-cookie');
-        if (problem || injected) failures.push(`${category} ${req.method} ${req.path.slice(0, 80)} -> ${problem ?? `injected header ${injected}`}`);
+        if (problem || injected) {
+          failures.push(`${category} ${req.method} ${req.path.slice(0, 80)} -> ${problem ?? `injected header ${injected}`}`);
+          if (failures.length === 1) firstFailure = { req: { ...req, body: String(req.body).slice(0, 2000) }, log: collector.output().slice(-3000) };
+        }
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -170,6 +176,7 @@ async function main() {
     const fiveXX = [...byStatus].filter(([s]) => /^5/.test(s)).reduce((a, [, n]) => a + n, 0);
     console.log(`5xx answers: ${fiveXX}; failures: ${failures.length}`);
     for (const f of failures.slice(0, 30)) console.log(`  FAIL ${f}`);
+    if (firstFailure) console.log('\nfirst failing request:', JSON.stringify(firstFailure.req), '\ncollector log:\n', firstFailure.log);
     console.log(failures.length === 0 ? '\nPASS' : '\nFAIL');
     process.exitCode = failures.length === 0 ? 0 : 1;
   } finally {

@@ -23,3 +23,9 @@ declare namespace Cloudflare {
     mainModule: typeof import('./index');
   }
 }
+
+// ES2024 string methods (V8 in workerd has them; the project's lib is ES2022).
+interface String {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}

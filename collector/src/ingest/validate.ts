@@ -8,6 +8,7 @@ import {
   type MessageType,
 } from '../../../sdk/src/contract';
 import { exceedsDepth } from './json-depth';
+import { wellFormedMessage } from './well-formed';
 
 export type Validation =
   | { ok: true; message: Message }
@@ -94,7 +95,7 @@ export function validateMessage(raw: unknown, routeType?: MessageType, byteLengt
     if (value.length > MAX_NAME_LENGTH) return invalid(field, `${field} is longer than ${MAX_NAME_LENGTH}`);
   }
 
-  return checkRequiredFields(message);
+  return checkRequiredFields(wellFormedMessage(message));
 }
 
 function checkRequiredFields(message: Message): Validation {
