@@ -63,7 +63,7 @@ const E164_DIGITS = /^[1-9]\d{7,14}$/;
  */
 export function normalisePhone(raw: string, defaultCountry?: string): string | null {
   const trimmed = raw.trim();
-  if (!/^[+\d][\d\s().\-/]*$/.test(trimmed)) return null;
+  if (!/^[+(\d][\d\s().\-/]*$/.test(trimmed)) return null;
   const digits = trimmed.replace(/\D/g, '');
   let international: string | null = null;
   if (trimmed.startsWith('+')) international = digits;
