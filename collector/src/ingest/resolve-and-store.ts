@@ -8,7 +8,18 @@ import type { Workspace } from '../store/workspaces';
 import type { StoredEvent } from './normalise';
 
 /** Attempts before a batch that keeps losing write races is answered 503 (the sender retries). */
-export const MAX_ATTEMPTS = 8;
+export const MAX_ATTEMPTS = 12;
+
+/**
+ * Full-jitter backoff between attempts: requests that collided on one hot profile spread out
+ * instead of colliding again in lockstep. Capped so a request never waits long in total.
+ *
+ * @example
+ * retryDelayMs(3, () => 0.5) // -> 8
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(100, 2 ** (attempt + 1)));
+}
 
 export interface StoreOutcome {
   /** Events actually written (new messageIds). */
@@ -67,6 +78,7 @@ export async function resolveAndStore(db: D1Database, workspace: Workspace, even
       return { stored: fresh.length, touchedProfileIds: plan.touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds };
     } catch (err) {
       if (!isWriteConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
     }
   }
 }
