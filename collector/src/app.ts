@@ -8,8 +8,12 @@ import { securityHeaders } from './http/security-headers';
 import { adminRoutes } from './routes/admin';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
+import { accountRoutes } from './routes/accounts';
+import { identityRoutes } from './routes/identity';
 import { importRoutes } from './routes/import';
 import { ingestRoutes } from './routes/ingest';
+import { privacyInfoRoutes, privacyProfileRoutes, suppressionRoutes } from './routes/privacy';
+import { profileRoutes } from './routes/profiles';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
 export function createApp() {
@@ -33,6 +37,12 @@ export function createApp() {
   app.route('/v1/admin/workspaces/:workspaceId/keys', keyRoutes(operatorWorkspace));
   app.route('/v1/settings', settingsRoutes({ read: requireSecretKey('read'), admin: requireSecretKey('admin') }));
   app.route('/v1/admin/workspaces/:workspaceId/settings', settingsRoutes({ read: operatorWorkspace, admin: operatorWorkspace }));
+  app.route('/v1/profiles', privacyProfileRoutes);
+  app.route('/v1/suppressions', suppressionRoutes);
+  app.route('/v1/privacy', privacyInfoRoutes);
+  app.route('/v1/profiles', profileRoutes);
+  app.route('/v1/accounts', accountRoutes);
+  app.route('/v1/identity', identityRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);
