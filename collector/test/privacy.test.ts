@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { foldConsent } from '../src/privacy/consent-record';
 import { basic, call, createWorkspace, sendBatch, type TestWorkspace } from './helpers';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -233,5 +234,37 @@ describe('required consent', () => {
     await call('/v1/settings', { method: 'PATCH', headers: auth, json: { requiredConsent: null } });
     await sendBatch(shop.writeKey, [{ type: 'track', userId: 'uid-hal', event: 'Free again', messageId: 'c-6' }]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id = 'c-6'").first('n')).toBe(1);
+  });
+});
+
+describe('foldConsent', () => {
+  const at = (granted: boolean, updatedAt: number) => ({ granted, updatedAt });
+  it.each([
+    [{}, { Analytics: true }, 5, { Analytics: at(true, 5) }],
+    [{ Analytics: at(true, 1) }, { Analytics: false }, 2, { Analytics: at(false, 2) }],
+    [{ Analytics: at(true, 9) }, { Analytics: false }, 2, null],
+    [{ Analytics: at(true, 2) }, { Analytics: true }, 2, null],
+    [{ Analytics: at(true, 2) }, { Ads: false, Analytics: 'yes' }, 3, { Analytics: at(true, 2), Ads: at(false, 3) }],
+  ])('%j + %j at %i -> %j', (current, prefs, time, expected) => {
+    expect(foldConsent(current, prefs, time)).toEqual(expected);
+  });
+});
+
+describe('withdrawn consent', () => {
+  it('reaches the profile even though the withdrawing event is not stored', async () => {
+    const shop = await createWorkspace('Withdrawal shop');
+    const auth = bearer(shop.secretKey);
+    await call('/v1/settings', { method: 'PATCH', headers: auth, json: { requiredConsent: 'Analytics' } });
+    const t0 = Date.now() - 60_000;
+    const prefs = (Analytics: boolean) => ({ consent: { categoryPreferences: { Analytics } } });
+    await sendBatch(shop.writeKey, [{ type: 'identify', userId: 'uid-ivy', traits: { plan: 'pro' }, context: prefs(true), timestamp: new Date(t0).toISOString(), messageId: 'w-1' }]);
+    const withdraw = await sendBatch(shop.writeKey, [{ type: 'track', userId: 'uid-ivy', event: 'Opted Out', context: prefs(false), timestamp: new Date(t0 + 1000).toISOString(), messageId: 'w-2' }]);
+    expect(await withdraw.json()).toMatchObject({ accepted: 1 });
+    const profile = await (await call('/v1/profiles/user_id:uid-ivy', { headers: auth })).json<{ consent: Record<string, { granted: boolean }> }>();
+    expect(profile.consent.Analytics).toMatchObject({ granted: false });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id = 'w-2'").first('n')).toBe(0);
+    // Someone unknown who refuses gets no profile at all.
+    await sendBatch(shop.writeKey, [{ type: 'track', userId: 'uid-stranger', event: 'Refused', context: prefs(false), messageId: 'w-3' }]);
+    expect((await call('/v1/profiles/user_id:uid-stranger', { headers: auth })).status).toBe(404);
   });
 });

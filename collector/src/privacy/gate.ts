@@ -3,6 +3,7 @@ import { addDiscardedStatement, findSuppressed } from '../store/privacy';
 import { storageCall } from '../store/storage-call';
 import type { Workspace } from '../store/workspaces';
 import { mayStore } from './consent-gate';
+import { recordConsentOfDiscarded } from './consent-record';
 import { hashIdentifier } from './id-hash';
 
 /** The identifiers of an event, normalised as the identities table stores them. */
@@ -26,6 +27,11 @@ export async function privacyGate(
   const required = workspace.settings.requiredConsent;
   const consented = typeof required === 'string' ? events.filter((e) => mayStore(e.context, required)) : events;
   const consentDiscarded = events.length - consented.length;
+  if (consentDiscarded > 0) {
+    const kept = new Set(consented);
+    const refused = events.filter((e) => !kept.has(e));
+    await storageCall(() => recordConsentOfDiscarded(db, workspace.id, refused, identifiersOf, workspace.settings.defaultCountry, now));
+  }
 
   // Hash each distinct identifier of the request once, then one indexed lookup for all of them.
   const keysOf = new Map<StoredEvent, string[]>();

@@ -101,3 +101,32 @@ export async function getPrivacyStats(db: D1Database, workspaceId: string) {
     .first<{ consent: number | null; suppressed: number | null; suppressions: number }>();
   return { consentDiscarded: row?.consent ?? 0, suppressedDiscarded: row?.suppressed ?? 0, suppressions: row?.suppressions ?? 0 };
 }
+
+export interface ConsentRow {
+  id: string;
+  consent: Record<string, { granted: boolean; updatedAt: number }>;
+  version: number;
+}
+
+/** The canonical profile holding the first of these identifiers that is known, with its consent. */
+export async function findConsentOf(db: D1Database, workspaceId: string, ids: readonly { type: string; value: string }[]): Promise<ConsentRow | null> {
+  if (ids.length === 0) return null;
+  const row = await db
+    .prepare(`SELECT c.id, c.consent, c.version FROM json_each(?2) AS wanted
+      JOIN identities i ON i.workspace_id = ?1 AND i.type = wanted.value->>'type' AND i.value = wanted.value->>'value'
+      JOIN profiles p ON p.id = i.profile_id JOIN profiles c ON c.id = p.canonical_id
+      ORDER BY wanted.key LIMIT 1`)
+    .bind(workspaceId, JSON.stringify(ids))
+    .first<{ id: string; consent: string; version: number }>();
+  return row ? { id: row.id, consent: JSON.parse(row.consent), version: row.version } : null;
+}
+
+/**
+ * Writes a profile's consent if nobody changed the profile since it was read (same version, as
+ * the identity writer does), bumping the version so a concurrent identity batch re-plans.
+ */
+export function updateConsentStatement(db: D1Database, workspaceId: string, row: ConsentRow, now: number) {
+  return db
+    .prepare('UPDATE profiles SET consent = ?3, version = version + 1, updated_at = ?4 WHERE workspace_id = ?1 AND id = ?2 AND version = ?5')
+    .bind(workspaceId, row.id, JSON.stringify(row.consent), now, row.version);
+}
