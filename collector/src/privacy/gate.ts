@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../ingest/normalise';
-import { addDiscardedStatement, findSuppressed } from '../store/privacy';
+import { addDiscardedStatement, findSuppressed, hasSuppressions } from '../store/privacy';
 import { storageCall } from '../store/storage-call';
 import type { Workspace } from '../store/workspaces';
 import { mayStore } from './consent-gate';
@@ -28,15 +28,27 @@ export async function privacyGate(
   const consented = typeof required === 'string' ? events.filter((e) => mayStore(e.context, required)) : events;
   const consentDiscarded = events.length - consented.length;
   if (consentDiscarded > 0) {
-    const kept = new Set(consented);
-    const refused = events.filter((e) => !kept.has(e));
+    const allowed = new Set(consented);
+    const refused = events.filter((e) => !allowed.has(e));
     await storageCall(() => recordConsentOfDiscarded(db, workspace.id, refused, identifiersOf, workspace.settings.defaultCountry, now));
   }
 
-  // Hash each distinct identifier of the request once, then one indexed lookup for all of them.
+  // Hashing every identifier costs more than the store itself on big batches: only pay for it
+  // when the workspace suppresses someone.
+  const kept = (await storageCall(() => hasSuppressions(db, workspace.id))) ? await unsuppressed(db, workspace, consented, identifiersOf) : consented;
+  const suppressedDiscarded = consented.length - kept.length;
+
+  if (consentDiscarded + suppressedDiscarded > 0) {
+    await storageCall(() => addDiscardedStatement(db, workspace.id, consentDiscarded, suppressedDiscarded, now).run());
+  }
+  return kept;
+}
+
+/** The events none of whose identifiers is suppressed: each distinct id hashed once, one lookup. */
+async function unsuppressed(db: D1Database, workspace: Workspace, events: StoredEvent[], identifiersOf: IdentifiersOf): Promise<StoredEvent[]> {
   const keysOf = new Map<StoredEvent, string[]>();
   const distinct = new Map<string, { type: string; value: string }>();
-  for (const event of consented) {
+  for (const event of events) {
     const keys = identifiersOf(event, workspace.settings.defaultCountry).map((id) => {
       const key = `${id.type}\u0000${id.value}`;
       distinct.set(key, id);
@@ -46,11 +58,5 @@ export async function privacyGate(
   }
   const hashes = new Map(await Promise.all([...distinct].map(async ([key, id]) => [key, await hashIdentifier(workspace.id, id)] as const)));
   const suppressed = await storageCall(() => findSuppressed(db, workspace.id, [...hashes.values()]));
-  const kept = suppressed.size === 0 ? consented : consented.filter((e) => !keysOf.get(e)!.some((k) => suppressed.has(hashes.get(k)!)));
-  const suppressedDiscarded = consented.length - kept.length;
-
-  if (consentDiscarded + suppressedDiscarded > 0) {
-    await storageCall(() => addDiscardedStatement(db, workspace.id, consentDiscarded, suppressedDiscarded, now).run());
-  }
-  return kept;
+  return suppressed.size === 0 ? events : events.filter((e) => !keysOf.get(e)!.some((k) => suppressed.has(hashes.get(k)!)));
 }

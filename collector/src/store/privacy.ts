@@ -5,6 +5,11 @@ export interface HashedId {
   hash: string;
 }
 
+/** Whether the workspace suppresses anyone at all (one indexed probe; most workspaces do not). */
+export async function hasSuppressions(db: D1Database, workspaceId: string): Promise<boolean> {
+  return (await db.prepare('SELECT 1 AS x FROM suppressions WHERE workspace_id = ? LIMIT 1').bind(workspaceId).first()) !== null;
+}
+
 /** Which of these identifier hashes the workspace suppresses. */
 export async function findSuppressed(db: D1Database, workspaceId: string, hashes: readonly string[]): Promise<Set<string>> {
   if (hashes.length === 0) return new Set();
