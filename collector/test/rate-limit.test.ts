@@ -48,7 +48,7 @@ describe('rate limits on the collector', () => {
   it('has the Cloudflare rate limiting bindings, with the documented generous defaults', async () => {
     expect(env.INGEST_LIMITER).toBeDefined();
     expect(env.READ_LIMITER).toBeDefined();
-    expect(DEFAULT_LIMITS).toEqual({ ingest: { limit: 20_000, periodSeconds: 10 }, read: { limit: 2_000, periodSeconds: 10 } });
+    expect(DEFAULT_LIMITS).toEqual({ ingest: { limit: 50_000, periodSeconds: 10 }, read: { limit: 20_000, periodSeconds: 10 } });
     // The simulated binding answers like the deployed one.
     expect(await env.READ_LIMITER!.limit({ key: 'probe' })).toEqual({ success: true });
   });

@@ -24,8 +24,8 @@ export interface LimitRule {
  * leaked key hammering D1, not a busy shop (and benchmarks must not be throttled).
  */
 export const DEFAULT_LIMITS: Record<LimitKind, LimitRule> = {
-  ingest: { limit: 20_000, periodSeconds: 10 },
-  read: { limit: 2_000, periodSeconds: 10 },
+  ingest: { limit: 50_000, periodSeconds: 10 },
+  read: { limit: 20_000, periodSeconds: 10 },
 };
 
 /**
