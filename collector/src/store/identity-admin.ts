@@ -37,8 +37,8 @@ export async function loadTreeEvents(db: D1Database, workspaceId: string, canoni
   const { results } = await db
     .prepare(`SELECT e.message_id, e.type, e.event, e.name, e.anonymous_id, e.user_id, e.group_id, e.previous_id, e.profile_id,
         e.timestamp, e.received_at, e.sent_at, e.original_timestamp, e.properties, e.traits, e.context
-      FROM profiles p JOIN events e ON e.profile_id = p.id
-      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND e.workspace_id = ?1`)
+      FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
+      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND +e.workspace_id = ?1`)
     .bind(workspaceId, canonicalId)
     .all<EventRow>();
   const out = new Map<string, StoredEvent[]>();
@@ -117,8 +117,8 @@ export interface MergeLogEntry extends MergeRecord {
 export async function listMerges(db: D1Database, workspaceId: string, canonicalId: string): Promise<MergeLogEntry[]> {
   const { results } = await db
     .prepare(`SELECT m.id, m.survivor_id, m.absorbed_id, m.reason, m.cause, m.created_at, m.split_at
-      FROM merge_log m JOIN profiles p ON p.id = m.absorbed_id
-      WHERE m.workspace_id = ?1 AND p.canonical_id = ?2 ORDER BY m.created_at DESC LIMIT 200`)
+      FROM profiles p CROSS JOIN merge_log m ON m.workspace_id = ?1 AND m.absorbed_id = p.id
+      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 ORDER BY m.created_at DESC LIMIT 200`)
     .bind(workspaceId, canonicalId)
     .all<{ id: string; survivor_id: string; absorbed_id: string; reason: MergeRecord['reason']; cause: string | null; created_at: number; split_at: number | null }>();
   return results.map((r) => ({

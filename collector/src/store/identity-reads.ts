@@ -17,17 +17,18 @@ export interface IdentityReadResult {
 }
 
 // The batch's identifiers arrive as one JSON param [[type, value], ...]: one statement whatever
-// the batch size (D1 allows 100 bound parameters).
+// the batch size (D1 allows 100 bound parameters). CROSS JOIN fixes SQLite's join order: without
+// table statistics it would otherwise walk every identity of the workspace and probe json_each.
 const HITS = `SELECT i.type, i.value, p.canonical_id FROM json_each(?2) j
-  JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
-  JOIN profiles p ON p.id = i.profile_id`;
+  CROSS JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
+  CROSS JOIN profiles p ON p.id = i.profile_id`;
 
 const TREE_IDS = `FROM profiles m JOIN identities mi ON mi.profile_id = m.id WHERE m.workspace_id = ?1 AND m.canonical_id = p.id`;
 
 const PROFILES = `SELECT ${PROFILE_COLUMNS},
   (SELECT count(*) ${TREE_IDS}) AS identity_count,
   (SELECT json_group_array(mi.value) ${TREE_IDS} AND mi.type = 'user_id') AS user_ids
-FROM profiles p WHERE p.workspace_id = ?1 AND p.id IN (SELECT canonical_id FROM (${HITS}))`;
+FROM (SELECT DISTINCT canonical_id FROM (${HITS})) h CROSS JOIN profiles p ON p.id = h.canonical_id WHERE p.workspace_id = ?1`;
 
 const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM accounts
   WHERE workspace_id = ?1 AND group_id IN (SELECT value FROM json_each(?2))`;

@@ -26,8 +26,9 @@ ON CONFLICT (id) DO UPDATE SET canonical_id = excluded.canonical_id, merged_into
 WHERE profiles.workspace_id = excluded.workspace_id`;
 
 // Merging re-points the absorbed root's whole tree, so canonical_id stays flattened to the root.
-const MOVE_TREES = `UPDATE profiles SET canonical_id = m.value->>1, version = profiles.version + 1, updated_at = ?3
-FROM json_each(?2) m WHERE profiles.workspace_id = ?1 AND profiles.canonical_id = m.value->>0`;
+const MOVE_TREES = `UPDATE profiles SET canonical_id = (SELECT m.value->>1 FROM json_each(?2) m WHERE m.value->>0 = profiles.canonical_id),
+  version = version + 1, updated_at = ?3
+WHERE workspace_id = ?1 AND canonical_id IN (SELECT value->>0 FROM json_each(?2))`;
 
 // Plain INSERT on purpose: a concurrent claim of the same identifier fails the batch (UNIQUE).
 const INSERT_IDENTITIES = `INSERT INTO identities (workspace_id, type, value, profile_id, created_at)
