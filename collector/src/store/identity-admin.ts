@@ -79,7 +79,8 @@ export function splitStatements(
     ...guardStatements(db, workspaceId, { guard: s.tree.map((p) => ({ id: p.id, version: p.version })), accounts: [] }),
     ...upsertProfilesStatements(db, workspaceId, [s.survivor, s.restored]),
     db
-      .prepare(`UPDATE profiles SET canonical_id = ?3, version = version + 1, updated_at = ?4
+      .prepare(`UPDATE profiles SET canonical_id = ?3, merged_into = CASE WHEN id = ?3 THEN NULL ELSE merged_into END,
+        version = version + 1, updated_at = ?4
         WHERE workspace_id = ?1 AND id IN (SELECT value FROM json_each(?2))`)
       .bind(workspaceId, JSON.stringify(s.moved), s.restored.id, s.now),
     db
@@ -99,7 +100,8 @@ export function forceMergeStatements(
     ...guardStatements(db, workspaceId, { guard: m.read.map((p) => ({ id: p.id, version: p.version })), accounts: [] }),
     ...upsertProfilesStatements(db, workspaceId, [m.survivor, m.absorbed]),
     db
-      .prepare('UPDATE profiles SET canonical_id = ?3, version = version + 1, updated_at = ?4 WHERE workspace_id = ?1 AND canonical_id = ?2')
+      .prepare(`UPDATE profiles SET canonical_id = ?3, merged_into = CASE WHEN id = ?2 THEN ?3 ELSE merged_into END,
+        version = version + 1, updated_at = ?4 WHERE workspace_id = ?1 AND canonical_id = ?2`)
       .bind(workspaceId, m.absorbed.id, m.survivor.id, m.now),
     db
       .prepare(`INSERT INTO merge_log (id, workspace_id, survivor_id, absorbed_id, reason, cause, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`)
