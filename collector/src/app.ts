@@ -3,8 +3,11 @@ import { nanoid } from 'nanoid';
 import type { AppEnv } from './env';
 import { errorBody, renderError } from './http/errors';
 import { adminRoutes } from './routes/admin';
+import { destinationRoutes } from './routes/destinations';
 import { importRoutes } from './routes/import';
 import { ingestRoutes } from './routes/ingest';
+import { profileSegmentRoutes } from './routes/profile-segments';
+import { segmentRoutes } from './routes/segments';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
 export function createApp() {
@@ -21,6 +24,9 @@ export function createApp() {
   app.route('/v1', ingestRoutes);
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
+  app.route('/v1/segments', segmentRoutes);
+  app.route('/v1/destinations', destinationRoutes);
+  app.route('/v1/profiles', profileSegmentRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);

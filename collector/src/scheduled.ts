@@ -1,0 +1,42 @@
+import type { Env } from './env';
+import { evaluateSegments } from './segments/evaluate';
+import { listSegments, workspacesWithTimeRelativeSegments } from './store/segments';
+import { drainDeliveries, type DrainReport } from './webhooks/drain';
+
+export interface ScheduledReport {
+  workspaces: number;
+  entered: number;
+  exited: number;
+  failedWorkspaces: string[];
+  deliveries: DrainReport;
+}
+
+/**
+ * The cron's work (every 5 minutes, wrangler.toml): re-evaluate, over all profiles, the
+ * segments whose membership moves with the clock (relative windows, `daysAgo`) and the
+ * segments built on them, then drain the webhook outbox. `now` is the scheduled time, so a
+ * test can jump the clock forward; one workspace failing does not stop the others.
+ *
+ * @example
+ * await runScheduled(env, controller.scheduledTime)
+ */
+export async function runScheduled(env: Env, now: number): Promise<ScheduledReport> {
+  const report: ScheduledReport = { workspaces: 0, entered: 0, exited: 0, failedWorkspaces: [], deliveries: { attempted: 0, delivered: 0, retrying: 0, dead: 0 } };
+  for (const workspaceId of await workspacesWithTimeRelativeSegments(env.DB)) {
+    try {
+      const segments = await listSegments(env.DB, workspaceId);
+      const roots = new Set(segments.filter((s) => s.timeRelative).map((s) => s.key));
+      const result = await evaluateSegments(env.DB, workspaceId, { keys: roots, now }, segments);
+      report.workspaces++;
+      report.entered += result.entered;
+      report.exited += result.exited;
+    } catch (err) {
+      console.error('scheduled segment evaluation failed', workspaceId, err);
+      report.failedWorkspaces.push(workspaceId);
+    }
+  }
+  // The clock keeps running from the scheduled time, so retries scheduled now are due later.
+  const started = Date.now();
+  report.deliveries = await drainDeliveries(env.DB, { now: () => now + (Date.now() - started) });
+  return report;
+}
