@@ -6,7 +6,8 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env) {
+  // The cron trigger (wrangler.toml). Awaited, not waitUntil: the run is the whole invocation.
+  async scheduled(controller, env, _ctx) {
     await runScheduled(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

@@ -33,7 +33,7 @@ describe('segment definitions', () => {
   it('creates a segment and backfills its membership', async () => {
     const res = await create('pro', { trait: 'plan', op: 'eq', value: 'pro' }, 'Pro plan');
     expect(res.status).toBe(201);
-    const body = await res.json();
+    const body = await res.json<any>();
     expect(body).toMatchObject({ key: 'pro', name: 'Pro plan', size: 2, dependsOn: [], timeRelative: false });
     expect(await membersOf(ws.id, 'pro')).toEqual(['p_ana', 'p_budi']);
     expect((await changesOf(ws.id, 'pro')).map((c) => [c.profile_id, c.kind])).toEqual([
@@ -43,16 +43,16 @@ describe('segment definitions', () => {
   });
 
   it('lists and reads segments with their size', async () => {
-    const list = await (await api(ws.secretKey, '/v1/segments')).json();
+    const list = await (await api(ws.secretKey, '/v1/segments')).json<any>();
     expect(list.data.map((s: { key: string; size: number }) => [s.key, s.size])).toEqual([['pro', 2]]);
     const one = await api(ws.secretKey, '/v1/segments/pro');
-    expect(await one.json()).toMatchObject({ key: 'pro', size: 2, condition: { trait: 'plan', op: 'eq', value: 'pro' } });
+    expect(await one.json<any>()).toMatchObject({ key: 'pro', size: 2, condition: { trait: 'plan', op: 'eq', value: 'pro' } });
   });
 
   it('refuses a duplicate key with 409', async () => {
     const res = await create('pro', { trait: 'plan', op: 'exists' });
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: { code: 'segment_exists', field: 'key' } });
+    expect(await res.json<any>()).toMatchObject({ error: { code: 'segment_exists', field: 'key' } });
   });
 
   it.each([
@@ -63,7 +63,7 @@ describe('segment definitions', () => {
   ])('refuses a definition with %s, naming the path', async (_label, condition, code, field) => {
     const res = await create('selfish', condition);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code, field } });
+    expect(await res.json<any>()).toMatchObject({ error: { code, field } });
   });
 
   it.each([
@@ -72,7 +72,7 @@ describe('segment definitions', () => {
   ])('refuses %s', async (_label, body, field) => {
     const res = await api(ws.secretKey, '/v1/segments', { method: 'POST', json: body });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'invalid_field', field } });
+    expect(await res.json<any>()).toMatchObject({ error: { code: 'invalid_field', field } });
   });
 
   it('refuses a cycle between segments when saving', async () => {
@@ -80,7 +80,7 @@ describe('segment definitions', () => {
     expect((await create('cyc_b', { segment: 'cyc_a' })).status).toBe(201);
     const res = await api(ws.secretKey, '/v1/segments/cyc_a', { method: 'PUT', json: { condition: { segment: 'cyc_b' } } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'segment_cycle' } });
+    expect(await res.json<any>()).toMatchObject({ error: { code: 'segment_cycle' } });
   });
 
   it('updates a condition: members who no longer match exit, dependents follow', async () => {
@@ -88,7 +88,7 @@ describe('segment definitions', () => {
     expect(await membersOf(ws.id, 'pro_buyers')).toEqual(['p_ana']);
     const res = await api(ws.secretKey, '/v1/segments/pro', { method: 'PUT', json: { condition: { trait: 'plan', op: 'eq', value: 'free' } } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ size: 1 });
+    expect(await res.json<any>()).toMatchObject({ size: 1 });
     expect(await membersOf(ws.id, 'pro')).toEqual(['p_citra']);
     expect(await membersOf(ws.id, 'pro_buyers')).toEqual([]);
     const changes = await changesOf(ws.id, 'pro');
@@ -105,7 +105,7 @@ describe('segment definitions', () => {
   it('refuses to delete a segment another one uses, then deletes with exits', async () => {
     const refused = await api(ws.secretKey, '/v1/segments/pro', { method: 'DELETE' });
     expect(refused.status).toBe(409);
-    expect(await refused.json()).toMatchObject({ error: { code: 'segment_in_use' } });
+    expect(await refused.json<any>()).toMatchObject({ error: { code: 'segment_in_use' } });
     expect((await api(ws.secretKey, '/v1/segments/pro_buyers', { method: 'DELETE' })).status).toBe(204);
     expect(await membersOf(ws.id, 'pro_buyers')).toEqual([]);
     expect((await changesOf(ws.id, 'pro_buyers')).at(-1)).toMatchObject({ profile_id: 'p_ana', kind: 'exited', reason: 'segment_deleted' });
@@ -115,7 +115,7 @@ describe('segment definitions', () => {
 
 describe('members', () => {
   it('pages members with identities of the whole person', async () => {
-    const first = await (await api(ws.secretKey, '/v1/segments/pro/members?limit=1')).json();
+    const first = await (await api(ws.secretKey, '/v1/segments/pro/members?limit=1')).json<any>();
     expect(first.data).toHaveLength(1);
     expect(first.data[0].profileId).toBe('p_ana');
     expect(first.data[0].identities).toEqual(
@@ -126,7 +126,7 @@ describe('members', () => {
       ]),
     );
     expect(first.cursor).toEqual({ next: 'p_ana', hasMore: true });
-    const second = await (await api(ws.secretKey, `/v1/segments/pro/members?limit=1&cursor=${first.cursor.next}`)).json();
+    const second = await (await api(ws.secretKey, `/v1/segments/pro/members?limit=1&cursor=${first.cursor.next}`)).json<any>();
     expect(second.data.map((m: { profileId: string }) => m.profileId)).toEqual(['p_budi']);
     expect(second.cursor).toEqual({ next: null, hasMore: false });
     expect(Date.parse(second.data[0].enteredAt)).toBeGreaterThan(T - 60_000);
@@ -150,13 +150,13 @@ describe('members', () => {
   ])('refuses ?%s', async (query, field) => {
     const res = await api(ws.secretKey, `/v1/segments/pro/members?${query}`);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { field } });
+    expect(await res.json<any>()).toMatchObject({ error: { field } });
   });
 
   it('answers a profile\'s segments, also through a merged-away id', async () => {
-    const direct = await (await api(ws.secretKey, '/v1/profiles/p_ana/segments')).json();
+    const direct = await (await api(ws.secretKey, '/v1/profiles/p_ana/segments')).json<any>();
     expect(direct.data.map((s: { key: string }) => s.key)).toEqual(['cyc_a', 'cyc_b', 'pro']);
-    const merged = await (await api(ws.secretKey, '/v1/profiles/p_dewi/segments')).json();
+    const merged = await (await api(ws.secretKey, '/v1/profiles/p_dewi/segments')).json<any>();
     expect(merged).toMatchObject({ profileId: 'p_ana' });
     expect((await api(ws.secretKey, '/v1/profiles/nobody/segments')).status).toBe(404);
   });
@@ -167,8 +167,8 @@ describe('tenancy and scopes', () => {
     expect((await api(other.secretKey, '/v1/segments/pro')).status).toBe(404);
     expect((await api(other.secretKey, '/v1/segments/pro/members')).status).toBe(404);
     expect((await api(other.secretKey, '/v1/profiles/p_ana/segments')).status).toBe(404);
-    expect(await (await api(other.secretKey, '/v1/segments')).json()).toEqual({ data: [] });
-    const preview = await (await api(other.secretKey, '/v1/segments/preview', { method: 'POST', json: { condition: { trait: 'plan', op: 'eq', value: 'pro' } } })).json();
+    expect(await (await api(other.secretKey, '/v1/segments')).json<any>()).toEqual({ data: [] });
+    const preview = await (await api(other.secretKey, '/v1/segments/preview', { method: 'POST', json: { condition: { trait: 'plan', op: 'eq', value: 'pro' } } })).json<any>();
     expect(preview.sample.map((p: { id: string }) => p.id)).toEqual(['o_eko']);
   });
 
@@ -193,7 +193,7 @@ describe('on-demand evaluation', () => {
     await env.DB.prepare("UPDATE profiles SET traits = '{\"plan\":\"pro\"}' WHERE id = 'p_citra'").run();
     const res = await api(ws.secretKey, '/v1/segments/evaluate', { method: 'POST' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ entered: 1, exited: 0 });
+    expect(await res.json<any>()).toMatchObject({ entered: 1, exited: 0 });
     expect(await membersOf(ws.id, 'pro')).toEqual(['p_ana', 'p_budi', 'p_citra']);
   });
 });

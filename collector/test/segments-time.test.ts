@@ -43,7 +43,7 @@ describe('time windows expire through the scheduled handler', () => {
   it('starts from the backfill', async () => {
     expect(await membersOf(ws.id, 'cart_abandoners')).toEqual(['t_cart']);
     expect(await membersOf(ws.id, 'dormant')).toEqual([]);
-    const seg = await (await api(ws.secretKey, '/v1/segments/static')).json();
+    const seg = await (await api(ws.secretKey, '/v1/segments/static')).json<any>();
     expect(seg.timeRelative).toBe(false);
   });
 
