@@ -1,6 +1,6 @@
 import type { Env } from './env';
 import { evaluateSegments } from './segments/evaluate';
-import { listSegments, workspacesWithTimeRelativeSegments } from './store/segments';
+import { listSegments, workspacesWithSegments } from './store/segments';
 import { drainDeliveries, type DrainReport } from './webhooks/drain';
 
 export interface ScheduledReport {
@@ -11,21 +11,26 @@ export interface ScheduledReport {
   deliveries: DrainReport;
 }
 
+/** The first run of each hour (cron every 5 minutes) re-evaluates every segment, not only time-relative ones. */
+export const isSweepRun = (now: number) => new Date(now).getUTCMinutes() < 5;
+
 /**
  * The cron's work (every 5 minutes, wrangler.toml): re-evaluate, over all profiles, the
  * segments whose membership moves with the clock (relative windows, `daysAgo`) and the
- * segments built on them, then drain the webhook outbox. `now` is the scheduled time, so a
- * test can jump the clock forward; one workspace failing does not stop the others.
+ * segments built on them, then drain the webhook outbox. Once an hour it re-evaluates every
+ * segment (a sweep that repairs a real-time update that failed). `now` is the scheduled time,
+ * so a test can jump the clock forward; one workspace failing does not stop the others.
  *
  * @example
  * await runScheduled(env, controller.scheduledTime)
  */
 export async function runScheduled(env: Env, now: number): Promise<ScheduledReport> {
   const report: ScheduledReport = { workspaces: 0, entered: 0, exited: 0, failedWorkspaces: [], deliveries: { attempted: 0, delivered: 0, retrying: 0, dead: 0 } };
-  for (const workspaceId of await workspacesWithTimeRelativeSegments(env.DB)) {
+  const sweep = isSweepRun(now);
+  for (const workspaceId of await workspacesWithSegments(env.DB, { timeRelativeOnly: !sweep })) {
     try {
       const segments = await listSegments(env.DB, workspaceId);
-      const roots = new Set(segments.filter((s) => s.timeRelative).map((s) => s.key));
+      const roots = sweep ? undefined : new Set(segments.filter((s) => s.timeRelative).map((s) => s.key));
       const result = await evaluateSegments(env.DB, workspaceId, { keys: roots, now }, segments);
       report.workspaces++;
       report.entered += result.entered;

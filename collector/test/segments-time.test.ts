@@ -9,8 +9,13 @@ import { api, changesOf, DAY, insertEvents, insertProfiles, membersOf } from './
 let ws: TestWorkspace;
 const T = Date.now();
 
-/** Runs the Worker's real scheduled handler with the clock at `scheduledTime`. */
-async function cron(scheduledTime: number) {
+/**
+ * Runs the Worker's real scheduled handler with the clock at `scheduledTime`, moved out of the
+ * first 5 minutes of an hour unless `sweep` (then into them), where every segment is re-evaluated.
+ */
+async function cron(at: number, { sweep = false } = {}) {
+  const minute = new Date(at).getUTCMinutes();
+  const scheduledTime = sweep ? at - minute * 60_000 : minute < 5 ? at + 10 * 60_000 : at;
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ scheduledTime, cron: '*/5 * * * *' }), env, ctx);
   await waitOnExecutionContext(ctx);
@@ -72,9 +77,17 @@ describe('time windows expire through the scheduled handler', () => {
     expect((await changesOf(ws.id, 'cart_abandoners')).length).toBe(before);
   });
 
+  const evaluatedAt = async (key: string) =>
+    (await env.DB.prepare('SELECT evaluated_at FROM segments WHERE workspace_id = ?1 AND key = ?2').bind(ws.id, key).first<{ evaluated_at: number }>())!.evaluated_at;
+
   it('leaves segments that do not depend on the clock alone', async () => {
-    const evaluated = await env.DB.prepare("SELECT key, evaluated_at FROM segments WHERE workspace_id = ?1 AND key = 'static'").bind(ws.id).first<{ evaluated_at: number }>();
-    expect(evaluated!.evaluated_at).toBeLessThan(T + DAY);
+    expect(await evaluatedAt('static')).toBeLessThan(T + DAY);
+    expect(await evaluatedAt('dormant')).toBeGreaterThanOrEqual(T + 2 * DAY);
+  });
+
+  it('re-evaluates every segment in the first run of each hour (the sweep)', async () => {
+    await cron(T + 2 * DAY + 3_600_000, { sweep: true });
+    expect(await evaluatedAt('static')).toBeGreaterThan(T + 2 * DAY);
   });
 });
 

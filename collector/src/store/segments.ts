@@ -75,8 +75,11 @@ export async function segmentSizes(db: D1Database, workspaceId: string, key?: st
   return new Map(results.filter((r) => r.segment_key !== null).map((r) => [r.segment_key!, r.n]));
 }
 
-/** Workspaces that hold at least one segment whose membership moves with the clock. */
-export async function workspacesWithTimeRelativeSegments(db: D1Database): Promise<string[]> {
-  const { results } = await db.prepare('SELECT DISTINCT workspace_id FROM segments WHERE time_relative = 1').all<{ workspace_id: string }>();
+/** Workspaces holding segments; with `timeRelativeOnly`, segments whose membership moves with the clock. */
+export async function workspacesWithSegments(db: D1Database, opts: { timeRelativeOnly: boolean }): Promise<string[]> {
+  const { results } = await db
+    .prepare('SELECT DISTINCT workspace_id FROM segments WHERE time_relative >= ?1')
+    .bind(opts.timeRelativeOnly ? 1 : 0)
+    .all<{ workspace_id: string }>();
   return results.map((r) => r.workspace_id);
 }

@@ -1,0 +1,41 @@
+import { drainDeliveries } from '../webhooks/drain';
+import { evaluateSegments, type EvaluationReport } from './evaluate';
+
+export interface IngestChanges {
+  /** Canonical profiles the batch wrote to. */
+  touchedProfileIds: readonly string[];
+  /** Profiles the batch merged away: their memberships must go (reason `merged`). */
+  absorbedProfileIds?: readonly string[];
+}
+
+/**
+ * Real-time membership after an ingest batch was stored: re-evaluates every segment of the
+ * workspace for the people the batch touched, then (best effort, after the response) sends
+ * the webhooks of the changes. A failure here is logged, not raised: the events are stored
+ * and a 5xx would only make the sender retry a batch that dedupes to nothing; the hourly
+ * sweep of the scheduled handler repairs memberships a failed update missed.
+ *
+ * @example
+ * const outcome = await ingestMessages(input);
+ * await updateSegmentsAfterIngest(db, workspace.id, outcome, Date.now(), (p) => c.executionCtx.waitUntil(p));
+ */
+export async function updateSegmentsAfterIngest(
+  db: D1Database,
+  workspaceId: string,
+  changes: IngestChanges,
+  now: number,
+  waitUntil?: (promise: Promise<unknown>) => void,
+): Promise<EvaluationReport | null> {
+  const profileIds = [...new Set([...changes.touchedProfileIds, ...(changes.absorbedProfileIds ?? [])])];
+  if (profileIds.length === 0) return null;
+  try {
+    const report = await evaluateSegments(db, workspaceId, { profileIds, now });
+    if (waitUntil && report.entered + report.exited > 0) {
+      waitUntil(drainDeliveries(db, { workspaceId, maxRounds: 4 }).catch((err) => console.error('webhook drain after ingest failed', err)));
+    }
+    return report;
+  } catch (err) {
+    console.error('real-time segment update failed; the hourly sweep will repair it', workspaceId, err);
+    return null;
+  }
+}
