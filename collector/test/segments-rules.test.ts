@@ -1,4 +1,8 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compileCondition } from '../src/segments/compile';
+import type { Condition } from '../src/segments/condition';
+import { previewCondition } from '../src/store/members';
 import { createWorkspace, type TestWorkspace } from './helpers';
 import { api, DAY, HOUR, insertEvents, insertProfiles } from './segment-fixtures';
 
@@ -96,9 +100,13 @@ describe('who matches', () => {
     ['not is the complement, also over missing traits', { not: { trait: 'age', op: 'gt', value: 30 } }, ['budi', 'citra']],
     ['plan is pro and lives in ID', { and: [{ trait: 'plan', op: 'eq', value: 'pro' }, { trait: 'country', op: 'eq', value: 'ID' }] }, ['ana']],
   ])('%s', async (_label, condition, expected) => {
+    // Through the API: the set strategy (one pass over the events), as backfills run.
     const result = await preview(condition);
     expect(result.sample.map((p) => p.id).sort()).toEqual(expected);
     expect(result.size).toBe(expected.length);
+    // The correlated strategy (per-profile lookups), as real-time updates run, must agree.
+    const correlated = await previewCondition(env.DB, ws.id, (params) => compileCondition(condition as Condition, params, Date.now()), 100);
+    expect(correlated.sample.map((p) => p.id).sort()).toEqual(expected);
   });
 
   it('membership of another segment', async () => {

@@ -57,7 +57,7 @@ segmentRoutes.post('/preview', requireSecretKey('read'), async (c) => {
   }
   const now = Date.now();
   const preview = await storageCall(() =>
-    previewCondition(c.env.DB, c.var.workspaceId, (params) => compileCondition(condition, params, now), sampleSize),
+    previewCondition(c.env.DB, c.var.workspaceId, (params) => compileCondition(condition, params, now, { mode: 'set', workspaceId: c.var.workspaceId }), sampleSize),
   );
   return c.json({
     size: preview.size,

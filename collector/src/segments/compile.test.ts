@@ -197,10 +197,68 @@ const CASES: [string, Condition, string, (string | number | null)[]][] = [
   ],
 ];
 
+// The set strategy (backfill, cron, preview): event conditions become one uncorrelated subquery.
+const SET_CASES: [string, Condition, string, (string | number | null)[]][] = [
+  [
+    "set: at least once",
+    {"event": "Order Completed"},
+    "(p.id IN (SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE e.workspace_id = ?1 AND e.event = ?2))",
+    ["ws_1", "Order Completed"],
+  ],
+  [
+    "set: gte with where and window",
+    {"event": "Order Completed", "where": [{"property": "category", "op": "eq", "value": "spicy"}], "within": {"days": 30}, "count": {"gte": 3}},
+    "(p.id IN (SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE e.workspace_id = ?1 AND e.event = ?2 AND e.timestamp >= ?3 AND coalesce(json_extract(e.properties, ?4) = ?5, 0) GROUP BY ep.canonical_id HAVING count(*) >= ?6))",
+    ["ws_1", "Order Completed", 1767225600000, "$.\"category\"", "spicy", 3],
+  ],
+  [
+    "set: never (eq 0)",
+    {"event": "*", "within": {"hours": 48}, "count": {"eq": 0}},
+    "(p.id NOT IN (SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE e.workspace_id = ?1 AND e.timestamp >= ?2))",
+    ["ws_1", 1769644800000],
+  ],
+  [
+    "set: at most (lte)",
+    {"event": "X", "count": {"lte": 2}},
+    "(p.id NOT IN (SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE e.workspace_id = ?1 AND e.event = ?2 GROUP BY ep.canonical_id HAVING count(*) > ?3))",
+    ["ws_1", "X", 2],
+  ],
+  [
+    "set: exactly (eq)",
+    {"event": "X", "count": {"eq": 2}},
+    "(p.id IN (SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE e.workspace_id = ?1 AND e.event = ?2 GROUP BY ep.canonical_id HAVING count(*) = ?3))",
+    ["ws_1", "X", 2],
+  ],
+  [
+    "set: range (gte, lte)",
+    {"event": "X", "within": {"from": "2026-01-01", "to": "2026-01-31"}, "count": {"gte": 2, "lte": 4}},
+    "(p.id IN (SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE e.workspace_id = ?1 AND e.event = ?2 AND e.timestamp >= ?3 AND e.timestamp <= ?4 GROUP BY ep.canonical_id HAVING count(*) BETWEEN ?5 AND ?6))",
+    ["ws_1", "X", 1767225600000, 1769817600000, 2, 4],
+  ],
+  [
+    "set: gte 0 is always true, nothing bound",
+    {"event": "X", "count": {"gte": 0}},
+    "1",
+    [],
+  ],
+  [
+    "set: inside not, beside a trait",
+    {"and": [{"trait": "plan", "op": "eq", "value": "pro"}, {"not": {"event": "Order Completed", "within": {"days": 2}}}]},
+    "(coalesce(json_extract(p.traits, ?1) = ?2, 0) AND (NOT (p.id IN (SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE e.workspace_id = ?3 AND e.event = ?4 AND e.timestamp >= ?5))))",
+    ["$.\"plan\"", "pro", "ws_1", "Order Completed", 1769644800000],
+  ],
+];
+
 describe('compileCondition', () => {
   it.each(CASES)('%s', (_label, condition, sql, values) => {
     const params = new Params();
     expect(compileCondition(condition, params, NOW)).toBe(sql);
+    expect(params.values).toEqual(values);
+  });
+
+  it.each(SET_CASES)('%s', (_label, condition, sql, values) => {
+    const params = new Params();
+    expect(compileCondition(condition, params, NOW, { mode: 'set', workspaceId: 'ws_1' })).toBe(sql);
     expect(params.values).toEqual(values);
   });
 

@@ -25,6 +25,14 @@ export function jsonPath(keys: readonly string[]): string {
 }
 
 /**
+ * How event conditions are written. `correlated` (default) looks up each candidate's events
+ * through the profile index: best for a few profiles (real time). `set` computes, once, the
+ * set of people whose events qualify (one pass over the workspace's events in the window) and
+ * tests membership: best when every profile is a candidate (backfill, cron, preview).
+ */
+export type EventStrategy = { mode: 'correlated' } | { mode: 'set'; workspaceId: string };
+
+/**
  * Compiles a validated condition into a SQL boolean expression over the canonical profile
  * row aliased `p`. Every value and name goes through `params`; only fixed SQL text and
  * placeholders end up in the string. Leaves never yield NULL, so `not` is a true complement.
@@ -34,14 +42,15 @@ export function jsonPath(keys: readonly string[]): string {
  * compileCondition({ trait: 'plan', op: 'eq', value: 'pro' }, params, Date.now());
  * // "coalesce(json_extract(p.traits, ?1) = ?2, 0)", params.values = ['$."plan"', 'pro']
  */
-export function compileCondition(condition: Condition, params: Params, now: number): string {
-  if ('and' in condition) return `(${condition.and.map((c) => compileCondition(c, params, now)).join(' AND ')})`;
-  if ('or' in condition) return `(${condition.or.map((c) => compileCondition(c, params, now)).join(' OR ')})`;
-  if ('not' in condition) return `(NOT ${compileCondition(condition.not, params, now)})`;
+export function compileCondition(condition: Condition, params: Params, now: number, events: EventStrategy = { mode: 'correlated' }): string {
+  const child = (c: Condition) => compileCondition(c, params, now, events);
+  if ('and' in condition) return `(${condition.and.map(child).join(' AND ')})`;
+  if ('or' in condition) return `(${condition.or.map(child).join(' OR ')})`;
+  if ('not' in condition) return `(NOT ${child(condition.not)})`;
   if ('segment' in condition) {
     return `EXISTS (SELECT 1 FROM segment_members sm WHERE sm.workspace_id = p.workspace_id AND sm.segment_key = ${params.add(condition.segment)} AND sm.profile_id = p.id)`;
   }
-  if ('event' in condition) return compileEvent(condition, params, now);
+  if ('event' in condition) return events.mode === 'set' ? compileEventSet(condition, params, now, events.workspaceId) : compileEvent(condition, params, now);
   if ('trait' in condition) return compileComparison({ json: 'p.traits', path: jsonPath([condition.trait]) }, condition, params, now);
   const name = condition.computed;
   if (isComputedColumn(name)) return compileComparison({ column: COMPUTED_COLUMNS[name].sql, kind: COMPUTED_COLUMNS[name].kind }, condition, params, now);
@@ -51,8 +60,9 @@ export function compileCondition(condition: Condition, params: Params, now: numb
   return compileComparison({ json: 'p.computed', path: jsonPath(keys) }, condition, params, now);
 }
 
-function compileEvent(c: EventCondition, params: Params, now: number): string {
-  const where = ['ep.workspace_id = p.workspace_id', 'ep.canonical_id = p.id'];
+/** The filters on `e` shared by both strategies: name, window, property filters. */
+function eventFilters(c: EventCondition, params: Params, now: number): string[] {
+  const where: string[] = [];
   if (c.event !== '*') where.push(`e.event = ${params.add(c.event)}`);
   const w = c.within;
   if (w && 'days' in w) where.push(`e.timestamp >= ${params.add(now - w.days * DAY_MS)}`);
@@ -62,6 +72,11 @@ function compileEvent(c: EventCondition, params: Params, now: number): string {
     if (w.to !== undefined) where.push(`e.timestamp <= ${params.add(parseIsoDate(w.to)!)}`);
   }
   for (const f of c.where ?? []) where.push(compileComparison({ json: 'e.properties', path: jsonPath([f.property]) }, f, params, now));
+  return where;
+}
+
+function compileEvent(c: EventCondition, params: Params, now: number): string {
+  const where = ['ep.workspace_id = p.workspace_id', 'ep.canonical_id = p.id', ...eventFilters(c, params, now)];
   const from = `FROM profiles ep JOIN events e ON e.profile_id = ep.id WHERE ${where.join(' AND ')}`;
   const count = c.count;
   if (!count || (count.gte === 1 && count.lte === undefined)) return `EXISTS (SELECT 1 ${from})`;
@@ -76,6 +91,28 @@ function compileEvent(c: EventCondition, params: Params, now: number): string {
   if (count.gte) parts.push(`${n} >= ${params.add(count.gte)}`);
   if (count.lte !== undefined) parts.push(`${n} <= ${params.add(count.lte)}`);
   return `(${parts.join(' AND ')})`;
+}
+
+/**
+ * Set strategy: `p.id IN (people with qualifying events)`, or NOT IN for "at most"/"never".
+ * The subquery does not depend on `p`, so SQLite computes it once per statement.
+ */
+function compileEventSet(c: EventCondition, params: Params, now: number, workspaceId: string): string {
+  const { gte, lte, eq } = c.count ?? {};
+  // "0 or more times" holds for everyone; checked first so no unused value gets bound.
+  if (gte === 0 && lte === undefined) return '1';
+  const where = [`e.workspace_id = ${params.add(workspaceId)}`, ...eventFilters(c, params, now)];
+  const people = `SELECT ep.canonical_id FROM events e JOIN profiles ep ON ep.id = e.profile_id WHERE ${where.join(' AND ')}`;
+  const grouped = (having: string) => `${people} GROUP BY ep.canonical_id HAVING ${having}`;
+  if (eq === 0 || (lte !== undefined && !gte)) {
+    // "never" or "at most n": everyone except the people above the bound.
+    return `(p.id NOT IN (${eq === 0 ? people : grouped(`count(*) > ${params.add(lte!)}`)}))`;
+  }
+  if (eq !== undefined) return `(p.id IN (${grouped(`count(*) = ${params.add(eq)}`)}))`;
+  const low = gte ?? 1;
+  if (lte !== undefined) return `(p.id IN (${grouped(`count(*) BETWEEN ${params.add(low)} AND ${params.add(lte)}`)}))`;
+  if (low === 1) return `(p.id IN (${people}))`;
+  return `(p.id IN (${grouped(`count(*) >= ${params.add(low)}`)}))`;
 }
 
 /** Epoch ms of a date value: ISO string, `{daysAgo}`, or epoch ms already. */

@@ -55,7 +55,9 @@ export async function evaluateSegments(
           runId: `run_${nanoid(16)}`,
           now: scope.now,
           profileIds: scope.profileIds,
-          condition: (params) => compileCondition(segment.condition, params, scope.now),
+          // A few profiles: look each one's events up; everyone: one pass over the events.
+          condition: (params) =>
+            compileCondition(segment.condition, params, scope.now, scope.profileIds ? { mode: 'correlated' } : { mode: 'set', workspaceId }),
         }),
       );
       if (!scope.profileIds) statements.push(markEvaluatedStatement(db, workspaceId, key, scope.now));

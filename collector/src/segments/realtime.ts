@@ -1,7 +1,7 @@
 import { drainDeliveries } from '../webhooks/drain';
 import { evaluateSegments, type EvaluationReport } from './evaluate';
 
-export interface IngestChanges {
+export interface ProfileChanges {
   /** Canonical profiles the batch wrote to. */
   touchedProfileIds: readonly string[];
   /** Profiles the batch merged away: their memberships must go (reason `merged`). */
@@ -9,20 +9,20 @@ export interface IngestChanges {
 }
 
 /**
- * Real-time membership after an ingest batch was stored: re-evaluates every segment of the
- * workspace for the people the batch touched, then (best effort, after the response) sends
+ * Real-time membership after profiles changed (an ingest batch was stored, a merge or split):
+ * re-evaluates every segment of the workspace for those people, then (best effort, after the response) sends
  * the webhooks of the changes. A failure here is logged, not raised: the events are stored
  * and a 5xx would only make the sender retry a batch that dedupes to nothing; the hourly
  * sweep of the scheduled handler repairs memberships a failed update missed.
  *
  * @example
  * const outcome = await ingestMessages(input);
- * await updateSegmentsAfterIngest(db, workspace.id, outcome, Date.now(), (p) => c.executionCtx.waitUntil(p));
+ * await refreshMemberships(db, workspace.id, outcome, Date.now(), (p) => c.executionCtx.waitUntil(p));
  */
-export async function updateSegmentsAfterIngest(
+export async function refreshMemberships(
   db: D1Database,
   workspaceId: string,
-  changes: IngestChanges,
+  changes: ProfileChanges,
   now: number,
   waitUntil?: (promise: Promise<unknown>) => void,
 ): Promise<EvaluationReport | null> {
