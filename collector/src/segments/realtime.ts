@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { drainDeliveries } from '../webhooks/drain';
 import { evaluateSegments, type EvaluationReport } from './evaluate';
 
@@ -37,5 +38,15 @@ export async function refreshMemberships(
   } catch (err) {
     console.error('real-time segment update failed; the hourly sweep will repair it', workspaceId, err);
     return null;
+  }
+}
+
+/** `waitUntil` of the request's execution context, when there is one (not under `app.request` in unit tests). */
+export function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined; // Hono throws when no execution context was passed: nothing to extend
   }
 }

@@ -70,15 +70,6 @@ export interface ProfileSample {
   revenue: number;
 }
 
-/** The canonical profile id a profile id belongs to now, or null when the workspace has no such profile. */
-export async function canonicalProfileId(db: D1Database, workspaceId: string, profileId: string): Promise<string | null> {
-  const row = await db
-    .prepare('SELECT canonical_id FROM profiles WHERE workspace_id = ?1 AND id = ?2')
-    .bind(workspaceId, profileId)
-    .first<{ canonical_id: string }>();
-  return row?.canonical_id ?? null;
-}
-
 /** Preview of a condition: how many canonical profiles match and a few of them, most recently seen first. */
 export async function previewCondition(
   db: D1Database,
