@@ -16,10 +16,12 @@ export interface IdentityReadResult {
   storedMessageIds: Set<string>;
 }
 
+// CROSS JOIN pins json_each as the outer loop: with a plain JOIN SQLite scans every identity of
+// the workspace per identifier (measured: 1.6 s per batch of 100 at 10k identities, 1.7 ms pinned).
 // The batch's identifiers arrive as one JSON param [[type, value], ...]: one statement whatever
 // the batch size (D1 allows 100 bound parameters).
 const HITS = `SELECT i.type, i.value, p.canonical_id FROM json_each(?2) j
-  JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
+  CROSS JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
   JOIN profiles p ON p.id = i.profile_id`;
 
 const TREE_IDS = `FROM profiles m JOIN identities mi ON mi.profile_id = m.id WHERE m.workspace_id = ?1 AND m.canonical_id = p.id`;
