@@ -68,6 +68,9 @@ async function ingestRequest(
     facts: requestFacts(c.req.raw, workspace.settings.ipPolicy),
   });
   // Right after the store: memberships of the people this batch touched, webhooks after the response.
-  await refreshMemberships(c.env.DB, workspace.id, outcome, Date.now(), waitUntilOf(c));
+  // Server-Timing tells the sender (and bench/segments) what the real-time update cost.
+  const started = Date.now();
+  await refreshMemberships(c.env.DB, workspace.id, outcome, started, waitUntilOf(c));
+  c.header('Server-Timing', `segments;dur=${Date.now() - started}`);
   return outcome.result;
 }
