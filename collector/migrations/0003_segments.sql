@@ -86,3 +86,5 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_destination ON webhook_deliveries (destination_id, id);
 CREATE INDEX webhook_deliveries_member ON webhook_deliveries (destination_id, segment_key, profile_id, status);
+CREATE INDEX webhook_deliveries_change ON webhook_deliveries (change_id);
+CREATE INDEX segment_changes_time ON segment_changes (occurred_at);

@@ -154,6 +154,17 @@ describe('webhook deliveries', () => {
     expect(await deliveries(down, '?status=dead&limit=1')).toHaveLength(1);
     expect(await deliveries(down, '?status=pending')).toEqual([]);
   });
+
+  it('prunes finished deliveries and their changes after 30 days, in the hourly sweep', async () => {
+    const countChanges = async () =>
+      (await env.DB.prepare('SELECT count(*) AS n FROM segment_changes WHERE workspace_id = ?1').bind(ws.id).first<{ n: number }>())!.n;
+    expect(await countChanges()).toBeGreaterThan(0);
+    const at = T + 40 * DAY;
+    await cron(at - (new Date(at).getUTCMinutes() * 60_000)); // minute 0: the sweep
+    expect(await deliveries(down)).toEqual([]);
+    expect(await deliveries(alwaysOk)).toEqual([]);
+    expect(await countChanges()).toBe(0);
+  });
 });
 
 describe('destinations API', () => {

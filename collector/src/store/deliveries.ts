@@ -198,3 +198,16 @@ export async function listDeliveries(
     deliveredAt: r.delivered_at,
   }));
 }
+
+/**
+ * History retention: finished deliveries (delivered or dead) older than `before`, and changes
+ * older than `before` that no delivery refers to any more. Pending deliveries and their changes stay.
+ */
+export function pruneHistoryStatements(db: D1Database, before: number): D1PreparedStatement[] {
+  return [
+    db.prepare("DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'dead') AND created_at < ?1").bind(before),
+    db
+      .prepare('DELETE FROM segment_changes WHERE occurred_at < ?1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.change_id = segment_changes.id)')
+      .bind(before),
+  ];
+}
