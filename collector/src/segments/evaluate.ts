@@ -18,13 +18,16 @@ export interface EvaluationReport {
   exited: number;
 }
 
-// Each segment costs 8 statements; D1 allows 1,000 queries per Worker invocation.
-const MAX_SEGMENTS_PER_BATCH = 100;
+// Real time: all segments in one batch (each costs 8 statements; D1 allows 1,000 queries per
+// invocation). Over all profiles: one batch per segment, so no transaction holds the database
+// for the sum of every segment's scan (D1 stops a query at 30 s; local workerd is single-threaded).
+const SEGMENTS_PER_BATCH = { scoped: 100, everyone: 1 };
 
 /**
  * Brings memberships up to date for a workspace: segments in dependency order, each one
- * diffed against its stored membership with the changes written to the outbox, all in one
- * `db.batch()` so a failure leaves no half-applied state. `now` fixes every relative window.
+ * diffed against its stored membership with the changes written to the outbox in the same
+ * `db.batch()` (atomic per segment; in real time all segments share one batch). `now` fixes
+ * every relative window.
  *
  * @example
  * await evaluateSegments(env.DB, workspaceId, { profileIds: touched, now: Date.now() }) // real time
@@ -42,10 +45,11 @@ export async function evaluateSegments(
   const byKey = new Map(segments.map((s) => [s.key, s]));
   const order = evaluationOrder(segments, scope.keys);
   const report: EvaluationReport = { segments: order, entered: 0, exited: 0 };
-  for (let i = 0; i < order.length; i += MAX_SEGMENTS_PER_BATCH) {
+  const perBatch = scope.profileIds ? SEGMENTS_PER_BATCH.scoped : SEGMENTS_PER_BATCH.everyone;
+  for (let i = 0; i < order.length; i += perBatch) {
     const statements: D1PreparedStatement[] = [];
     const slots: number[] = [];
-    for (const key of order.slice(i, i + MAX_SEGMENTS_PER_BATCH)) {
+    for (const key of order.slice(i, i + perBatch)) {
       const segment = byKey.get(key)!;
       slots.push(statements.length);
       statements.push(
