@@ -13,7 +13,10 @@ import { identityRoutes } from './routes/identity';
 import { importRoutes } from './routes/import';
 import { ingestRoutes } from './routes/ingest';
 import { privacyInfoRoutes, privacyProfileRoutes, suppressionRoutes } from './routes/privacy';
+import { destinationRoutes } from './routes/destinations';
+import { profileSegmentRoutes } from './routes/profile-segments';
 import { profileRoutes } from './routes/profiles';
+import { segmentRoutes } from './routes/segments';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
 export function createApp() {
@@ -40,6 +43,10 @@ export function createApp() {
   app.route('/v1/profiles', privacyProfileRoutes);
   app.route('/v1/suppressions', suppressionRoutes);
   app.route('/v1/privacy', privacyInfoRoutes);
+  app.route('/v1/segments', segmentRoutes);
+  app.route('/v1/destinations', destinationRoutes);
+  // Before profileRoutes: GET /v1/profiles/{ref}/segments is answered by the segments module.
+  app.route('/v1/profiles', profileSegmentRoutes);
   app.route('/v1/profiles', profileRoutes);
   app.route('/v1/accounts', accountRoutes);
   app.route('/v1/identity', identityRoutes);
