@@ -223,23 +223,35 @@ export const generators = {
   },
 
   badSegments(r, k) {
+    // The rule language (collector/src/segments/validate.ts) with hostile values in every slot;
+    // some shapes are valid, so the compiler and the evaluation run on hostile input too.
+    const hostile = () => r.pick([...wrongTypes(r), r.pick(INJECTIONS), r.pick(UNICODE)]);
+    const op = () => r.pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'startsWith', 'exists', 'notExists', 'like', 'regex', '', hostile()]);
     const leaf = () => r.pick([
-      { trait: r.pick(INJECTIONS), op: 'eq', value: 1 },
-      { trait: 'plan', op: r.pick(['eq', 'regex', 'like', 'DROP', '', null, 7]), value: r.pick(wrongTypes(r)) },
-      { event: r.pick(wrongTypes(r)), within: { days: r.pick([-1, 0, 1e9, 'x', null]) } },
-      { count: { event: 'X', op: 'gte', value: r.pick([-1, 'many', 1e308]) } },
-      { segment: r.pick(['seg_self', '', r.pick(INJECTIONS)]) },
-      { not: r.pick([null, [], 'x']) },
+      { trait: r.pick(['plan', r.pick(INJECTIONS), r.pick(UNICODE), 'a.b.c', '$', '"', hostile()]), op: op(), value: hostile() },
+      { trait: 'plan', op: 'in', value: Array.from({ length: r.pick([0, 1, 101, 1000]) }, () => hostile()) },
+      { computed: r.pick(['lastSeen', 'firstSeen', 'eventCount', 'revenue', r.pick(INJECTIONS)]), op: op(), value: r.pick([{ daysAgo: r.pick([-1, 0, 1e9, 1e308, 'x', null]) }, hostile()]) },
+      { event: r.pick(['Order Completed', '*', r.pick(INJECTIONS), hostile()]), where: r.pick([[{ property: r.pick(INJECTIONS), op: op(), value: hostile() }], hostile()]), within: r.pick([{ days: r.pick([-1, 0, 1e9, 'x']) }, { hours: 1e12 }, { from: '2026-02-01', to: '2026-01-01' }, { from: hostile(), to: hostile() }, hostile()]), count: r.pick([{ gte: r.pick([-1, 1e308, 'many']) }, { gte: 5, lte: 2 }, hostile()]) },
+      { segment: r.pick(['fz1', 'fz2', '', r.pick(INJECTIONS), hostile()]) },
+      { not: r.pick([null, [], 'x', { trait: 'plan', op: 'exists' }]) },
       { and: r.pick([[], null, 'x', [{}]]) },
-      r.pick(wrongTypes(r)),
+      hostile(),
     ]);
-    let definition = leaf();
-    for (let i = r.int(6); i > 0; i--) definition = { [r.pick(['and', 'or'])]: [definition, leaf()] };
-    const body = r.pick([{ name: 'fuzz', definition }, { name: r.pick(wrongTypes(r)), definition }, { definition: r.pick(wrongTypes(r)) }, { name: 'fuzz', definition: { or: Array.from({ length: 2000 }, leaf) } }]);
+    let condition = leaf();
+    for (let i = r.int(6); i > 0; i--) condition = { [r.pick(['and', 'or'])]: [condition, leaf()] };
+    const key = r.pick(['fz1', 'fz2', 'fz3', r.pick(INJECTIONS), '', 'K'.repeat(200), hostile()]);
+    const body = r.pick([
+      { key, name: 'fuzz', condition },
+      { key, name: hostile(), condition },
+      { key: 'fz4', name: 'fuzz', condition: hostile() },
+      { key: 'fz5', name: 'wide', condition: { or: Array.from({ length: r.pick([200, 2000]) }, leaf) } },
+    ]);
     return r.pick([
       () => secret(k.A.secretKey, 'POST', '/v1/segments', json(body)),
-      () => secret(k.A.secretKey, 'PUT', `/v1/segments/${pct(r.pick(INJECTIONS))}`, json(body)),
+      () => secret(k.A.secretKey, 'PUT', `/v1/segments/${r.pick(['fz1', 'fz2', pct(r.pick(INJECTIONS))])}`, json(body)),
       () => secret(k.A.secretKey, 'POST', '/v1/segments/preview', json(body)),
+      () => secret(k.A.readKey, 'POST', '/v1/segments', json(body)),
+      () => secret(k.A.secretKey, 'DELETE', `/v1/segments/${pct(r.pick(['fz3', r.pick(INJECTIONS)]))}`),
     ])();
   },
 
