@@ -244,7 +244,7 @@ export const generators = {
       { key, name: 'fuzz', condition },
       { key, name: hostile(), condition },
       { key: 'fz4', name: 'fuzz', condition: hostile() },
-      { key: 'fz5', name: 'wide', condition: { or: Array.from({ length: r.pick([200, 2000]) }, leaf) } },
+      { key: 'fz5', name: 'wide', condition: { or: Array.from({ length: r.pick([61, 200, 2000]) }, (_, i) => ({ trait: `t${i}`, op: 'eq', value: i })) } },
     ]);
     return r.pick([
       () => secret(k.A.secretKey, 'POST', '/v1/segments', json(body)),
