@@ -109,4 +109,12 @@ describe('real-time membership on ingest', () => {
     expect(res.status).toBe(200);
     expect(await segmentsOf('user_id:u-import')).toEqual(['pro']);
   });
+
+  it('evaluates everyone of a multi-chunk import once it is stored', async () => {
+    const before = (await membersOf(ws.id, 'pro')).length;
+    const ndjson = Array.from({ length: 300 }, (_, i) => JSON.stringify({ type: 'identify', userId: `u-bulk-${i}`, traits: { plan: 'pro' }, messageId: `rt-bulk-${i}` })).join('\n');
+    const res = await call('/v1/import?format=ndjson', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, body: ndjson });
+    expect(await res.json<any>()).toMatchObject({ accepted: 300 });
+    expect((await membersOf(ws.id, 'pro')).length).toBe(before + 300);
+  });
 });
