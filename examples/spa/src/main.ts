@@ -1,0 +1,1 @@
+import { createSatu } from '@satu/sdk'; console.log(createSatu);
