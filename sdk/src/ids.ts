@@ -17,7 +17,7 @@ let sequence = 0;
  * the queue, keyed by it in IndexedDB, reads oldest first; the UUID makes it unique across tabs.
  *
  * @example
- * messageId(Date.now()) // -> "mibk2x3c0001-3b241101-e2bb-4255-8caf-4136c566a962"
+ * messageId(Date.now()) // -> "0mibk2x3c0001-3b241101-e2bb-4255-8caf-4136c566a962"
  */
 export const messageId = (now: number): string =>
-  now.toString(36) + (sequence++ % 1679616).toString(36).padStart(4, '0') + '-' + uuid();
+  now.toString(36).padStart(9, '0') + (sequence++ % 1679616).toString(36).padStart(4, '0') + '-' + uuid();
