@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyTraits, identifyUser, resetUser, type User } from './identity';
+import type { TraitOps } from './contract';
 import { messageId, uuid } from './ids';
 
 const anon: User = { anonymousId: 'a1', userId: null, traits: { plan: 'free' } };
@@ -31,7 +32,7 @@ describe('applyTraits', () => {
     ['setOnce loses to a set in the same call', {}, { a: 1 }, { setOnce: { a: 9 } }, { a: 1 }],
     ['unset removes', { a: 1, b: 2 }, undefined, { unset: ['a', 'zzz'] }, { b: 2 }],
   ] as const)('%s', (_label, current, traits, ops, expected) => {
-    expect(applyTraits(current, traits, ops)).toEqual(expected);
+    expect(applyTraits(current, traits, ops as TraitOps | undefined)).toEqual(expected);
   });
 });
 

@@ -7,7 +7,9 @@ import { createQueue, type Envelope } from './queue';
 let createStore: (db: string, store: string) => UseStore;
 beforeAll(async () => {
   if (typeof navigator === 'undefined') vi.stubGlobal('navigator', { userAgent: 'node' });
-  await import('fake-indexeddb/auto');
+  const { IDBFactory, IDBKeyRange } = await import('fake-indexeddb');
+  vi.stubGlobal('indexedDB', new IDBFactory());
+  vi.stubGlobal('IDBKeyRange', IDBKeyRange);
   ({ createStore } = await import('idb-keyval'));
 });
 
