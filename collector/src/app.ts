@@ -5,6 +5,7 @@ import { errorBody, renderError } from './http/errors';
 import { adminRoutes } from './routes/admin';
 import { importRoutes } from './routes/import';
 import { ingestRoutes } from './routes/ingest';
+import { sdkAssetRoutes } from './routes/sdk-asset';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
 export function createApp() {
@@ -21,6 +22,7 @@ export function createApp() {
   app.route('/v1', ingestRoutes);
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
+  app.route('/', sdkAssetRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);
