@@ -2,9 +2,12 @@ import { Hono } from 'hono';
 import { nanoid } from 'nanoid';
 import type { AppEnv } from './env';
 import { errorBody, renderError } from './http/errors';
+import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
+import { identityRoutes } from './routes/identity';
 import { importRoutes } from './routes/import';
 import { ingestRoutes } from './routes/ingest';
+import { profileRoutes } from './routes/profiles';
 import { sdkAssetRoutes } from './routes/sdk-asset';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
@@ -22,6 +25,9 @@ export function createApp() {
   app.route('/v1', ingestRoutes);
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
+  app.route('/v1/profiles', profileRoutes);
+  app.route('/v1/accounts', accountRoutes);
+  app.route('/v1/identity', identityRoutes);
   app.route('/', sdkAssetRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
