@@ -1,5 +1,5 @@
-import { backoff } from './backoff';
-import { byteLength, chunk } from './chunk';
+import { afterFailure, nextFlushAt, planBatches, sizeOf } from './batcher';
+import { chunk } from './chunk';
 import { consentMode, type CategoryPreferences } from './consent';
 import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, type JsonObject, type Message, type TraitOps } from './contract';
 import { identifyUser, resetUser, type User } from './identity';
@@ -57,8 +57,6 @@ export interface Satu {
   dropped(): number;
 }
 
-const sizeOf = (e: Envelope) => byteLength(JSON.stringify(e.message)) + 1;
-
 /**
  * Creates the SDK: every call is written to the IndexedDB queue first, then sent in batches with
  * retries; what is left when the page goes away is sent with keepalive/sendBeacon and stays queued
@@ -95,8 +93,7 @@ export function createSatu(options: SatuOptions): Satu {
     writeCookie('satu_aid', next.anonymousId, o.cookieDomain);
   };
 
-  const schedule = (ms: number) => {
-    const at = Math.max(Date.now() + ms, pausedUntil);
+  const schedule = (at: number) => {
     if (at < timerAt) {
       clearTimeout(timer);
       timerAt = at;
@@ -108,13 +105,11 @@ export function createSatu(options: SatuOptions): Satu {
   const deliver = async (force?: boolean) => {
     const now = Date.now();
     if (mode() != 'send' || !isOnline()) return; // 'online' and consent() start the next round
-    if (!force && now < pausedUntil) return schedule(0);
-    const due = (await queue.all()).filter((e) => force || e.nextAttemptAt <= now);
-    for (const batch of chunk(due, sizeOf, BATCH_BYTES)) {
+    if (!force && now < pausedUntil) return schedule(pausedUntil);
+    for (const batch of planBatches(await queue.all(), now, !!force, BATCH_BYTES, exiting)) {
       const outcome = await post(url, batchBody(o.writeKey, batch.map((e) => e.message)));
       if ('after' in outcome) {
-        for (const e of batch) e.nextAttemptAt = now + backoff(++e.attempts, Math.random(), outcome.after);
-        pausedUntil = batch[0]!.nextAttemptAt;
+        pausedUntil = afterFailure(batch, now, outcome.after, Math.random())[0]!.nextAttemptAt;
         await queue.put(batch);
         break;
       }
@@ -124,7 +119,7 @@ export function createSatu(options: SatuOptions): Satu {
       await queue.remove(batch.map((e) => e.id));
     }
     const left = queue.pending();
-    if (left.length) schedule(Math.min(...left.map((e) => e.nextAttemptAt)) - Date.now());
+    if (left.length) schedule(Math.max(pausedUntil, Math.min(...left.map((e) => e.nextAttemptAt))));
   };
 
   const send = (force?: boolean): Promise<void> =>
@@ -166,7 +161,7 @@ export function createSatu(options: SatuOptions): Satu {
       return running;
     }
     const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, message: full });
-    schedule(queue.pending().length < o.flushAt ? o.flushInterval : 0);
+    schedule(nextFlushAt(now, queue.pending().length, o.flushAt, o.flushInterval, pausedUntil));
     return pushed;
   };
 
@@ -224,6 +219,6 @@ export function createSatu(options: SatuOptions): Satu {
       satu.page();
     });
   }
-  schedule(0); // what earlier page loads left unacknowledged
+  schedule(0); // at once: what earlier page loads left unacknowledged
   return satu;
 }
