@@ -107,4 +107,52 @@ describe('delivery', () => {
     expect(Object.values(await countsByEvent('Tab ')).every((n) => n === 1)).toBe(true);
     await context.close();
   });
+
+  it('waits for Retry-After on 503, drops a batch refused with 400, and drops single rejected events', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h.site.url}/shop/`);
+    await sdkReady(page);
+    await page.evaluate(() => (window as any).satu.flush());
+    const seen: { at: number; events: string[] }[] = [];
+    const answers = [
+      { status: 503, headers: { 'retry-after': '2' } },
+      { status: 400, headers: {} },
+    ];
+    await page.route('**/v1/batch', async (route) => {
+      const events = JSON.parse(route.request().postData()!).batch.map((m: { event?: string }) => m.event);
+      seen.push({ at: Date.now(), events });
+      const answer = answers.shift();
+      if (!answer) return route.continue();
+      await route.fulfill({
+        status: answer.status,
+        headers: { ...answer.headers, 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Retry-After' },
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'x', message: 'scripted answer' } }),
+      });
+    });
+    await page.evaluate(() => (window as any).satu.track('Retry Me'));
+    await eventually(async () => seen.length >= 2, { everyMs: 100 });
+    // The retry came no sooner than Retry-After, and the 400 answer dropped the batch for good.
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(1900);
+    expect(seen[1]!.events).toEqual(['Retry Me']);
+    // A message the collector rejects (event name over 1024 characters) leaves the queue; its neighbour is stored.
+    await page.evaluate(async () => {
+      const satu = (window as any).satu;
+      satu.track('x'.repeat(2000));
+      satu.track('Neighbour Of A Rejected Event');
+      await satu.flush();
+    });
+    expect((await countsByEvent('Neighbour'))['Neighbour Of A Rejected Event']).toBe(1);
+    expect(await countsByEvent('Retry Me')).toEqual({});
+    const queued = await page.evaluate(() => new Promise<number>((resolve) => {
+      const open = indexedDB.open('satu');
+      open.onsuccess = () => {
+        const count = open.result.transaction('queue').objectStore('queue').count();
+        count.onsuccess = () => resolve(count.result);
+      };
+    }));
+    expect(queued).toBe(0);
+    await context.close();
+  });
 });
