@@ -155,4 +155,21 @@ describe('delivery', () => {
     expect(queued).toBe(0);
     await context.close();
   });
+
+  it('waits while the browser is offline and sends when it comes back online', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h.site.url}/shop/`);
+    await sdkReady(page);
+    await page.evaluate(() => (window as any).satu.flush());
+    let batches = 0;
+    page.on('request', (req) => void (req.url().endsWith('/v1/batch') && batches++));
+    await context.setOffline(true);
+    await page.evaluate(() => (window as any).satu.track('Tracked Offline'));
+    await new Promise((r) => setTimeout(r, 2500)); // past flushInterval and the first backoff
+    expect(batches).toBe(0);
+    await context.setOffline(false);
+    await eventually(async () => (await countsByEvent('Tracked Offline'))['Tracked Offline'] === 1);
+    await context.close();
+  });
 });
