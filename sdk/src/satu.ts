@@ -109,7 +109,7 @@ export function createSatu(options: SatuOptions): Satu {
     for (const batch of planBatches(await queue.all(), now, !!force, BATCH_BYTES, exiting)) {
       const outcome = await post(url, batchBody(o.writeKey, batch.map((e) => e.message)));
       if ('after' in outcome) {
-        pausedUntil = afterFailure(batch, now, outcome.after, Math.random())[0]!.nextAttemptAt;
+        pausedUntil = afterFailure(batch, Date.now(), outcome.after, Math.random())[0]!.nextAttemptAt;
         await queue.put(batch);
         break;
       }
@@ -156,8 +156,15 @@ export function createSatu(options: SatuOptions): Satu {
         ...context,
       },
     };
-    if (sizeOf({ message: full } as Envelope) > MAX_MESSAGE_BYTES) {
-      warn('event dropped: over 32 KB', full);
+    let size: number;
+    try {
+      size = sizeOf({ message: full } as Envelope);
+    } catch (err) {
+      size = Infinity; // not JSON (a cycle, a BigInt): tracking must never throw into the page
+      warn(err);
+    }
+    if (size > MAX_MESSAGE_BYTES) {
+      warn('event dropped: over 32 KB or not JSON', full);
       return running;
     }
     const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, message: full });
