@@ -81,7 +81,16 @@ export async function startHarness(): Promise<Harness> {
       collector = await startCollector({ port, stateDir, adminToken });
     },
     async query<T>(sql: string) {
-      return (await reader.db.prepare(sql).all<T>()).results;
+      // Two workerd processes share the SQLite file; a read can meet the writer's lock
+      // ("internal error"): retry it a few times rather than fail the test on it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await reader.db.prepare(sql).all<T>()).results;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
     },
     async close() {
       await Promise.allSettled([browser.close(), site.close(), collector.stop(), reader.dispose()]);
@@ -92,7 +101,7 @@ export async function startHarness(): Promise<Harness> {
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails with the last value seen. */
-export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 30_000, everyMs = 500 } = {}): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 45_000, everyMs = 1000 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

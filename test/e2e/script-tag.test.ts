@@ -1,7 +1,9 @@
 // The script tag on the example shop page, in real headless Chromium, against the real collector.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventually, sdkReady, sql, startHarness, type Harness } from './harness';
 
+// Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
+vi.setConfig({ testTimeout: 120_000 });
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
