@@ -174,4 +174,17 @@ describe('delivery', () => {
     await eventually(async () => (await countsByEvent('Tracked Offline'))['Tracked Offline'] === 1);
     await context.close();
   });
+
+  it('keeps working with a memory queue where IndexedDB is unavailable', async () => {
+    const context = await h.browser.newContext();
+    // As in privacy modes that remove or block IndexedDB.
+    await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
+    const page = await context.newPage();
+    await page.goto(`${h.site.url}/shop/`);
+    await sdkReady(page);
+    expect(await page.evaluate(() => typeof indexedDB)).toBe('undefined');
+    await page.evaluate(() => (window as any).satu.track('Without IndexedDB'));
+    await eventually(async () => (await countsByEvent('Without IndexedDB'))['Without IndexedDB'] === 1);
+    await context.close();
+  });
 });
