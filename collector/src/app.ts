@@ -4,6 +4,7 @@ import type { AppEnv } from './env';
 import { errorBody, renderError } from './http/errors';
 import { adminRoutes } from './routes/admin';
 import { importRoutes } from './routes/import';
+import { insightsRoutes } from './routes/insights';
 import { ingestRoutes } from './routes/ingest';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
@@ -21,6 +22,7 @@ export function createApp() {
   app.route('/v1', ingestRoutes);
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
+  app.route('/v1/insights', insightsRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);

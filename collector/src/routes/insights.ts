@@ -1,0 +1,59 @@
+import { Hono } from 'hono';
+import { requireSecretKey } from '../auth/middleware';
+import type { AppEnv } from '../env';
+import { notFound } from '../http/errors';
+import { dayWindow, DAY_MS, foldEventCounts, intParam } from '../insights/series';
+import { countEventsByDay, countProfiles, tailEvents } from '../store/insights';
+import { storageCall } from '../store/storage-call';
+import { getWorkspace } from '../store/workspaces';
+
+/**
+ * Aggregates behind the console (secret key, read scope). Days are UTC; `days` is 1-365.
+ * Profile and segment details come from their own APIs; these routes only count.
+ */
+export const insightsRoutes = new Hono<AppEnv>();
+
+insightsRoutes.use('*', requireSecretKey('read'));
+
+/** Who the key belongs to and what it may do: the console signs in with this. */
+insightsRoutes.get('/session', async (c) => {
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, c.var.workspaceId));
+  if (!workspace) throw notFound('Workspace not found');
+  return c.json({ workspace: { id: workspace.id, name: workspace.name }, scopes: [...c.var.scopes].sort() });
+});
+
+/** Daily message counts over the last `days` days: in total, per type and per track event name. */
+insightsRoutes.get('/events', async (c) => {
+  const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
+  const top = intParam(c.req.query('top'), 'top', { min: 1, max: 100, fallback: 10 });
+  const window = dayWindow(days, Date.now());
+  const rows = await storageCall(() => countEventsByDay(c.env.DB, c.var.workspaceId, window.from, window.to));
+  return c.json(foldEventCounts(rows, window.dates, top));
+});
+
+/** Profiles known, identified (user id or email) and seen within the last `days` days. */
+insightsRoutes.get('/profiles', async (c) => {
+  const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
+  const since = Date.now() - days * DAY_MS;
+  const counts = await storageCall(() => countProfiles(c.env.DB, c.var.workspaceId, since));
+  const anonymous = counts.total - counts.identified;
+  return c.json({
+    days,
+    total: counts.total,
+    identified: counts.identified,
+    anonymous,
+    identifiedShare: counts.total === 0 ? 0 : counts.identified / counts.total,
+    active: counts.active,
+  });
+});
+
+/**
+ * The live tail: the newest messages stored after `after` (a seq from a previous answer).
+ * Poll with `after=cursor.after`; a burst bigger than `limit` shows its newest part only.
+ */
+insightsRoutes.get('/tail', async (c) => {
+  const after = intParam(c.req.query('after'), 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
+  const limit = intParam(c.req.query('limit'), 'limit', { min: 1, max: 100, fallback: 20 });
+  const data = await storageCall(() => tailEvents(c.env.DB, c.var.workspaceId, after, limit));
+  return c.json({ data, cursor: { after: data[0]?.seq ?? after } });
+});
