@@ -1,0 +1,75 @@
+// bench/ingest: loads the real collector over loopback with batches of 1, 20, 100 and 500
+// events, then the same load against the insert-only baseline worker, and prints events/s,
+// p50/p99 latency and the collector/baseline ratio. Bounded in time and concurrency.
+//
+//   node bench/ingest/run.mjs [--seconds 8] [--concurrency 8] [--sizes 1,20,100,500]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { applyMigrations, createWorkspace, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
+import { fmt, runLoad, sampleEvent } from '../lib/load.mjs';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '8' },
+    sizes: { type: 'string', default: '1,20,100,500' },
+  },
+});
+const durationMs = Number(values.seconds) * 1000;
+const concurrency = Number(values.concurrency);
+const sizes = values.sizes.split(',').map(Number);
+
+async function measure(target, size, headers, runId) {
+  // A short warm-up so bundling, isolate start and SQLite page cache are not in the figures.
+  const body = (i) =>
+    JSON.stringify({ batch: Array.from({ length: size }, (_, j) => sampleEvent(i * size + j, { runId })) });
+  await runLoad({ url: `${target}/v1/batch`, headers, body, concurrency, durationMs: 500, eventsPerRequest: size });
+  return runLoad({
+    url: `${target}/v1/batch`,
+    headers,
+    body: (i) => body(i + 1_000_000),
+    concurrency,
+    durationMs,
+    eventsPerRequest: size,
+  });
+}
+
+async function withWorker(config, fn) {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'satu-bench-'));
+  await applyMigrations(stateDir, { config });
+  const token = randomToken();
+  const worker = await startCollector({ stateDir, adminToken: token, config });
+  try {
+    return await fn(worker.url, token);
+  } finally {
+    await worker.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+console.log(`bench/ingest: ${concurrency} concurrent senders, ${values.seconds} s per batch size, loopback\n`);
+const rows = [];
+for (const size of sizes) {
+  const satu = await withWorker('wrangler.toml', async (url, token) => {
+    const ws = await createWorkspace(url, token, 'bench');
+    return measure(url, size, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${size}`);
+  });
+  const base = await withWorker('bench/baseline/wrangler.toml', (url) => measure(url, size, {}, `b${size}`));
+  rows.push({ size, satu, base });
+  console.log(
+    `batch ${String(size).padStart(3)}  satu ${fmt(satu.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(satu.p50, 1)} ms  p99 ${fmt(satu.p99, 1)} ms` +
+      `  | baseline ${fmt(base.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(base.p50, 1)} ms  p99 ${fmt(base.p99, 1)} ms` +
+      `  | ratio ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
+      (satu.failures + base.failures ? `  (failures: satu ${JSON.stringify(satu.statuses)}, baseline ${JSON.stringify(base.statuses)})` : ''),
+  );
+}
+
+console.log('\n| batch | Satu events/s | p50 ms | p99 ms | baseline events/s | p50 ms | p99 ms | ratio |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const { size, satu, base } of rows) {
+  console.log(
+    `| ${size} | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.p50, 1)} | ${fmt(satu.p99, 1)} | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} | ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)} |`,
+  );
+}
