@@ -3,6 +3,7 @@ import { nanoid } from 'nanoid';
 import type { AppEnv } from './env';
 import { errorBody, renderError } from './http/errors';
 import { adminRoutes } from './routes/admin';
+import { consoleRoutes } from './routes/console';
 import { importRoutes } from './routes/import';
 import { insightsRoutes } from './routes/insights';
 import { ingestRoutes } from './routes/ingest';
@@ -23,6 +24,7 @@ export function createApp() {
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
   app.route('/v1/insights', insightsRoutes);
+  app.route('/console', consoleRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);
