@@ -7,7 +7,7 @@ import type { EventInsights, ProfileInsights, SegmentTrend, TailEvent } from '..
 import { empty, inlineError, section } from '../ui';
 
 const TAIL_EVERY_MS = 3000;
-const TAIL_KEEP = 30;
+const TAIL_KEEP = 12;
 
 const stat = (label: string, value: string, note?: string) =>
   h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label), note ? h('div', { class: 'muted small' }, note) : null);
@@ -68,8 +68,12 @@ function tailRow(e: TailEvent) {
     'li',
     { class: 'tail-row' },
     h('span', { class: `badge t-${e.type}` }, e.type),
-    e.profileId ? h('a', { href: `/console/profiles/${encodeURIComponent(e.profileId)}` }, messageLabel(e)) : h('span', null, messageLabel(e)),
-    h('span', { class: 'muted small who' }, who),
+    h(
+      'span',
+      { class: 'what' },
+      e.profileId ? h('a', { href: `/console/profiles/${encodeURIComponent(e.profileId)}` }, messageLabel(e)) : messageLabel(e),
+      who ? h('span', { class: 'muted small' }, ` · ${who}`) : null,
+    ),
     h('time', { class: 'muted small', datetime: e.receivedAt, title: e.receivedAt }, timeAgo(e.receivedAt)),
   );
 }
@@ -82,7 +86,7 @@ function liveTail(signal: AbortSignal) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const poll = async () => {
     try {
-      const res = await api<{ data: TailEvent[]; cursor: { after: number } }>('/v1/insights/tail', { query: { after, limit: 20 }, signal });
+      const res = await api<{ data: TailEvent[]; cursor: { after: number } }>('/v1/insights/tail', { query: { after, limit: TAIL_KEEP }, signal });
       after = res.cursor.after;
       if (res.data.length) {
         list.prepend(...res.data.map(tailRow));

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
-import { ApiError } from '../http/errors';
+import { ApiError, notFound } from '../http/errors';
 
 /**
  * The marketer console: static files built into collector/public/console, served through the
- * ASSETS binding. Any path without a file extension is a client-side route and gets index.html.
+ * ASSETS binding. Any path that is not a built file is a client-side route and gets index.html.
  */
 export const consoleRoutes = new Hono<AppEnv>();
 
@@ -35,18 +35,20 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-cache',
 };
 
-const hasExtension = (path: string) => /\.[a-z0-9]+$/i.test(path);
+// Only these are files; anything else is a client-side route, even when it ends like a file
+// name (a profile route such as /console/profiles/email:ana@example.com ends in ".com").
+const isAssetPath = (path: string) => /\.(js|css|map|png|svg|ico|webmanifest|txt|json|woff2)$/i.test(path);
 
 async function serve(assets: Fetcher | undefined, url: URL): Promise<Response> {
   if (!assets) throw new ApiError(503, 'console_unavailable', 'The console is not built: run npm run build');
   const path = url.pathname.replace(/^\/console\/?/, '');
   // Asset handling turns ".../index.html" into "..." redirects, so ask for the directory itself.
-  const file = path && hasExtension(path) ? `/console/${path}` : '/console/';
-  let res = await assets.fetch(new Request(new URL(file, url)));
-  if (res.status === 404 && !hasExtension(path)) res = await assets.fetch(new Request(new URL('/console/', url)));
+  const file = isAssetPath(path) ? `/console/${path}` : '/console/';
+  const res = await assets.fetch(new Request(new URL(file, url)));
   if (res.status === 404 && file === '/console/') {
     throw new ApiError(503, 'console_unavailable', 'The console is not built: run npm run build');
   }
+  if (res.status === 404) throw notFound(`No console file ${path}`);
   // Responses from fetch() carry immutable headers: copy before adding ours.
   const out = new Response(res.body, res);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) out.headers.set(name, value);
