@@ -9,6 +9,8 @@ CREATE TABLE segment_size_daily (
   -- epoch ms of the day's UTC midnight
   day INTEGER NOT NULL,
   size INTEGER NOT NULL,
+  -- the segment's created_at: a deleted and re-created key does not inherit the old history
+  segment_created_at INTEGER NOT NULL,
   recorded_at INTEGER NOT NULL,
   PRIMARY KEY (workspace_id, segment_key, day)
 ) WITHOUT ROWID;

@@ -81,11 +81,11 @@ describe('sizeSeries', () => {
   const w = dayWindow(4, NOW);
   const day = (i: number) => w.from + i * DAY_MS;
   it.each([
-    ['no snapshots: only today is known', [], 0, [null, null, null, 7]],
-    ['snapshots fill their days, gaps stay null', [{ day: day(0), size: 1 }, { day: day(2), size: 3 }], 0, [1, null, 3, 7]],
-    ['a snapshot of today is replaced by the live size', [{ day: day(3), size: 2 }], 0, [null, null, null, 7]],
-    ['days before the segment existed are null', [{ day: day(0), size: 5 }, { day: day(1), size: 6 }], day(1) + 1000, [null, 6, null, 7]],
-  ])('%s', (_label, snapshots, createdAt, sizes) => {
-    expect(sizeSeries(snapshots, w, 7, createdAt).map((p) => p.size)).toEqual(sizes);
+    ['no snapshots: only today is known', [], [null, null, null, 7]],
+    ['snapshots fill their days, gaps stay null', [{ day: day(0), size: 1 }, { day: day(2), size: 3 }], [1, null, 3, 7]],
+    ['a snapshot of today is replaced by the live size', [{ day: day(3), size: 2 }], [null, null, null, 7]],
+    ['snapshots outside the window are ignored', [{ day: day(-1), size: 5 }, { day: day(1), size: 6 }], [null, 6, null, 7]],
+  ])('%s', (_label, snapshots, sizes) => {
+    expect(sizeSeries(snapshots, w, 7).map((p) => p.size)).toEqual(sizes);
   });
 });

@@ -104,22 +104,16 @@ export function foldEventCounts(rows: readonly DayCount[], dates: readonly strin
 
 /**
  * Lays daily snapshots onto the window: a day without a snapshot is `null` (the collector did
- * not run that day; we do not invent a size), except today, which is the live size.
- * Days before the segment existed are `null` too, so a re-created key does not inherit history.
+ * not run that day, or the segment did not exist; we do not invent a size), except today,
+ * which is the live size.
+ * @example sizeSeries([{ day: dayWindow(2, now).from, size: 4 }], dayWindow(2, now), 5) // sizes [4, 5]
  */
 export function sizeSeries(
   snapshots: readonly { day: number; size: number }[],
   window: { from: number; dates: readonly string[] },
   current: number,
-  createdAt: number,
 ): { date: string; size: number | null }[] {
   const byDay = new Map(snapshots.map((s) => [s.day, s.size]));
   const last = window.dates.length - 1;
-  const createdDay = dayStart(createdAt);
-  return window.dates.map((date, i) => {
-    const day = window.from + i * DAY_MS;
-    if (i === last) return { date, size: current };
-    if (day < createdDay) return { date, size: null };
-    return { date, size: byDay.get(day) ?? null };
-  });
+  return window.dates.map((date, i) => ({ date, size: i === last ? current : (byDay.get(window.from + i * DAY_MS) ?? null) }));
 }
