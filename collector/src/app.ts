@@ -2,11 +2,14 @@ import { Hono } from 'hono';
 import { nanoid } from 'nanoid';
 import type { AppEnv } from './env';
 import { errorBody, renderError } from './http/errors';
+import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { consoleRoutes } from './routes/console';
+import { identityRoutes } from './routes/identity';
 import { importRoutes } from './routes/import';
 import { insightsRoutes } from './routes/insights';
 import { ingestRoutes } from './routes/ingest';
+import { profileRoutes } from './routes/profiles';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
 export function createApp() {
@@ -25,6 +28,9 @@ export function createApp() {
   app.route('/v1/admin', adminRoutes);
   app.route('/v1/insights', insightsRoutes);
   app.route('/console', consoleRoutes);
+  app.route('/v1/profiles', profileRoutes);
+  app.route('/v1/accounts', accountRoutes);
+  app.route('/v1/identity', identityRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);

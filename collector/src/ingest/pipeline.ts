@@ -1,10 +1,10 @@
 import { nanoid } from 'nanoid';
 import type { IngestResult, MessageType, Rejection } from '../../../sdk/src/contract';
-import { insertEventsStatements } from '../store/events';
 import { storageCall } from '../store/storage-call';
 import type { Workspace } from '../store/workspaces';
 import { enrichContext, memoiseUa, parseUserAgent, type RequestFacts } from './enrich';
 import { normaliseMessage, type StoredEvent } from './normalise';
+import { resolveAndStore } from './resolve-and-store';
 import { validateMessage } from './validate';
 
 export interface IngestInput {
@@ -55,14 +55,26 @@ export function prepareMessages(input: Omit<IngestInput, 'db' | 'workspace'>): P
   return { events, rejected };
 }
 
+export interface IngestOutcome {
+  result: IngestResult;
+  /** Canonical profiles the batch changed: re-evaluate their segments right after the store. */
+  touchedProfileIds: string[];
+  /** Profiles merged away by the batch: they are no longer canonical. */
+  absorbedProfileIds: string[];
+}
+
 /**
- * Ingests one request's messages: prepare, then store the good ones in one atomic D1 batch.
- * A message already stored (same messageId) is accepted and not stored again.
+ * Ingests one request's messages: prepare, resolve identities, then store the events with
+ * their profile and every profile/identity change in one atomic D1 batch. A message already
+ * stored (same messageId) is accepted and not stored or counted again.
+ *
+ * @example
+ * const { result, touchedProfileIds } = await ingestMessages({ db, workspace, messages, receivedAt: Date.now(), facts });
  */
-export async function ingestMessages(input: IngestInput): Promise<IngestResult> {
+export async function ingestMessages(input: IngestInput): Promise<IngestOutcome> {
   const { events, rejected } = prepareMessages(input);
-  if (events.length > 0) {
-    await storageCall(() => input.db.batch(insertEventsStatements(input.db, input.workspace.id, events)));
-  }
-  return { ok: true, accepted: events.length, rejected };
+  const result: IngestResult = { ok: true, accepted: events.length, rejected };
+  if (events.length === 0) return { result, touchedProfileIds: [], absorbedProfileIds: [] };
+  const stored = await storageCall(() => resolveAndStore(input.db, input.workspace, events, input.receivedAt));
+  return { result, touchedProfileIds: stored.touchedProfileIds, absorbedProfileIds: stored.absorbedProfileIds };
 }

@@ -42,7 +42,7 @@ importRoutes.post('/', async (c) => {
     if (pending.length === 0) return;
     const chunk = pending;
     pending = [];
-    const result = await ingestMessages({
+    const { result } = await ingestMessages({
       db: c.env.DB,
       workspace,
       messages: chunk.map((p) => p.message),

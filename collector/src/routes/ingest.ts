@@ -57,7 +57,7 @@ async function ingestRequest(
     queryKey: c.req.query('writeKey'),
   });
   const { messages, batchSentAt, routeType } = unpack(body);
-  return ingestMessages({
+  const { result } = await ingestMessages({
     db: c.env.DB,
     workspace,
     messages,
@@ -66,4 +66,5 @@ async function ingestRequest(
     routeType,
     facts: requestFacts(c.req.raw, workspace.settings.ipPolicy),
   });
+  return result;
 }

@@ -1,0 +1,155 @@
+import type { JsonObject } from '../../../sdk/src/contract';
+import type { StoredEvent } from '../ingest/normalise';
+import { applyTraitWrites, mergeTraitStates, traitOpsOf } from './traits';
+
+/** Where a visit came from: page referrer and UTM campaign (context.page.referrer, context.campaign). */
+export interface Touch {
+  referrer: string | null;
+  campaign: JsonObject | null;
+  at: number;
+}
+
+/** Computed traits that are not columns of the profiles table. */
+export interface Computed {
+  eventCounts: Record<string, number>;
+  firstTouch?: Touch;
+  lastTouch?: Touch;
+  device?: JsonObject;
+  os?: JsonObject;
+  browser?: JsonObject;
+  location?: JsonObject;
+  /** Event time of the context that last set device/os/browser/location. */
+  contextAt?: number;
+}
+
+export interface ConsentEntry {
+  granted: boolean;
+  updatedAt: number;
+}
+
+/** A canonical profile as the planner sees and writes it (camelCase of the profiles row). */
+export interface ProfileState {
+  id: string;
+  canonicalId: string;
+  mergedInto: string | null;
+  traits: JsonObject;
+  traitTimes: Record<string, number>;
+  computed: Computed;
+  consent: Record<string, ConsentEntry>;
+  firstSeen: number | null;
+  lastSeen: number | null;
+  eventCount: number;
+  revenue: number;
+  mergeCount: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Row version read; the write guard checks it. New profiles have -1 (nothing to check). */
+  version: number;
+}
+
+export function emptyProfile(id: string, now: number): ProfileState {
+  return {
+    id,
+    canonicalId: id,
+    mergedInto: null,
+    traits: {},
+    traitTimes: {},
+    computed: { eventCounts: {} },
+    consent: {},
+    firstSeen: null,
+    lastSeen: null,
+    eventCount: 0,
+    revenue: 0,
+    mergeCount: 0,
+    createdAt: now,
+    updatedAt: now,
+    version: -1,
+  };
+}
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+
+/** Revenue of one event: `properties.revenue`, else `properties.total` (Segment's e-commerce spec). */
+export function eventRevenue(properties: JsonObject | null): number {
+  if (!properties) return 0;
+  return num(properties.revenue) ?? num(properties.total) ?? 0;
+}
+
+function touchOf(e: Pick<StoredEvent, 'context' | 'timestamp'>): Touch | null {
+  const page = isObject(e.context.page) ? e.context.page : null;
+  const referrer = page && typeof page.referrer === 'string' && page.referrer !== '' ? page.referrer : null;
+  const campaign = isObject(e.context.campaign) && Object.keys(e.context.campaign).length > 0 ? e.context.campaign : null;
+  return referrer || campaign ? { referrer, campaign, at: e.timestamp } : null;
+}
+
+/**
+ * Folds one stored event into a profile, in place: computed traits always; traits for identify;
+ * consent from `context.consent.categoryPreferences` (latest event time wins per category).
+ */
+export function applyEvent(p: ProfileState, e: StoredEvent): void {
+  p.firstSeen = p.firstSeen === null ? e.timestamp : Math.min(p.firstSeen, e.timestamp);
+  p.lastSeen = p.lastSeen === null ? e.timestamp : Math.max(p.lastSeen, e.timestamp);
+  p.eventCount += 1;
+  p.revenue += eventRevenue(e.properties);
+  if (e.type === 'track' && e.event) p.computed.eventCounts[e.event] = (p.computed.eventCounts[e.event] ?? 0) + 1;
+  const touch = touchOf(e);
+  if (touch) {
+    if (!p.computed.firstTouch || touch.at < p.computed.firstTouch.at) p.computed.firstTouch = touch;
+    if (!p.computed.lastTouch || touch.at >= p.computed.lastTouch.at) p.computed.lastTouch = touch;
+  }
+  if (p.computed.contextAt === undefined || e.timestamp >= p.computed.contextAt) {
+    let any = false;
+    for (const key of ['device', 'os', 'browser', 'location'] as const) {
+      const v = e.context[key];
+      if (isObject(v) && Object.keys(v).length > 0) {
+        p.computed[key] = v;
+        any = true;
+      }
+    }
+    if (any) p.computed.contextAt = e.timestamp;
+  }
+  if (e.type === 'identify') {
+    const state = { traits: p.traits, times: p.traitTimes };
+    applyTraitWrites(state, e.traits, traitOpsOf(e.context), e.timestamp);
+  }
+  const consent = isObject(e.context.consent) ? e.context.consent.categoryPreferences : undefined;
+  if (isObject(consent)) {
+    for (const [category, granted] of Object.entries(consent)) {
+      if (typeof granted !== 'boolean' || category === '__proto__') continue;
+      const prev = p.consent[category];
+      if (!prev || e.timestamp >= prev.updatedAt) p.consent[category] = { granted, updatedAt: e.timestamp };
+    }
+  }
+}
+
+/**
+ * Folds an absorbed profile's traits, computed traits and consent into the survivor, in place.
+ * Commutative in everything but ties, so the survivor's identity does not change the result.
+ */
+export function foldProfile(into: ProfileState, from: ProfileState): void {
+  const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+  const maxN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+  into.firstSeen = minN(into.firstSeen, from.firstSeen);
+  into.lastSeen = maxN(into.lastSeen, from.lastSeen);
+  into.eventCount += from.eventCount;
+  into.revenue += from.revenue;
+  into.mergeCount += from.mergeCount + 1;
+  const a = into.computed;
+  const b = from.computed;
+  for (const [name, n] of Object.entries(b.eventCounts)) a.eventCounts[name] = (a.eventCounts[name] ?? 0) + n;
+  if (b.firstTouch && (!a.firstTouch || b.firstTouch.at < a.firstTouch.at)) a.firstTouch = b.firstTouch;
+  if (b.lastTouch && (!a.lastTouch || b.lastTouch.at > a.lastTouch.at)) a.lastTouch = b.lastTouch;
+  if (b.contextAt !== undefined && (a.contextAt === undefined || b.contextAt > a.contextAt)) {
+    for (const key of ['device', 'os', 'browser', 'location'] as const) if (b[key]) a[key] = b[key];
+    a.contextAt = b.contextAt;
+  }
+  mergeTraitStates({ traits: into.traits, times: into.traitTimes }, { traits: from.traits, times: from.traitTimes });
+  for (const [category, entry] of Object.entries(from.consent)) {
+    const mine = into.consent[category];
+    if (!mine || entry.updatedAt > mine.updatedAt) into.consent[category] = entry;
+  }
+}
+
+/** A deep copy, so the planner never mutates what the read phase handed it. */
+export const cloneProfile = (p: ProfileState): ProfileState => structuredClone(p);

@@ -1,0 +1,93 @@
+import { nanoid } from 'nanoid';
+import { eventIdentifiers, identifierKey, type Identifier } from '../identity/identifiers';
+import { DEFAULT_CAPS, planBatch, type IdentityCaps, type Plan } from '../identity/planner';
+import { insertEventsStatements } from '../store/events';
+import { readIdentityState } from '../store/identity-reads';
+import { guardStatements, isWriteConflict, planWriteStatements } from '../store/identity-writes';
+import type { Workspace } from '../store/workspaces';
+import type { StoredEvent } from './normalise';
+
+/** Attempts before a batch that keeps losing write races is answered 503 (the sender retries). */
+export const MAX_ATTEMPTS = 12;
+
+/**
+ * Full-jitter backoff between attempts: requests that collided on one hot profile spread out
+ * instead of colliding again in lockstep. Capped so a request never waits long in total.
+ *
+ * @example
+ * retryDelayMs(3, () => 0.5) // -> 8
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(100, 2 ** (attempt + 1)));
+}
+
+export interface StoreOutcome {
+  /** Events actually written (new messageIds). */
+  stored: number;
+  touchedProfileIds: string[];
+  absorbedProfileIds: string[];
+}
+
+/** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
+export function workspaceCaps(workspace: Workspace): IdentityCaps {
+  const s = workspace.settings.identity as Partial<IdentityCaps> | undefined;
+  const pick = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : d);
+  return { maxIdentifiers: pick(s?.maxIdentifiers, DEFAULT_CAPS.maxIdentifiers), maxMerges: pick(s?.maxMerges, DEFAULT_CAPS.maxMerges) };
+}
+
+/**
+ * Read phase -> pure plan -> one atomic write batch (guards, events with their profile_id,
+ * profiles, identities, merges, accounts, counters). When the guard or an identity's unique key
+ * says another request wrote first, the whole batch rolled back: re-read and re-plan.
+ */
+export async function resolveAndStore(db: D1Database, workspace: Workspace, events: readonly StoredEvent[], now: number): Promise<StoreOutcome> {
+  const defaultCountry = workspace.settings.defaultCountry;
+  const identifiers = new Map<string, Identifier>();
+  for (const e of events) {
+    const found = eventIdentifiers(e, defaultCountry);
+    for (const id of found.ids) identifiers.set(identifierKey(id), id);
+    if (found.previousId !== undefined) {
+      for (const type of ['user_id', 'anonymous_id']) {
+        const id = { type, value: found.previousId };
+        identifiers.set(identifierKey(id), id);
+      }
+    }
+  }
+  const groupIds = [...new Set(events.filter((e) => e.type === 'group' && e.groupId !== null).map((e) => e.groupId!))];
+  const messageIds = [...new Set(events.map((e) => e.messageId))];
+
+  for (let attempt = 1; ; attempt++) {
+    const read = await readIdentityState(db, workspace.id, { identifiers: [...identifiers.values()], groupIds, messageIds });
+    // A messageId already stored, or repeated in this batch, is accepted but never counted twice.
+    const seen = new Set(read.storedMessageIds);
+    const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
+    if (fresh.length === 0) return { stored: 0, touchedProfileIds: [], absorbedProfileIds: [] };
+    const plan = planBatch({
+      events: fresh,
+      known: read.known,
+      profiles: read.profiles,
+      accounts: read.accounts,
+      blockedPairs: read.blockedPairs,
+      caps: workspaceCaps(workspace),
+      defaultCountry,
+      now,
+      newId: (prefix) => `${prefix}_${nanoid(16)}`,
+    });
+    try {
+      await db.batch(writeBatch(db, workspace.id, fresh, plan, now));
+      return { stored: fresh.length, touchedProfileIds: plan.touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds };
+    } catch (err) {
+      if (!isWriteConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+    }
+  }
+}
+
+function writeBatch(db: D1Database, workspaceId: string, events: readonly StoredEvent[], plan: Plan, now: number): D1PreparedStatement[] {
+  const withProfiles = events.map((e, i) => ({ ...e, profileId: plan.eventProfileIds[i] }));
+  return [
+    ...guardStatements(db, workspaceId, plan),
+    ...insertEventsStatements(db, workspaceId, withProfiles),
+    ...planWriteStatements(db, workspaceId, plan, now),
+  ];
+}

@@ -1,0 +1,144 @@
+import { Hono, type Context } from 'hono';
+import { nanoid } from 'nanoid';
+import { requireSecretKey } from '../auth/middleware';
+import type { AppEnv } from '../env';
+import { parseJsonObject, readBodyText } from '../http/body';
+import { ApiError, badRequest, notFound } from '../http/errors';
+import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../identity/profile-view';
+import { planForceMerge, planSplit } from '../identity/split';
+import { forceMergeStatements, listMerges, loadTree, loadTreeEvents, splitStatements } from '../store/identity-admin';
+import { isWriteConflict } from '../store/identity-writes';
+import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents } from '../store/profiles';
+import { storageCall } from '../store/storage-call';
+import { getWorkspace } from '../store/workspaces';
+
+/**
+ * Profiles read API (secret key, `read` scope; split and merge need `admin`). `{ref}` is a
+ * profile id or `{type}:{value}`; an absorbed profile's id answers with its survivor.
+ */
+export const profileRoutes = new Hono<AppEnv>();
+
+profileRoutes.use('*', requireSecretKey('read'));
+
+profileRoutes.get('/:ref', async (c) => {
+  const id = await resolveRef(c, c.req.param('ref'));
+  const record = await storageCall(() => getProfileRecord(c.env.DB, c.var.workspaceId, id));
+  if (!record) throw notFound('No such profile');
+  return c.json(profileJson(record));
+});
+
+profileRoutes.get('/:ref/events', async (c) => {
+  const q = eventQuery(c);
+  const id = await resolveRef(c, c.req.param('ref'));
+  const rows = await storageCall(() => listProfileEvents(c.env.DB, c.var.workspaceId, id, q));
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const hasMore = rows.length > q.limit;
+  return c.json({
+    data: page.map(({ seq: _seq, timestamp, ...e }) => ({ ...e, timestamp: new Date(timestamp).toISOString() })),
+    cursor: { next: hasMore && last ? encodeCursor(last) : null, hasMore },
+  });
+});
+
+profileRoutes.get('/:ref/merges', async (c) => {
+  const id = await resolveRef(c, c.req.param('ref'));
+  const merges = await storageCall(() => listMerges(c.env.DB, c.var.workspaceId, id));
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return c.json({ data: merges.map((m) => ({ ...m, createdAt: iso(m.createdAt), splitAt: iso(m.splitAt) })) });
+});
+
+/** Undoes a wrong merge: `{"profileId"}` names the absorbed profile to take back out (with its subtree). */
+profileRoutes.post('/:ref/split', requireSecretKey('admin'), async (c) => {
+  const body = parseJsonObject(await readBodyText(c.req.raw, 16 * 1024));
+  if (typeof body.profileId !== 'string' || body.profileId === '') throw badRequest('invalid_field', 'profileId must be the id of a merged profile', 'profileId');
+  const absorbedId = body.profileId;
+  const db = c.env.DB;
+  const ws = c.var.workspaceId;
+  const canonicalId = await resolveRef(c, c.req.param('ref'));
+  await withRetry(async () => {
+    const tree = await loadTree(db, ws, canonicalId);
+    const absorbed = tree.find((p) => p.id === absorbedId);
+    const survivor = tree.find((p) => p.id === canonicalId);
+    if (!absorbed || !survivor || absorbed.id === canonicalId) throw notFound('profileId is not a profile merged into this one');
+    const split = planSplit({ survivor, absorbed, tree, eventsByProfile: await loadTreeEvents(db, ws, canonicalId), now: Date.now() });
+    await db.batch(splitStatements(db, ws, { tree, ...split, parentId: absorbed.mergedInto!, now: Date.now() }));
+  });
+  const [left, right] = await storageCall(() => Promise.all([getProfileRecord(db, ws, canonicalId), getProfileRecord(db, ws, absorbedId)]));
+  return c.json({ profiles: [left, right].filter((r) => r !== null).map(profileJson) });
+});
+
+/** Merges on purpose, past the automatic guards: `{"from": ref}` is absorbed into `{ref}`. */
+profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
+  const body = parseJsonObject(await readBodyText(c.req.raw, 16 * 1024));
+  if (typeof body.from !== 'string' || body.from === '') throw badRequest('invalid_field', 'from must be a profile reference', 'from');
+  const db = c.env.DB;
+  const ws = c.var.workspaceId;
+  const survivorId = await resolveRef(c, c.req.param('ref'));
+  const absorbedId = await resolveRef(c, body.from, 'from');
+  if (survivorId === absorbedId) throw new ApiError(409, 'already_merged', 'Both references are the same profile');
+  await withRetry(async () => {
+    const [a, b] = await Promise.all([getProfileRecord(db, ws, survivorId), getProfileRecord(db, ws, absorbedId)]);
+    if (!a || !b) throw notFound('No such profile');
+    const now = Date.now();
+    const planned = planForceMerge(a.state, b.state, now);
+    const record = { id: `mrg_${nanoid(16)}`, survivorId, absorbedId, reason: 'force' as const, cause: null };
+    await db.batch(forceMergeStatements(db, ws, { read: [a.state, b.state], ...planned, record, now }));
+  });
+  const record = await storageCall(() => getProfileRecord(db, ws, survivorId));
+  return c.json(profileJson(record!));
+});
+
+async function resolveRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise<string> {
+  const db = c.env.DB;
+  const ws = c.var.workspaceId;
+  let parsed = parseProfileRef(ref);
+  if (parsed.kind === 'invalid' && ref.startsWith('phone:')) {
+    // National phone numbers need the workspace's default country; only then is it worth a read.
+    const workspace = await storageCall(() => getWorkspace(db, ws));
+    parsed = parseProfileRef(ref, workspace?.settings.defaultCountry);
+  }
+  if (parsed.kind === 'invalid') throw badRequest('invalid_ref', parsed.message, field);
+  const found = parsed;
+  const id = await storageCall(() =>
+    found.kind === 'id' ? canonicalIdForProfile(db, ws, found.id) : canonicalIdForIdentifier(db, ws, found.id),
+  );
+  if (!id) throw notFound('No such profile');
+  return id;
+}
+
+function eventQuery(c: Context<AppEnv>) {
+  const limitText = c.req.query('limit');
+  const limit = limitText === undefined ? 50 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest('invalid_field', 'limit must be an integer from 1 to 100', 'limit');
+  const time = (name: 'start' | 'end') => {
+    const v = c.req.query(name);
+    if (v === undefined) return undefined;
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms)) throw badRequest('invalid_field', `${name} must be an ISO 8601 date`, name);
+    return ms;
+  };
+  const cursorText = c.req.query('cursor');
+  const before = cursorText === undefined ? undefined : decodeCursor(cursorText);
+  if (before === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned', 'cursor');
+  const event = c.req.query('event');
+  if (event !== undefined && (event === '' || event.length > 1024)) throw badRequest('invalid_field', 'event must be an event name', 'event');
+  return { limit, start: time('start'), end: time('end'), before, event };
+}
+
+/** A split or force-merge that loses a write race to ingest re-reads and tries again. */
+async function withRetry(fn: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await storageCall(async () => {
+        try {
+          await fn();
+        } catch (err) {
+          if (isWriteConflict(err)) throw new ApiError(409, 'conflict', 'The profile changed while it was being updated; retry');
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'conflict' || attempt >= 4) throw err;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { Identifier } from '../identity/identifiers';
+import { pairKey, type AccountState, type LoadedProfile } from '../identity/planner';
+import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
+
+export interface IdentityReadRequest {
+  identifiers: readonly Identifier[];
+  groupIds: readonly string[];
+  messageIds: readonly string[];
+}
+
+export interface IdentityReadResult {
+  known: Map<string, string>;
+  profiles: Map<string, LoadedProfile>;
+  accounts: Map<string, AccountState>;
+  blockedPairs: Set<string>;
+  storedMessageIds: Set<string>;
+}
+
+// The batch's identifiers arrive as one JSON param [[type, value], ...]: one statement whatever
+// the batch size (D1 allows 100 bound parameters).
+const HITS = `SELECT i.type, i.value, p.canonical_id FROM json_each(?2) j
+  JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
+  JOIN profiles p ON p.id = i.profile_id`;
+
+const TREE_IDS = `FROM profiles m JOIN identities mi ON mi.profile_id = m.id WHERE m.workspace_id = ?1 AND m.canonical_id = p.id`;
+
+const PROFILES = `SELECT ${PROFILE_COLUMNS},
+  (SELECT count(*) ${TREE_IDS}) AS identity_count,
+  (SELECT json_group_array(mi.value) ${TREE_IDS} AND mi.type = 'user_id') AS user_ids
+FROM profiles p WHERE p.workspace_id = ?1 AND p.id IN (SELECT canonical_id FROM (${HITS}))`;
+
+const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM accounts
+  WHERE workspace_id = ?1 AND group_id IN (SELECT value FROM json_each(?2))`;
+
+const STORED = `SELECT message_id FROM events WHERE workspace_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))`;
+
+// Split pairs, by their current canonical roots; splits are rare operator actions (partial index).
+const SPLITS = `SELECT s.canonical_id AS a, x.canonical_id AS b FROM merge_log m
+  JOIN profiles s ON s.id = m.survivor_id JOIN profiles x ON x.id = m.absorbed_id
+  WHERE m.workspace_id = ?1 AND m.split_at IS NOT NULL`;
+
+/**
+ * The read phase of ingest, as one D1 batch (one round trip, one consistent snapshot): which
+ * profiles own the batch's identifiers (with identity counts and user_ids for the guards), the
+ * accounts its group calls name, the messageIds already stored, and the split pairs.
+ */
+export async function readIdentityState(db: D1Database, workspaceId: string, req: IdentityReadRequest): Promise<IdentityReadResult> {
+  const ids = JSON.stringify(req.identifiers.map((i) => [i.type, i.value]));
+  const [hits, profiles, accounts, stored, splits] = await db.batch<Record<string, unknown>>([
+    db.prepare(HITS).bind(workspaceId, ids),
+    db.prepare(PROFILES).bind(workspaceId, ids),
+    db.prepare(ACCOUNTS).bind(workspaceId, JSON.stringify(req.groupIds)),
+    db.prepare(STORED).bind(workspaceId, JSON.stringify(req.messageIds)),
+    db.prepare(SPLITS).bind(workspaceId),
+  ]);
+  const result: IdentityReadResult = {
+    known: new Map(),
+    profiles: new Map(),
+    accounts: new Map(),
+    blockedPairs: new Set(),
+    storedMessageIds: new Set(),
+  };
+  for (const r of hits.results as { type: string; value: string; canonical_id: string }[]) {
+    result.known.set(`${r.type}:${r.value}`, r.canonical_id);
+  }
+  for (const r of profiles.results as unknown as (ProfileRow & { identity_count: number; user_ids: string })[]) {
+    result.profiles.set(r.id, {
+      state: toProfileState(r),
+      identityCount: r.identity_count,
+      userIds: (JSON.parse(r.user_ids) as (string | null)[]).filter((u): u is string => u !== null),
+    });
+  }
+  for (const r of accounts.results as { group_id: string; traits: string; trait_times: string; version: number; created_at: number }[]) {
+    result.accounts.set(r.group_id, {
+      groupId: r.group_id,
+      traits: JSON.parse(r.traits),
+      times: JSON.parse(r.trait_times),
+      version: r.version,
+      createdAt: r.created_at,
+    });
+  }
+  for (const r of stored.results as { message_id: string }[]) result.storedMessageIds.add(r.message_id);
+  for (const r of splits.results as { a: string; b: string }[]) result.blockedPairs.add(pairKey(r.a, r.b));
+  return result;
+}
