@@ -134,3 +134,25 @@ describe('GET /v1/insights/session', () => {
     expect(await res.json()).toEqual({ workspace: { id: ws.id, name: 'Insights shop' }, scopes: ['admin', 'read'] });
   });
 });
+
+describe('GET /v1/insights/profiles', () => {
+  it('counts live people, the identified ones (user id or email, merged ids included) and the recently seen', async () => {
+    const shop = await createWorkspace('People shop');
+    const res = await sendBatch(shop.writeKey, [
+      { type: 'page', anonymousId: 'anon-only-1', messageId: 'p-1', timestamp: daysAgo(0) },
+      { type: 'page', anonymousId: 'anon-only-2', messageId: 'p-2', timestamp: daysAgo(40) },
+      { type: 'page', anonymousId: 'anon-x', messageId: 'p-3', timestamp: daysAgo(3) },
+      // The anonymous visitor above identifies: one person, now identified.
+      { type: 'identify', anonymousId: 'anon-x', userId: 'x1', messageId: 'p-4', timestamp: daysAgo(2) },
+      { type: 'identify', anonymousId: 'anon-e', traits: { email: 'E@Example.com' }, messageId: 'p-5', timestamp: daysAgo(1) },
+      { type: 'track', event: 'Again', anonymousId: 'anon-x', messageId: 'p-6', timestamp: daysAgo(0) },
+    ]);
+    expect(await res.json()).toMatchObject({ rejected: [] });
+    const body = await (await get('/v1/insights/profiles?days=30', shop.secretKey)).json();
+    expect(body).toEqual({ days: 30, total: 4, identified: 2, anonymous: 2, identifiedShare: 0.5, active: 3 });
+    // The first workspace's people are not counted here, and the other way round.
+    const first = await (await get('/v1/insights/profiles')).json<{ total: number }>();
+    expect(first.total).toBeGreaterThan(0);
+    expect(first.total).not.toBe(4);
+  });
+});
