@@ -37,7 +37,9 @@ describe('format', () => {
 
   it('shortens long values and file names', () => {
     expect(formatValue('x'.repeat(10), 5)).toBe('xxxx…');
-    expect(formatValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatValue({ a: 1, b: 'x' })).toBe('a: 1, b: x');
+    expect(formatValue({ a: { b: 1 } })).toBe('{"a":{"b":1}}');
+    expect(formatValue([1, 2])).toBe('[1,2]');
     expect(fileSafe('vip/../list')).toBe('vip-list');
     expect(fileSafe('///')).toBe('-');
   });

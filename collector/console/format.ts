@@ -35,9 +35,16 @@ export function formatDate(value: unknown): string {
   return Number.isFinite(t) ? new Date(t).toLocaleString() : String(value);
 }
 
-/** Any JSON value as one short line. */
+/** Any JSON value as one short line; flat objects read as `key: value, ...`. */
 export function formatValue(value: unknown, max = 120): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const flat =
+    value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => v === null || typeof v !== 'object');
+  const text =
+    typeof value === 'string'
+      ? value
+      : flat
+        ? Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${v}`).join(', ')
+        : (JSON.stringify(value) ?? '');
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

@@ -151,10 +151,11 @@ describe('the console in Chromium', () => {
     const api = await secretApi<{ data: { event: string | null }[] }>(`/v1/profiles/${encodeURIComponent(`email:${person.email}`)}/events?limit=25`);
     expect(await timeline.count()).toBe(api.data.length);
     expect(await page.locator('.timeline').textContent()).toContain('Order Completed');
-    expect(await page.getByRole('table', { name: 'Traits' }).textContent()).toContain(person.email!);
+    expect(await page.getByRole('table', { name: 'Traits', exact: true }).textContent()).toContain(person.email!);
     await shot(page, 'profile');
 
     // An unknown person is an error in words, not a blank page.
+    await page.getByRole('link', { name: 'Find another person' }).click();
     await page.getByLabel('Value').fill('nobody@example.com');
     await page.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => page.locator('main .error').textContent()).toContain('No such profile');
@@ -211,6 +212,29 @@ describe('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Segments', exact: true }).waitFor();
     await page.locator('tr', { hasText: 'spicy_regulars' }).waitFor();
     await shot(page, 'segments');
+    await page.close();
+  });
+
+  it('adds a webhook destination and lists its deliveries with their status', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Segments', exact: true }).click();
+    // Nothing listens on port 9 (discard): deliveries wait in the outbox as pending.
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/satu-hook');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.locator('.destinations li', { hasText: 'http://127.0.0.1:9/satu-hook' }).waitFor();
+    await expect.poll(() => page.locator('.destinations').textContent()).toContain('No deliveries yet.');
+
+    const created = await secretApi<{ size: number }>('/v1/segments', {
+      method: 'POST',
+      json: { key: 'free_plan', name: 'Free plan', condition: { trait: 'plan', op: 'eq', value: 'free' } },
+    });
+    expect(created.size).toBeGreaterThan(0);
+    await page.reload();
+    const rows = page.locator('.destinations tbody tr');
+    await expect.poll(() => rows.count()).toBe(Math.min(10, created.size));
+    expect(await rows.first().textContent()).toContain('segment.entered');
+    expect(await rows.first().textContent()).toContain('pending');
+    await shot(page, 'destinations');
     await page.close();
   });
 

@@ -1,6 +1,6 @@
 import { api, refPath, request } from '../api';
 import { field, h, mount, select } from '../dom';
-import { formatCount, formatDate, formatValue, messageLabel } from '../format';
+import { formatDate, formatValue, messageLabel } from '../format';
 import type { ViewContext } from '../main';
 import type { Page, Profile, TimelineEvent } from '../types';
 import { download, empty, inlineError, kvTable, section, showError } from '../ui';
@@ -127,7 +127,7 @@ function adminActions(ctx: ViewContext, profile: Profile, ref: string) {
 }
 
 const COMPUTED_DATES = new Set(['firstSeen', 'lastSeen']);
-const formatComputed = (v: unknown) => (typeof v === 'number' ? formatCount(v) : formatValue(v));
+const formatComputed = (v: unknown) => (typeof v === 'number' ? v.toLocaleString() : formatValue(v));
 
 /** One person: identities, traits, computed traits, consent, accounts, segments, timeline. */
 export async function profileView(ctx: ViewContext): Promise<void> {
