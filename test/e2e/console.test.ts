@@ -118,7 +118,7 @@ describe('the console in Chromium', () => {
     expect(await page.locator('svg.chart rect.bar').count()).toBe(30);
     expect(await page.locator('.top-events li').first().textContent()).toContain('Product Viewed');
     await expect.poll(() => page.locator('.tail-row').count()).toBeGreaterThan(0);
-    await page.locator('svg.spark').first().waitFor();
+    await page.locator('td', { hasText: 'recorded daily from today' }).first().waitFor();
     await shot(page, 'overview');
     // The key is kept for the tab: a reload stays signed in.
     await page.reload();

@@ -54,7 +54,14 @@ function segmentTable(trends: SegmentTrend[]) {
             null,
             h('td', null, h('a', { href: `/console/segments/${encodeURIComponent(t.key)}` }, t.name), h('div', { class: 'muted small' }, t.key)),
             h('td', { class: 'num' }, formatCount(t.size)),
-            h('td', null, sparkline(t.daily.map((d) => d.size), `Daily size of ${t.name} over 30 days`)),
+            h(
+              'td',
+              null,
+              // History is recorded from the first scheduled run on; one point is not a trend yet.
+              t.daily.filter((d) => d.size !== null).length > 1
+                ? sparkline(t.daily.map((d) => d.size), `Daily size of ${t.name} over 30 days`)
+                : h('span', { class: 'muted small' }, 'recorded daily from today'),
+            ),
           ),
         ),
       ),
