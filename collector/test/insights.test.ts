@@ -156,3 +156,23 @@ describe('GET /v1/insights/profiles', () => {
     expect(first.total).not.toBe(4);
   });
 });
+
+describe('GET /v1/insights/traits', () => {
+  it('lists the trait names people hold, most common first, per workspace', async () => {
+    const shop = await createWorkspace('Traits shop');
+    await sendBatch(shop.writeKey, [
+      { type: 'identify', userId: 't1', traits: { plan: 'pro', email: 't1@example.com' } },
+      { type: 'identify', userId: 't2', traits: { plan: 'free' } },
+      { type: 'identify', userId: 't3', traits: { plan: 'free', country: 'ID' } },
+    ]);
+    const body = await (await get('/v1/insights/traits', shop.secretKey)).json();
+    expect(body).toEqual({
+      sample: 1000,
+      data: [
+        { name: 'plan', profiles: 3 },
+        { name: 'country', profiles: 1 },
+        { name: 'email', profiles: 1 },
+      ],
+    });
+  });
+});

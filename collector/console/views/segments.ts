@@ -75,9 +75,11 @@ function previewPanel() {
 /** New or edit: name, key, the rule builder and a live preview count with a sample. */
 export async function segmentEditView(ctx: ViewContext): Promise<void> {
   const editing = ctx.params[0];
-  const [segments, events, existing] = await Promise.all([
+  // Suggestions only: the builder still works (free text) when they fail.
+  const [segments, events, traits, existing] = await Promise.all([
     api<{ data: Segment[] }>('/v1/segments', { signal: ctx.signal }),
     api<EventInsights>('/v1/insights/events', { query: { days: 90, top: 100 }, signal: ctx.signal }).catch(() => null),
+    api<{ data: { name: string }[] }>('/v1/insights/traits', { signal: ctx.signal }).catch(() => null),
     editing ? api<Segment>(`/v1/segments/${encodeURIComponent(editing)}`, { signal: ctx.signal }) : Promise.resolve(null),
   ]);
   const root = existing ? fromCondition(existing.condition) : newGroup('and', [newEvent()]);
@@ -113,11 +115,10 @@ export async function segmentEditView(ctx: ViewContext): Promise<void> {
   };
   ctx.signal.addEventListener('abort', () => clearTimeout(timer));
 
-  const traitNames = new Set<string>(['email', 'name', 'plan', 'phone']);
   const builder = ruleBuilder(root, {
     segments: segments.data.map((s) => s.key).filter((k) => k !== editing),
     events: events?.byEvent.map((e) => e.event) ?? [],
-    traits: [...traitNames],
+    traits: traits?.data.map((t) => t.name) ?? [],
     onChange: schedule,
   });
   const status = h('p', { class: 'error', role: 'alert', hidden: true });

@@ -3,7 +3,7 @@ import { requireSecretKey } from '../auth/middleware';
 import type { AppEnv } from '../env';
 import { notFound } from '../http/errors';
 import { dayWindow, DAY_MS, foldEventCounts, intParam } from '../insights/series';
-import { countEventsByDay, countProfiles, tailEvents } from '../store/insights';
+import { countEventsByDay, countProfiles, tailEvents, traitNames } from '../store/insights';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
 
@@ -45,6 +45,13 @@ insightsRoutes.get('/profiles', async (c) => {
     identifiedShare: counts.total === 0 ? 0 : counts.identified / counts.total,
     active: counts.active,
   });
+});
+
+/** Trait names held by the most recently seen people (up to 1,000 of them), most common first. */
+insightsRoutes.get('/traits', async (c) => {
+  const sample = 1000;
+  const data = await storageCall(() => traitNames(c.env.DB, c.var.workspaceId, sample));
+  return c.json({ sample, data });
 });
 
 /**

@@ -113,3 +113,20 @@ export async function tailEvents(db: D1Database, workspaceId: string, after: num
     .all<TailRow>();
   return results.map(toTailEvent);
 }
+
+/**
+ * Trait names in use, with how many of the `sample` most recently seen people hold each: the
+ * builder's suggestions. A sample keeps this cheap on big workspaces; rare traits may be missed.
+ */
+export async function traitNames(db: D1Database, workspaceId: string, sample: number): Promise<{ name: string; profiles: number }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT t.key AS name, count(*) AS profiles
+       FROM (SELECT traits FROM profiles WHERE workspace_id = ?1 AND canonical_id = id ORDER BY last_seen DESC LIMIT ?2) p,
+         json_each(p.traits) t
+       GROUP BY t.key ORDER BY profiles DESC, name LIMIT 100`,
+    )
+    .bind(workspaceId, sample)
+    .all<{ name: string; profiles: number }>();
+  return results;
+}
