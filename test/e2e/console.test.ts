@@ -259,6 +259,14 @@ describe('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'New segment' }).waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
     await shot(page, 'segment-builder-360');
+    const person = people.find((p) => p.email && p.orders > 0)!;
+    await page.goto(`${collector.url}/console/profiles/${encodeURIComponent(`email:${person.email}`)}`);
+    await page.locator('.timeline li').first().waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await shot(page, 'profile-360');
+    await page.goto(`${collector.url}/console/segments/cart_abandoners`);
+    await page.locator('table.members tbody tr').first().waitFor();
+    await shot(page, 'segment-360');
     await page.close();
   });
 });
