@@ -238,6 +238,21 @@ describe('the console in Chromium', () => {
     await page.close();
   });
 
+  it('opens a saved segment in the builder with its rule and the same count', async () => {
+    const page = await signedIn();
+    const saved = await secretApi<{ size: number }>('/v1/segments/cart_abandoners');
+    await page.goto(`${collector.url}/console/segments/cart_abandoners/edit`);
+    await page.getByRole('heading', { name: 'Edit Cart abandoners' }).waitFor();
+    const didOrNot = page.getByLabel('Did or did not');
+    expect(await didOrNot.nth(0).inputValue()).toBe('');
+    expect(await didOrNot.nth(1).inputValue()).toBe('not');
+    expect(await page.getByLabel('Event name').nth(1).inputValue()).toBe('Order Completed');
+    expect(await page.getByLabel('Number of days').nth(1).inputValue()).toBe('2');
+    expect(await page.getByLabel('Key', { exact: true }).isDisabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('preview-size').textContent(), { timeout: 10_000 }).toBe(String(saved.size));
+    await page.close();
+  });
+
   it('names the broken rule when the builder is incomplete', async () => {
     const page = await signedIn();
     await page.goto(`${collector.url}/console/segments/new`);
