@@ -34,6 +34,7 @@ try {
   const started = performance.now();
   let next = 0;
   let done = 0;
+  let retries = 0;
   const timer = setInterval(() => {
     const s = (performance.now() - started) / 1000;
     console.log(`loading: ${done.toLocaleString('en')}/${EVENTS.toLocaleString('en')} events, ${fmt(done / s)} ev/s`);
@@ -49,19 +50,27 @@ try {
         e.timestamp = new Date(now - Math.floor(30 * DAY * ((k * 7919) % EVENTS / EVENTS) ** 1.5)).toISOString();
         batch.push(e);
       }
-      const res = await fetch(`${collector.url}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`${ws.writeKey}:`)}` },
-        body: JSON.stringify({ batch }),
-      });
-      if (!res.ok) throw new Error(`load failed: ${res.status} ${await res.text()}`);
+      // 503s (D1 busy, or wrangler dev restarting workerd under memory pressure) are retried as
+      // any sender would; messageIds make the retry exactly-once.
+      for (let attempt = 1; ; attempt++) {
+        const res = await fetch(`${collector.url}/v1/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`${ws.writeKey}:`)}` },
+          body: JSON.stringify({ batch }),
+        });
+        if (res.ok) break;
+        const text = await res.text();
+        if (res.status !== 503 || attempt === 5) throw new Error(`load failed: ${res.status} ${text}`);
+        retries++;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
       done += batch.length;
     }
   };
   await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
   clearInterval(timer);
   const loadSeconds = (performance.now() - started) / 1000;
-  console.log(`loaded ${done.toLocaleString('en')} events in ${fmt(loadSeconds)} s (${fmt(done / loadSeconds)} ev/s)`);
+  console.log(`loaded ${done.toLocaleString('en')} events in ${fmt(loadSeconds)} s (${fmt(done / loadSeconds)} ev/s, ${retries} retried batches)`);
 
   const get = async (p) => {
     const t0 = performance.now();
