@@ -15,6 +15,11 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: 'test-admin-token', SATU_ENV: 'test' },
+              // Outbound fetches (webhook deliveries) go to a receiver Worker, never to the network.
+              outboundService: 'webhook-receiver',
+              workers: [
+                { name: 'webhook-receiver', modules: true, scriptPath: './collector/test/webhook-receiver.mjs', compatibilityDate: '2026-04-20' },
+              ],
             },
           }),
         ],

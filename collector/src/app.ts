@@ -5,11 +5,14 @@ import { errorBody, renderError } from './http/errors';
 import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { consoleRoutes } from './routes/console';
-import { identityRoutes } from './routes/identity';
+import { destinationRoutes } from './routes/destinations';
 import { importRoutes } from './routes/import';
 import { insightsRoutes } from './routes/insights';
+import { identityRoutes } from './routes/identity';
 import { ingestRoutes } from './routes/ingest';
+import { profileSegmentRoutes } from './routes/profile-segments';
 import { profileRoutes } from './routes/profiles';
+import { segmentRoutes } from './routes/segments';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
 export function createApp() {
@@ -28,6 +31,10 @@ export function createApp() {
   app.route('/v1/admin', adminRoutes);
   app.route('/v1/insights', insightsRoutes);
   app.route('/console', consoleRoutes);
+  app.route('/v1/segments', segmentRoutes);
+  app.route('/v1/destinations', destinationRoutes);
+  // Before profileRoutes: GET /v1/profiles/{ref}/segments is answered by the segments module.
+  app.route('/v1/profiles', profileSegmentRoutes);
   app.route('/v1/profiles', profileRoutes);
   app.route('/v1/accounts', accountRoutes);
   app.route('/v1/identity', identityRoutes);

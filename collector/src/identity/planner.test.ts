@@ -187,8 +187,8 @@ describe('planBatch: merge planner', () => {
       [identify(null, 'a1', { email: 'x@y.io' }), identify(null, 'a2', { email: 'x@y.io' }), identify('u1', 'a1')],
     );
     expect(plan.canonicalMoves.sort((a, b) => a.from.localeCompare(b.from))).toEqual([
-      { from: 'P1', to: 'P3' },
-      { from: 'P2', to: 'P3' },
+      { from: 'P1', to: 'P3', parent: 'P3' },
+      { from: 'P2', to: 'P3', parent: 'P1' },
     ]);
     expect(plan.guard.sort((a, b) => a.id.localeCompare(b.id))).toEqual(['P1', 'P2', 'P3'].map((id) => ({ id, version: 3 })));
     expect(plan.touchedProfileIds).toEqual(['P3']);

@@ -69,7 +69,7 @@ export interface Plan {
   /** Every profile read, with the version the guard must still find. */
   guard: { id: string; version: number }[];
   /** Pre-existing canonical roots absorbed by this batch: re-point their whole tree. */
-  canonicalMoves: { from: string; to: string }[];
+  canonicalMoves: { from: string; to: string; parent: string }[];
   identities: (Identifier & { profileId: string })[];
   merges: MergeRecord[];
   accounts: AccountState[];
@@ -233,7 +233,7 @@ export function planBatch(input: PlanInput): Plan {
     const final = root(w.state.id);
     if (final !== w.state.id) {
       w.state.canonicalId = final;
-      if (w.loaded) canonicalMoves.push({ from: w.state.id, to: final });
+      if (w.loaded) canonicalMoves.push({ from: w.state.id, to: final, parent: w.state.mergedInto! });
     }
     if (touched.has(w.state.id) || !w.loaded) profiles.push(w.state);
   }

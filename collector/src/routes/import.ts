@@ -9,6 +9,7 @@ import { CsvRecordReader } from '../import/csv';
 import { readLines } from '../import/lines';
 import { ingestMessages } from '../ingest/pipeline';
 import { requestFacts } from '../ingest/request-facts';
+import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 
 /** Largest import body; bigger files are split by the sender (re-importing a file is idempotent). */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
@@ -42,13 +43,14 @@ importRoutes.post('/', async (c) => {
     if (pending.length === 0) return;
     const chunk = pending;
     pending = [];
-    const { result } = await ingestMessages({
+    const { result, ...changes } = await ingestMessages({
       db: c.env.DB,
       workspace,
       messages: chunk.map((p) => p.message),
       receivedAt: Date.now(),
       facts,
     });
+    await refreshMemberships(c.env.DB, workspace.id, changes, Date.now(), waitUntilOf(c));
     summary.accepted += result.accepted;
     for (const r of result.rejected) reject({ ...r, index: chunk[r.index].row });
   };

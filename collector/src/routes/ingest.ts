@@ -7,6 +7,7 @@ import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest } from '../http/errors';
 import { ingestMessages } from '../ingest/pipeline';
 import { requestFacts } from '../ingest/request-facts';
+import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 
 /** Segment-compatible ingestion: /v1/batch and one route per message type. Open to any origin. */
 export const ingestRoutes = new Hono<AppEnv>();
@@ -57,7 +58,7 @@ async function ingestRequest(
     queryKey: c.req.query('writeKey'),
   });
   const { messages, batchSentAt, routeType } = unpack(body);
-  const { result } = await ingestMessages({
+  const outcome = await ingestMessages({
     db: c.env.DB,
     workspace,
     messages,
@@ -66,5 +67,10 @@ async function ingestRequest(
     routeType,
     facts: requestFacts(c.req.raw, workspace.settings.ipPolicy),
   });
-  return result;
+  // Right after the store: memberships of the people this batch touched, webhooks after the response.
+  // Server-Timing tells the sender (and bench/segments) what the real-time update cost.
+  const started = Date.now();
+  await refreshMemberships(c.env.DB, workspace.id, outcome, started, waitUntilOf(c));
+  c.header('Server-Timing', `segments;dur=${Date.now() - started}`);
+  return outcome.result;
 }

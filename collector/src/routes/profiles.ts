@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { nanoid } from 'nanoid';
 import { requireSecretKey } from '../auth/middleware';
 import type { AppEnv } from '../env';
+import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../identity/profile-view';
@@ -63,6 +64,8 @@ profileRoutes.post('/:ref/split', requireSecretKey('admin'), async (c) => {
     const split = planSplit({ survivor, absorbed, tree, eventsByProfile: await loadTreeEvents(db, ws, canonicalId), now: Date.now() });
     await db.batch(splitStatements(db, ws, { tree, ...split, parentId: absorbed.mergedInto!, now: Date.now() }));
   });
+  // Both people are evaluated again: the split-off profile can enter segments, the survivor leave some.
+  await refreshMemberships(db, ws, { touchedProfileIds: [canonicalId, absorbedId] }, Date.now(), waitUntilOf(c));
   const [left, right] = await storageCall(() => Promise.all([getProfileRecord(db, ws, canonicalId), getProfileRecord(db, ws, absorbedId)]));
   return c.json({ profiles: [left, right].filter((r) => r !== null).map(profileJson) });
 });
@@ -84,11 +87,13 @@ profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
     const record = { id: `mrg_${nanoid(16)}`, survivorId, absorbedId, reason: 'force' as const, cause: null };
     await db.batch(forceMergeStatements(db, ws, { read: [a.state, b.state], ...planned, record, now }));
   });
+  await refreshMemberships(db, ws, { touchedProfileIds: [survivorId], absorbedProfileIds: [absorbedId] }, Date.now(), waitUntilOf(c));
   const record = await storageCall(() => getProfileRecord(db, ws, survivorId));
   return c.json(profileJson(record!));
 });
 
-async function resolveRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise<string> {
+/** The canonical profile id of a `{ref}` (a profile id or `type:value`); 400 if malformed, 404 if unknown. */
+export async function resolveRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise<string> {
   const db = c.env.DB;
   const ws = c.var.workspaceId;
   let parsed = parseProfileRef(ref);

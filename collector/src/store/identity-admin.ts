@@ -37,8 +37,8 @@ export async function loadTreeEvents(db: D1Database, workspaceId: string, canoni
   const { results } = await db
     .prepare(`SELECT e.message_id, e.type, e.event, e.name, e.anonymous_id, e.user_id, e.group_id, e.previous_id, e.profile_id,
         e.timestamp, e.received_at, e.sent_at, e.original_timestamp, e.properties, e.traits, e.context
-      FROM profiles p JOIN events e ON e.profile_id = p.id
-      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND e.workspace_id = ?1`)
+      FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
+      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND +e.workspace_id = ?1`)
     .bind(workspaceId, canonicalId)
     .all<EventRow>();
   const out = new Map<string, StoredEvent[]>();
@@ -79,7 +79,8 @@ export function splitStatements(
     ...guardStatements(db, workspaceId, { guard: s.tree.map((p) => ({ id: p.id, version: p.version })), accounts: [] }),
     ...upsertProfilesStatements(db, workspaceId, [s.survivor, s.restored]),
     db
-      .prepare(`UPDATE profiles SET canonical_id = ?3, version = version + 1, updated_at = ?4
+      .prepare(`UPDATE profiles SET canonical_id = ?3, merged_into = CASE WHEN id = ?3 THEN NULL ELSE merged_into END,
+        version = version + 1, updated_at = ?4
         WHERE workspace_id = ?1 AND id IN (SELECT value FROM json_each(?2))`)
       .bind(workspaceId, JSON.stringify(s.moved), s.restored.id, s.now),
     db
@@ -99,7 +100,8 @@ export function forceMergeStatements(
     ...guardStatements(db, workspaceId, { guard: m.read.map((p) => ({ id: p.id, version: p.version })), accounts: [] }),
     ...upsertProfilesStatements(db, workspaceId, [m.survivor, m.absorbed]),
     db
-      .prepare('UPDATE profiles SET canonical_id = ?3, version = version + 1, updated_at = ?4 WHERE workspace_id = ?1 AND canonical_id = ?2')
+      .prepare(`UPDATE profiles SET canonical_id = ?3, merged_into = CASE WHEN id = ?2 THEN ?3 ELSE merged_into END,
+        version = version + 1, updated_at = ?4 WHERE workspace_id = ?1 AND canonical_id = ?2`)
       .bind(workspaceId, m.absorbed.id, m.survivor.id, m.now),
     db
       .prepare(`INSERT INTO merge_log (id, workspace_id, survivor_id, absorbed_id, reason, cause, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`)
@@ -117,8 +119,8 @@ export interface MergeLogEntry extends MergeRecord {
 export async function listMerges(db: D1Database, workspaceId: string, canonicalId: string): Promise<MergeLogEntry[]> {
   const { results } = await db
     .prepare(`SELECT m.id, m.survivor_id, m.absorbed_id, m.reason, m.cause, m.created_at, m.split_at
-      FROM merge_log m JOIN profiles p ON p.id = m.absorbed_id
-      WHERE m.workspace_id = ?1 AND p.canonical_id = ?2 ORDER BY m.created_at DESC LIMIT 200`)
+      FROM profiles p CROSS JOIN merge_log m ON m.workspace_id = ?1 AND m.absorbed_id = p.id
+      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 ORDER BY m.created_at DESC LIMIT 200`)
     .bind(workspaceId, canonicalId)
     .all<{ id: string; survivor_id: string; absorbed_id: string; reason: MergeRecord['reason']; cause: string | null; created_at: number; split_at: number | null }>();
   return results.map((r) => ({

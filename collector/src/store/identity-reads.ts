@@ -17,17 +17,20 @@ export interface IdentityReadResult {
 }
 
 // The batch's identifiers arrive as one JSON param [[type, value], ...]: one statement whatever
-// the batch size (D1 allows 100 bound parameters).
+// the batch size (D1 allows 100 bound parameters). CROSS JOIN fixes SQLite's join order: without
+// table statistics it would otherwise walk every identity of the workspace and probe json_each.
 const HITS = `SELECT i.type, i.value, p.canonical_id FROM json_each(?2) j
-  JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
-  JOIN profiles p ON p.id = i.profile_id`;
+  CROSS JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
+  CROSS JOIN profiles p ON p.id = i.profile_id`;
 
-const TREE_IDS = `FROM profiles m JOIN identities mi ON mi.profile_id = m.id WHERE m.workspace_id = ?1 AND m.canonical_id = p.id`;
+// Per canonical profile: [identity count, user_ids], for the caps and the user_id guard.
+const TREE_IDS = `(SELECT json_array(count(*), json_group_array(CASE WHEN mi.type = 'user_id' THEN mi.value END))
+  FROM profiles m JOIN identities mi ON mi.profile_id = m.id WHERE m.workspace_id = ?1 AND m.canonical_id = p.id)`;
 
-const PROFILES = `SELECT ${PROFILE_COLUMNS},
-  (SELECT count(*) ${TREE_IDS}) AS identity_count,
-  (SELECT json_group_array(mi.value) ${TREE_IDS} AND mi.type = 'user_id') AS user_ids
-FROM profiles p WHERE p.workspace_id = ?1 AND p.id IN (SELECT canonical_id FROM (${HITS}))`;
+// One row per (known identifier, its canonical profile): the identifier -> profile map and the
+// profile rows in one statement.
+const PROFILES = `SELECT h.type AS hit_type, h.value AS hit_value, ${PROFILE_COLUMNS}, ${TREE_IDS} AS tree_ids
+FROM (${HITS}) h CROSS JOIN profiles p ON p.id = h.canonical_id WHERE p.workspace_id = ?1`;
 
 const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM accounts
   WHERE workspace_id = ?1 AND group_id IN (SELECT value FROM json_each(?2))`;
@@ -46,13 +49,13 @@ const SPLITS = `SELECT s.canonical_id AS a, x.canonical_id AS b FROM merge_log m
  */
 export async function readIdentityState(db: D1Database, workspaceId: string, req: IdentityReadRequest): Promise<IdentityReadResult> {
   const ids = JSON.stringify(req.identifiers.map((i) => [i.type, i.value]));
-  const [hits, profiles, accounts, stored, splits] = await db.batch<Record<string, unknown>>([
-    db.prepare(HITS).bind(workspaceId, ids),
+  const statements = [
     db.prepare(PROFILES).bind(workspaceId, ids),
-    db.prepare(ACCOUNTS).bind(workspaceId, JSON.stringify(req.groupIds)),
     db.prepare(STORED).bind(workspaceId, JSON.stringify(req.messageIds)),
     db.prepare(SPLITS).bind(workspaceId),
-  ]);
+  ];
+  if (req.groupIds.length > 0) statements.push(db.prepare(ACCOUNTS).bind(workspaceId, JSON.stringify(req.groupIds)));
+  const [profiles, stored, splits, accounts] = await db.batch<Record<string, unknown>>(statements);
   const result: IdentityReadResult = {
     known: new Map(),
     profiles: new Map(),
@@ -60,17 +63,13 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     blockedPairs: new Set(),
     storedMessageIds: new Set(),
   };
-  for (const r of hits.results as { type: string; value: string; canonical_id: string }[]) {
-    result.known.set(`${r.type}:${r.value}`, r.canonical_id);
+  for (const r of profiles.results as unknown as (ProfileRow & { hit_type: string; hit_value: string; tree_ids: string })[]) {
+    result.known.set(`${r.hit_type}:${r.hit_value}`, r.id);
+    if (result.profiles.has(r.id)) continue;
+    const [identityCount, userIds] = JSON.parse(r.tree_ids) as [number, (string | null)[]];
+    result.profiles.set(r.id, { state: toProfileState(r), identityCount, userIds: userIds.filter((u): u is string => u !== null) });
   }
-  for (const r of profiles.results as unknown as (ProfileRow & { identity_count: number; user_ids: string })[]) {
-    result.profiles.set(r.id, {
-      state: toProfileState(r),
-      identityCount: r.identity_count,
-      userIds: (JSON.parse(r.user_ids) as (string | null)[]).filter((u): u is string => u !== null),
-    });
-  }
-  for (const r of accounts.results as { group_id: string; traits: string; trait_times: string; version: number; created_at: number }[]) {
+  for (const r of (accounts?.results ?? []) as { group_id: string; traits: string; trait_times: string; version: number; created_at: number }[]) {
     result.accounts.set(r.group_id, {
       groupId: r.group_id,
       traits: JSON.parse(r.traits),

@@ -18,16 +18,19 @@ const UPSERT_PROFILES = `INSERT INTO profiles (id, workspace_id, canonical_id, m
   consent, first_seen, last_seen, event_count, revenue, merge_count, created_at, updated_at, version)
 SELECT v->>0, ?1, v->>1, v->>2, v->>3, v->>4, v->>5, v->>6, v->>7, v->>8, v->>9, v->>10, v->>11, v->>12, v->>13, 0
 FROM (SELECT value AS v FROM json_each(?2)) WHERE true
-ON CONFLICT (id) DO UPDATE SET canonical_id = excluded.canonical_id, merged_into = excluded.merged_into,
-  traits = excluded.traits, trait_times = excluded.trait_times, computed = excluded.computed, consent = excluded.consent,
+ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, trait_times = excluded.trait_times, computed = excluded.computed, consent = excluded.consent,
   first_seen = excluded.first_seen, last_seen = excluded.last_seen, event_count = excluded.event_count,
   revenue = excluded.revenue, merge_count = excluded.merge_count, updated_at = excluded.updated_at,
   version = profiles.version + 1
 WHERE profiles.workspace_id = excluded.workspace_id`;
 
-// Merging re-points the absorbed root's whole tree, so canonical_id stays flattened to the root.
-const MOVE_TREES = `UPDATE profiles SET canonical_id = m.value->>1, version = profiles.version + 1, updated_at = ?3
-FROM json_each(?2) m WHERE profiles.workspace_id = ?1 AND profiles.canonical_id = m.value->>0`;
+// Merging re-points the absorbed root's whole tree, so canonical_id stays flattened to the root;
+// the absorbed root itself also records its direct parent. (The upsert above leaves both columns
+// alone: rewriting canonical_id on every ingest would rewrite its index entry too.)
+const MOVE_TREES = `UPDATE profiles SET canonical_id = (SELECT m.value->>1 FROM json_each(?2) m WHERE m.value->>0 = profiles.canonical_id),
+  merged_into = coalesce((SELECT m.value->>2 FROM json_each(?2) m WHERE m.value->>0 = profiles.id), merged_into),
+  version = version + 1, updated_at = ?3
+WHERE workspace_id = ?1 AND canonical_id IN (SELECT value->>0 FROM json_each(?2))`;
 
 // Plain INSERT on purpose: a concurrent claim of the same identifier fails the batch (UNIQUE).
 const INSERT_IDENTITIES = `INSERT INTO identities (workspace_id, type, value, profile_id, created_at)
@@ -96,7 +99,7 @@ export function planWriteStatements(db: D1Database, workspaceId: string, plan: P
   const bulk = (sql: string, rows: unknown[][]) => {
     for (const chunk of rows.length > 0 ? jsonChunks(rows) : []) out.push(db.prepare(sql).bind(workspaceId, chunk, now));
   };
-  bulk(MOVE_TREES, plan.canonicalMoves.map((m) => [m.from, m.to]));
+  bulk(MOVE_TREES, plan.canonicalMoves.map((m) => [m.from, m.to, m.parent]));
   bulk(INSERT_IDENTITIES, plan.identities.map((i) => [i.type, i.value, i.profileId]));
   bulk(INSERT_MERGES, plan.merges.map((m) => [m.id, m.survivorId, m.absorbedId, m.reason, m.cause]));
   bulk(UPSERT_ACCOUNTS, plan.accounts.map((a) => [a.groupId, JSON.stringify(a.traits), JSON.stringify(a.times), a.createdAt]));

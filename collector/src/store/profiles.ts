@@ -6,7 +6,7 @@ import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows
 /** The canonical profile an identifier belongs to now, or null. */
 export async function canonicalIdForIdentifier(db: D1Database, workspaceId: string, id: Identifier): Promise<string | null> {
   const row = await db
-    .prepare(`SELECT p.canonical_id FROM identities i JOIN profiles p ON p.id = i.profile_id
+    .prepare(`SELECT p.canonical_id FROM identities i CROSS JOIN profiles p ON p.id = i.profile_id
       WHERE i.workspace_id = ?1 AND i.type = ?2 AND i.value = ?3`)
     .bind(workspaceId, id.type, id.value)
     .first<{ canonical_id: string }>();
@@ -33,13 +33,13 @@ export async function getProfileRecord(db: D1Database, workspaceId: string, cano
   const [profile, identities, accounts] = await db.batch<Record<string, unknown>>([
     db.prepare(`SELECT ${PROFILE_COLUMNS} FROM profiles p WHERE p.workspace_id = ?1 AND p.id = ?2 AND p.canonical_id = p.id`).bind(workspaceId, canonicalId),
     db
-      .prepare(`SELECT i.type, i.value FROM profiles p JOIN identities i ON i.profile_id = p.id
-        WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND i.workspace_id = ?1 ORDER BY i.created_at, i.type, i.value LIMIT 1000`)
+      .prepare(`SELECT i.type, i.value FROM profiles p CROSS JOIN identities i ON i.profile_id = p.id
+        WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND +i.workspace_id = ?1 ORDER BY i.created_at, i.type, i.value LIMIT 1000`)
       .bind(workspaceId, canonicalId),
     db
       .prepare(`SELECT DISTINCT a.group_id, a.traits FROM profiles p
-        JOIN account_members m ON m.profile_id = p.id AND m.workspace_id = ?1
-        JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = m.group_id
+        CROSS JOIN account_members m ON m.profile_id = p.id AND +m.workspace_id = ?1
+        CROSS JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = m.group_id
         WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 ORDER BY a.group_id LIMIT 100`)
       .bind(workspaceId, canonicalId),
   ]);
@@ -85,8 +85,8 @@ const parse = (v: string | null) => (v === null ? null : (JSON.parse(v) as JsonO
 export async function listProfileEvents(db: D1Database, workspaceId: string, canonicalId: string, q: EventQuery): Promise<TimelineEvent[]> {
   const { results } = await db
     .prepare(`SELECT e.seq, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
-      FROM profiles p JOIN events e ON e.profile_id = p.id
-      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND e.workspace_id = ?1
+      FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
+      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND +e.workspace_id = ?1
         AND (?3 IS NULL OR e.event = ?3) AND (?4 IS NULL OR e.timestamp >= ?4) AND (?5 IS NULL OR e.timestamp < ?5)
         AND (?6 IS NULL OR e.timestamp < ?6 OR (e.timestamp = ?6 AND e.seq < ?7))
       ORDER BY e.timestamp DESC, e.seq DESC LIMIT ?8`)
@@ -120,7 +120,7 @@ export async function getAccountRecord(db: D1Database, workspaceId: string, grou
   const [account, members] = await db.batch<Record<string, unknown>>([
     db.prepare('SELECT group_id, traits, created_at, updated_at FROM accounts WHERE workspace_id = ?1 AND group_id = ?2').bind(workspaceId, groupId),
     db
-      .prepare(`SELECT p.canonical_id, count(*) OVER () AS total FROM account_members m JOIN profiles p ON p.id = m.profile_id
+      .prepare(`SELECT p.canonical_id, count(*) OVER () AS total FROM account_members m CROSS JOIN profiles p ON p.id = m.profile_id
         WHERE m.workspace_id = ?1 AND m.group_id = ?2 GROUP BY p.canonical_id ORDER BY p.canonical_id LIMIT 100`)
       .bind(workspaceId, groupId),
   ]);
