@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { requireSecretKey } from '../auth/middleware';
 import type { AppEnv } from '../env';
 import { notFound } from '../http/errors';
-import { dayWindow, DAY_MS, foldEventCounts, intParam } from '../insights/series';
+import { dayWindow, DAY_MS, foldEventCounts, intParam, sizeSeries } from '../insights/series';
 import { countEventsByDay, countProfiles, tailEvents, traitNames } from '../store/insights';
+import { segmentSizeHistory } from '../store/segment-history';
+import { getSegment, listSegments, segmentSizes, type Segment } from '../store/segments';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
 
@@ -63,4 +65,40 @@ insightsRoutes.get('/tail', async (c) => {
   const limit = intParam(c.req.query('limit'), 'limit', { min: 1, max: 100, fallback: 20 });
   const data = await storageCall(() => tailEvents(c.env.DB, c.var.workspaceId, after, limit));
   return c.json({ data, cursor: { after: data[0]?.seq ?? after } });
+});
+
+/** Daily sizes of the given segments over the window: snapshots, then today's live size. */
+async function segmentTrends(db: D1Database, workspaceId: string, segments: Segment[], days: number, key?: string) {
+  const window = dayWindow(days, Date.now());
+  const [sizes, history] = await Promise.all([
+    segmentSizes(db, workspaceId, key),
+    segmentSizeHistory(db, workspaceId, window.from, segments),
+  ]);
+  return segments.map((s) => {
+    const size = sizes.get(s.key) ?? 0;
+    const mine = history.filter((h) => h.segmentKey === s.key);
+    return { key: s.key, name: s.name, size, daily: sizeSeries(mine, window, size) };
+  });
+}
+
+/** Every segment with its size per day (kept by the scheduled handler; today is live). */
+insightsRoutes.get('/segments', async (c) => {
+  const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
+  const data = await storageCall(async () => {
+    const segments = await listSegments(c.env.DB, c.var.workspaceId);
+    return segmentTrends(c.env.DB, c.var.workspaceId, segments, days);
+  });
+  return c.json({ days, timezone: 'UTC', data });
+});
+
+/** One segment's size per day over the last `days` days; `null` where no snapshot was taken. */
+insightsRoutes.get('/segments/:key', async (c) => {
+  const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
+  const key = c.req.param('key');
+  const [trend] = await storageCall(async () => {
+    const segment = await getSegment(c.env.DB, c.var.workspaceId, key);
+    if (!segment) throw notFound(`No segment with key "${key}"`);
+    return segmentTrends(c.env.DB, c.var.workspaceId, [segment], days, key);
+  });
+  return c.json({ days, timezone: 'UTC', ...trend! });
 });
