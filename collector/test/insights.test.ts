@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tailEvents } from '../src/store/insights';
 import { DAY_MS, dayStart } from '../src/insights/series';
 import { call, createWorkspace, sendBatch, type TestWorkspace } from './helpers';
 
@@ -105,13 +107,31 @@ describe('GET /v1/insights/tail', () => {
     expect(first.cursor.after).toBe(first.data[0]!.seq);
 
     const empty = await (await get(`/v1/insights/tail?after=${first.cursor.after}`)).json<{ data: unknown[]; cursor: { after: number } }>();
-    expect(empty).toEqual({ data: [], cursor: { after: first.cursor.after } });
+    expect(empty.data).toEqual([]);
+    // Other tenants' rows stored since then move the cursor without being shown.
+    expect(empty.cursor.after).toBeGreaterThanOrEqual(first.cursor.after);
 
     await sendBatch(ws.writeKey, [{ type: 'track', event: 'Live', userId: 'u2', messageId: 'live-1', properties: { total: 9 } }]);
     const next = await (await get(`/v1/insights/tail?after=${first.cursor.after}`)).json<{
       data: { messageId: string; event: string; properties: unknown; userId: string }[];
     }>();
     expect(next.data).toEqual([expect.objectContaining({ messageId: 'live-1', event: 'Live', userId: 'u2', properties: { total: 9 } })]);
+  });
+
+  it("moves a quiet workspace's cursor past other tenants' rows, and bounds the first look back", async () => {
+    const quiet = await createWorkspace('Quiet shop');
+    const start = await (await get('/v1/insights/tail', quiet.secretKey)).json<{ data: unknown[]; cursor: { after: number } }>();
+    expect(start.data).toEqual([]);
+    await sendBatch(ws.writeKey, [{ type: 'track', event: 'Busy', userId: 'u1', messageId: 'busy-1' }]);
+    const next = await (await get(`/v1/insights/tail?after=${start.cursor.after}`, quiet.secretKey)).json<{ data: unknown[]; cursor: { after: number } }>();
+    expect(next.data).toEqual([]);
+    expect(next.cursor.after).toBeGreaterThan(start.cursor.after);
+
+    // The store looks back over at most `scanWindow` rows of the table.
+    await sendBatch(quiet.writeKey, [{ type: 'track', event: 'Old', userId: 'q', messageId: 'quiet-old' }]);
+    await sendBatch(ws.writeKey, [1, 2, 3].map((i) => ({ type: 'track', event: 'Busy', userId: 'u1', messageId: `busy-more-${i}` })));
+    expect((await tailEvents(env.DB, quiet.id, 0, 10, 3)).events).toEqual([]);
+    expect((await tailEvents(env.DB, quiet.id, 0, 10, 4)).events.map((e) => e.messageId)).toEqual(['quiet-old']);
   });
 
   it('never shows another workspace its events', async () => {

@@ -58,13 +58,16 @@ insightsRoutes.get('/traits', async (c) => {
 
 /**
  * The live tail: the newest messages stored after `after` (a seq from a previous answer).
- * Poll with `after=cursor.after`; a burst bigger than `limit` shows its newest part only.
+ * Poll with `after=cursor.after`; a burst bigger than `limit` shows its newest part only, and
+ * the first call looks back over the last 100,000 stored messages (all tenants) at most.
  */
 insightsRoutes.get('/tail', async (c) => {
   const after = intParam(c.req.query('after'), 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
   const limit = intParam(c.req.query('limit'), 'limit', { min: 1, max: 100, fallback: 20 });
-  const data = await storageCall(() => tailEvents(c.env.DB, c.var.workspaceId, after, limit));
-  return c.json({ data, cursor: { after: data[0]?.seq ?? after } });
+  const { events, maxSeq } = await storageCall(() => tailEvents(c.env.DB, c.var.workspaceId, after, limit));
+  // With nothing new for this workspace the cursor still moves to the table's end, so the next
+  // poll does not walk other tenants' rows again.
+  return c.json({ data: events, cursor: { after: events[0]?.seq ?? Math.max(after, maxSeq) } });
 });
 
 /** Daily sizes of the given segments over the window: snapshots, then today's live size. */

@@ -11,7 +11,7 @@ interface DayCountRow {
   n: number;
 }
 
-/** Messages per (day, type, event) in [from, to); day 0 starts at `from`. Uses events_workspace_time. */
+/** Messages per (day, type, event) in [from, to); day 0 starts at `from`. Index-only on events_workspace_time (0005). */
 export async function countEventsByDay(db: D1Database, workspaceId: string, from: number, to: number): Promise<DayCount[]> {
   const { results } = await db
     .prepare(
@@ -100,18 +100,35 @@ const toTailEvent = (r: TailRow): TailEvent => ({
 });
 
 /**
- * The newest `limit` stored messages with seq > `after`, newest first (seq is the storage order,
- * so a poller that passes back the highest seq it saw never misses or repeats one).
+ * The newest `limit` stored messages with seq > `after`, newest first, and the highest seq in
+ * the whole table (seq is the storage order, so a poller that passes back the cursor never
+ * misses or repeats one). No index serves "one workspace by seq": the scan walks seq backwards
+ * over every tenant's rows, so it is bounded to the last `scanWindow` rows; a poller that keeps
+ * up only ever reads what arrived since its last call.
  */
-export async function tailEvents(db: D1Database, workspaceId: string, after: number, limit: number): Promise<TailEvent[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT seq, message_id, type, event, name, user_id, anonymous_id, profile_id, timestamp, received_at, properties
-       FROM events WHERE workspace_id = ?1 AND seq > ?2 ORDER BY seq DESC LIMIT ?3`,
-    )
-    .bind(workspaceId, after, limit)
-    .all<TailRow>();
-  return results.map(toTailEvent);
+export async function tailEvents(
+  db: D1Database,
+  workspaceId: string,
+  after: number,
+  limit: number,
+  scanWindow = 100_000,
+): Promise<{ events: TailEvent[]; maxSeq: number }> {
+  const [rows, max] = await db.batch<TailRow | { max_seq: number }>([
+    db
+      .prepare(
+        `SELECT seq, message_id, type, event, name, user_id, anonymous_id, profile_id, timestamp, received_at, properties
+         FROM events WHERE +workspace_id = ?1 AND seq > max(?2, (SELECT coalesce(max(seq), 0) FROM events) - ?4)
+         ORDER BY seq DESC LIMIT ?3`,
+      )
+      .bind(workspaceId, after, limit, scanWindow),
+    db.prepare('SELECT coalesce(max(seq), 0) AS max_seq FROM events'),
+  ]);
+  // "+workspace_id" keeps SQLite off the workspace index, which would read every event of a big
+  // workspace and sort them; the seq (rowid) range walk stops after `limit` matches.
+  return {
+    events: (rows!.results as TailRow[]).map(toTailEvent),
+    maxSeq: (max!.results[0] as { max_seq: number } | undefined)?.max_seq ?? 0,
+  };
 }
 
 /**
