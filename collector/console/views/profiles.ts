@@ -82,7 +82,8 @@ function timeline(ref: string, signal: AbortSignal) {
   return h('div', null, state, list, more);
 }
 
-function adminActions(ctx: ViewContext, profile: Profile, ref: string) {
+/** Export (read scope) and delete with a confirmation (admin scope), as the privacy API allows. */
+function personActions(ctx: ViewContext, profile: Profile, ref: string) {
   const exportButton = h('button', { type: 'button' }, 'Export JSON');
   exportButton.addEventListener('click', async () => {
     exportButton.disabled = true;
@@ -123,7 +124,7 @@ function adminActions(ctx: ViewContext, profile: Profile, ref: string) {
       reallyDelete.disabled = false;
     }
   });
-  return h('div', { class: 'actions' }, exportButton, deleteButton, confirmBox);
+  return h('div', { class: 'actions' }, exportButton, ctx.admin ? [deleteButton, confirmBox] : null);
 }
 
 const COMPUTED_DATES = new Set(['firstSeen', 'lastSeen']);
@@ -150,7 +151,7 @@ export async function profileView(ctx: ViewContext): Promise<void> {
     ctx.main,
     h('p', null, h('a', { href: '/console/profiles' }, '← Find another person')),
     h('h1', null, best ? best.value : profile.id, h('span', { class: 'muted small id' }, profile.id)),
-    ctx.admin ? adminActions(ctx, profile, best ? `${best.type}:${best.value}` : profile.id) : null,
+    personActions(ctx, profile, best ? `${best.type}:${best.value}` : profile.id),
     h(
       'div',
       { class: 'grid-2' },
