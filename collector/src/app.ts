@@ -12,6 +12,7 @@ import { identityRoutes } from './routes/identity';
 import { ingestRoutes } from './routes/ingest';
 import { profileSegmentRoutes } from './routes/profile-segments';
 import { profileRoutes } from './routes/profiles';
+import { sdkAssetRoutes } from './routes/sdk-asset';
 import { segmentRoutes } from './routes/segments';
 
 /** The collector's HTTP surface: one sub-app per resource, one error renderer. */
@@ -38,6 +39,7 @@ export function createApp() {
   app.route('/v1/profiles', profileRoutes);
   app.route('/v1/accounts', accountRoutes);
   app.route('/v1/identity', identityRoutes);
+  app.route('/', sdkAssetRoutes);
 
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(renderError);

@@ -17,6 +17,8 @@ const openCors = cors({
   origin: '*',
   allowMethods: ['POST', 'OPTIONS'],
   allowHeaders: ['Content-Type', 'Authorization'],
+  // Browsers hide Retry-After from cross-origin scripts unless exposed; the SDK's backoff honours it.
+  exposeHeaders: ['Retry-After'],
   maxAge: 86400,
 });
 for (const path of ['/batch', ...MESSAGE_TYPES.map((t) => `/${t}`)]) ingestRoutes.use(path, openCors);

@@ -1,0 +1,37 @@
+// Builds the browser SDK (called by scripts/build.mjs for `npm run build`, `npm test`, `npm start`):
+//   sdk/dist/satu.min.js   script-tag bundle (IIFE, minified), also copied to collector/public/ for /satu.min.js
+//   sdk/dist/satu.mjs      the npm module (ESM, idb-keyval bundled in) + sdk/dist/*.d.ts types
+//   examples/spa/app.js    the SPA example, bundled from examples/spa/src with the npm module
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const at = (p) => path.join(root, p);
+
+export async function build() {
+  const common = { bundle: true, target: 'es2020', legalComments: 'none', logLevel: 'warning' };
+  await esbuild.build({
+    ...common,
+    entryPoints: [at('sdk/src/tag.ts')],
+    outfile: at('sdk/dist/satu.min.js'),
+    format: 'iife',
+    minify: true,
+  });
+  await esbuild.build({ ...common, entryPoints: [at('sdk/src/index.ts')], outfile: at('sdk/dist/satu.mjs'), format: 'esm' });
+  // Types: declaration emit of the public entry and what it references.
+  execFileSync(process.execPath, [at('node_modules/typescript/bin/tsc'), '-p', at('sdk/tsconfig.build.json')], { stdio: 'inherit' });
+  mkdirSync(at('collector/public'), { recursive: true });
+  copyFileSync(at('sdk/dist/satu.min.js'), at('collector/public/satu.min.js'));
+  await esbuild.build({
+    ...common,
+    entryPoints: [at('examples/spa/src/main.ts')],
+    outfile: at('examples/spa/app.js'),
+    format: 'esm',
+    minify: true,
+    // The example imports the package by name, as an app would after `npm install @satu/sdk`.
+    alias: { '@satu/sdk': at('sdk/dist/satu.mjs') },
+  });
+}

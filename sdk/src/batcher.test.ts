@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { afterFailure, nextFlushAt, planBatches, sizeOf } from './batcher';
+import type { Envelope } from './queue';
+
+const env = (id: string, nextAttemptAt = 0, bytes = 30, attempts = 0): Envelope => ({
+  id,
+  attempts,
+  nextAttemptAt,
+  // A message whose JSON is exactly `bytes` long: {"type":"track","event":"xxx"} is 27 + n bytes.
+  message: { type: 'track', event: 'x'.repeat(bytes - 27) },
+});
+const ids = (groups: Envelope[][]) => groups.map((g) => g.map((e) => e.id));
+
+describe('planBatches', () => {
+  const now = 10_000;
+  it.each([
+    ['nothing queued', [], false, 1000, [], []],
+    ['all due, one batch', [env('a'), env('b')], false, 1000, [], [['a', 'b']]],
+    ['backing-off envelopes wait', [env('a', 20_000), env('b', 5_000)], false, 1000, [], [['b']]],
+    ['flush() ignores backoff', [env('a', 20_000), env('b', 5_000)], true, 1000, [], [['a', 'b']]],
+    ['in-flight envelopes are skipped', [env('a'), env('b')], false, 1000, ['a'], [['b']]],
+    ['split under the byte limit', [env('a', 0, 40), env('b', 0, 40), env('c', 0, 40)], false, 90, [], [['a', 'b'], ['c']]],
+  ])('%s', (_label, list, force, limit, skip, expected) => {
+    expect(ids(planBatches(list as Envelope[], now, force, limit, new Set(skip)))).toEqual(expected);
+  });
+
+  it('measures envelopes in UTF-8 bytes of their message plus a comma', () => {
+    expect(sizeOf(env('a', 0, 40))).toBe(41);
+    expect(sizeOf({ ...env('a'), message: { type: 'track', event: 'é' } })).toBe(30);
+  });
+
+  it('keeps real batches under the collector limit', () => {
+    const big = Array.from({ length: 300 }, (_, i) => env(String(i).padStart(3, '0'), 0, 5000));
+    const groups = planBatches(big, now, false, 500 * 1024 - 4096, new Set());
+    expect(groups.flat()).toHaveLength(300);
+    for (const g of groups) expect(`[${g.map((e) => JSON.stringify(e.message)).join(',')}]`.length).toBeLessThan(500 * 1024 - 4096);
+  });
+});
+
+describe('nextFlushAt', () => {
+  it.each([
+    ['first event: after the interval', 1, 20, 1000, 0, 2000],
+    ['batch full: now', 20, 20, 1000, 0, 1000],
+    ['over full: now', 50, 20, 1000, 0, 1000],
+    ['paused by backoff: not before the pause ends', 20, 20, 1000, 9000, 9000],
+    ['pause already over', 1, 20, 1000, 500, 2000],
+  ])('%s', (_label, waiting, flushAt, interval, pausedUntil, expected) => {
+    expect(nextFlushAt(1000, waiting, flushAt, interval, pausedUntil)).toBe(expected);
+  });
+});
+
+describe('afterFailure', () => {
+  it.each([
+    ['first failure', 0, 0, 0.5, 1, 1750],
+    ['third failure', 2, 0, 0.5, 3, 4000],
+    ['Retry-After wins when longer', 0, 5000, 0.5, 1, 6000],
+  ])('%s', (_label, attempts, retryAfter, random, expectedAttempts, expectedAt) => {
+    const [e] = afterFailure([env('a', 0, 30, attempts)], 1000, retryAfter, random);
+    expect(e).toMatchObject({ attempts: expectedAttempts, nextAttemptAt: expectedAt });
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The only module that touches window, document, navigator and storage. Everything browser-specific
+ * and everything that may be missing or throw (storage in private modes, Web Locks, sendBeacon) is
+ * handled here once, so the other modules stay pure and run in Node tests.
+ */
+import { createStore, type UseStore } from 'idb-keyval';
+import type { JsonObject } from './contract';
+
+/**
+ * Reads or writes a JSON value in localStorage (`null` removes it). Storage can be missing or throw
+ * (Safari private mode, blocked cookies): the SDK then keeps state in memory and the cookie only.
+ */
+export function stored<T>(key: string, value?: T | null): T | null | undefined {
+  try {
+    if (value === undefined) return JSON.parse(localStorage.getItem(key)!);
+    value === null ? localStorage.removeItem(key) : localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    return undefined; // blocked storage or a foreign value under our key: treat as absent
+  }
+}
+
+/** A first-party cookie, read. */
+export const readCookie = (name: string): string | undefined =>
+  document.cookie.match('(?:^|; )' + name + '=([^;]*)')?.[1];
+
+/** A first-party cookie for a year; `domain` (e.g. "example.com") shares it with subdomains. */
+export function writeCookie(name: string, value: string, domain?: string): void {
+  document.cookie =
+    name + '=' + value + ';path=/;max-age=' + (value ? 31536e3 : 0) + ';samesite=lax' +
+    (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
+}
+
+/** The IndexedDB store of the queue, or undefined where IndexedDB does not exist. */
+export const idbStore = (): UseStore | undefined =>
+  typeof indexedDB == 'object' ? createStore('satu', 'queue') : undefined;
+
+/** Adds an event listener; `target` 1 is document, otherwise window. */
+export const listen = (type: string, fn: () => void, onDocument?: 1): void =>
+  (onDocument ? document : window).addEventListener(type, fn);
+
+export const isOnline = (): boolean => navigator.onLine !== false;
+export const isHidden = (): boolean => document.visibilityState == 'hidden';
+
+/**
+ * Runs `fn` while holding a Web Lock shared by every tab of the site, so that two tabs never send
+ * the same queued events at the same time. Without Web Locks (old browsers) it just runs `fn`:
+ * the collector's messageId dedupe still keeps storage exactly-once.
+ */
+export const withLock = <T>(fn: () => Promise<T>): Promise<T> =>
+  navigator.locks ? (navigator.locks.request('satu', fn) as Promise<T>) : fn();
+
+/** Hands a body to sendBeacon; false when the browser has none or refused it (quota). */
+export const beacon = (url: string, body: string): boolean => !!navigator.sendBeacon?.(url, body);
+
+/** Whether fetch can outlive the page (`keepalive`); Firefox before 133 ignores the flag. */
+export const hasKeepalive = (): boolean => 'keepalive' in Request.prototype;
+
+/** The page's URL without its hash: what page views compare (hash changes are not page views). */
+export const currentUrl = (): string => location.href.split('#')[0]!;
+
+/** The page facts of Segment's `context.page` (and of page() properties). */
+export function pageFacts(referrer: string): JsonObject {
+  return { url: location.href, path: location.pathname, referrer, title: document.title, search: location.search };
+}
+
+/** UTM parameters as Segment's `context.campaign` (utm_campaign -> name, utm_source -> source, ...). */
+export function campaign(): JsonObject | undefined {
+  let found: JsonObject | undefined;
+  new URLSearchParams(location.search).forEach((value, key) => {
+    if (key.startsWith('utm_')) (found ??= {})[key == 'utm_campaign' ? 'name' : key.slice(4)] = value;
+  });
+  return found;
+}
+
+/**
+ * What every event carries about the browser. The user agent goes raw: it is parsed on the
+ * collector, never in the bundle.
+ */
+export function browserFacts(): JsonObject {
+  return {
+    locale: navigator.language,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+    userAgent: navigator.userAgent,
+  };
+}
+
+/** The document's referrer, what the first page view of a load reports. */
+export const documentReferrer = (): string => document.referrer;
+
+/**
+ * Calls `fn` after every single-page-app navigation: history.pushState, replaceState and
+ * popstate (back/forward). Deferred a tick so routers have updated the title.
+ */
+export function onNavigate(fn: () => void): void {
+  const later = () => setTimeout(fn);
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = history[method];
+    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      original.apply(this, args);
+      later();
+    };
+  }
+  listen('popstate', later);
+}
+
+/** The `<script data-*>` attributes of the script tag that loaded the SDK, and its origin. */
+export function scriptTag(): { data: Record<string, string | undefined>; origin?: string } {
+  const tag = (document.currentScript ?? document.querySelector('script[data-write-key]')) as HTMLScriptElement | null;
+  return { data: { ...tag?.dataset }, origin: tag?.src ? new URL(tag.src).origin : undefined };
+}
+
+/** The global the inline snippet and pages use. */
+export const globalSatu = (value?: unknown): unknown =>
+  value ? ((window as unknown as { satu: unknown }).satu = value) : (window as unknown as { satu: unknown }).satu;

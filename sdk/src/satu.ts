@@ -1,0 +1,231 @@
+import { afterFailure, nextFlushAt, planBatches, sizeOf } from './batcher';
+import { chunk } from './chunk';
+import { consentMode, type CategoryPreferences } from './consent';
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, type JsonObject, type Message, type TraitOps } from './contract';
+import { identifyUser, resetUser, type User } from './identity';
+import { messageId, uuid } from './ids';
+import {
+  browserFacts, campaign, currentUrl, documentReferrer, idbStore, isHidden, isOnline, listen, onNavigate,
+  pageFacts, readCookie, stored, withLock, writeCookie,
+} from './platform';
+import { createQueue, type Envelope } from './queue';
+import { batchBody, post, postOnExit } from './transport';
+
+export const VERSION = '0.1.0';
+/** Browsers allow 64 KB of keepalive/beacon bodies in flight per page; keep room for the batch wrapper. */
+const EXIT_BYTES = 60_000;
+/** Room for the batch wrapper (sentAt, writeKey) under the collector's 500 KB limit. */
+const BATCH_BYTES = MAX_BATCH_BYTES - 4096;
+
+export interface SatuOptions {
+  /** The workspace's write key (public, ingest only). */
+  writeKey: string;
+  /** The collector's origin, e.g. "https://cdp.example.com". */
+  host: string;
+  /** Send as soon as this many events are waiting. Default 20. */
+  flushAt?: number;
+  /** Otherwise send this many ms after the first waiting event. Default 1000. */
+  flushInterval?: number;
+  /** Most events kept waiting; beyond it the oldest are dropped and counted. Default 1000. */
+  maxQueue?: number;
+  /** Track page views automatically, including history-API navigations. Default true. */
+  autoPage?: boolean;
+  /** Hold events until consent: true (any category) or the category that must be granted. Default false. */
+  requireConsent?: boolean | string;
+  /** Cookie domain for the anonymous id (e.g. "example.com" shares it with subdomains). Default: this host. */
+  cookieDomain?: string;
+  /** Log drops and rejections with console.warn. Default false. */
+  debug?: boolean;
+}
+
+export interface Satu {
+  identify(userId?: string | null, traits?: JsonObject, traitOps?: TraitOps): Promise<void>;
+  identify(traits: JsonObject, traitOps?: TraitOps): Promise<void>;
+  track(event: string, properties?: JsonObject): Promise<void>;
+  page(name?: string, properties?: JsonObject): Promise<void>;
+  page(properties: JsonObject): Promise<void>;
+  group(groupId: string, traits?: JsonObject, traitOps?: TraitOps): Promise<void>;
+  alias(userId: string, previousId?: string): Promise<void>;
+  reset(): void;
+  flush(): Promise<void>;
+  consent(categoryPreferences: CategoryPreferences): Promise<void>;
+  optOut(): Promise<void>;
+  optIn(): Promise<void>;
+  anonymousId(): string;
+  user(): User;
+  /** Events pushed out of the full queue since this page loaded. */
+  dropped(): number;
+}
+
+/**
+ * Creates the SDK: every call is written to the IndexedDB queue first, then sent in batches with
+ * retries; what is left when the page goes away is sent with keepalive/sendBeacon and stays queued
+ * until acknowledged. The facade only orchestrates; the rules live in their own modules.
+ *
+ * @example
+ * const satu = createSatu({ writeKey: 'wk_...', host: 'https://cdp.example.com' });
+ * satu.identify('user-42', { email: 'ana@example.com' });
+ * satu.track('Order Completed', { total: 42 });
+ */
+export function createSatu(options: SatuOptions): Satu {
+  const o = { flushAt: 20, flushInterval: 1000, maxQueue: 1000, autoPage: true, ...options };
+  const url = o.host.replace(/\/+$/, '') + '/v1/batch';
+  const warn = (...args: unknown[]) => void (o.debug && console.warn('[satu]', ...args));
+  const queue = createQueue(o.maxQueue, idbStore(), warn);
+  const saved = stored<User>('satu_user');
+  let user: User = { traits: {}, userId: null, ...saved, anonymousId: readCookie('satu_aid') || saved?.anonymousId || uuid() };
+  let preferences = stored<CategoryPreferences>('satu_consent');
+  let optedOut = !!stored('satu_optout');
+  let referrer = documentReferrer();
+  let here = currentUrl();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = Infinity;
+  /** Set by a retry answer: nothing is sent before it (one backoff for the page, not one per event). */
+  let pausedUntil = 0;
+  let running = Promise.resolve();
+  /** Ids sent by the page-exit path and not answered yet: a second exit event must not resend them. */
+  const exiting = new Set<string>();
+  const mode = () => consentMode(o.requireConsent, preferences, optedOut);
+
+  const saveUser = (next: User) => {
+    user = next;
+    stored('satu_user', next);
+    writeCookie('satu_aid', next.anonymousId, o.cookieDomain);
+  };
+
+  const schedule = (at: number) => {
+    if (at < timerAt) {
+      clearTimeout(timer);
+      timerAt = at;
+      timer = setTimeout(() => ((timerAt = Infinity), send()), at - Date.now());
+    }
+  };
+
+  /** One delivery round under the cross-tab lock; `force` (flush()) ignores backoff. */
+  const deliver = async (force?: boolean) => {
+    const now = Date.now();
+    if (mode() != 'send' || !isOnline()) return; // 'online' and consent() start the next round
+    if (!force && now < pausedUntil) return schedule(pausedUntil);
+    for (const batch of planBatches(await queue.all(), now, !!force, BATCH_BYTES, exiting)) {
+      const outcome = await post(url, batchBody(o.writeKey, batch.map((e) => e.message)));
+      if ('after' in outcome) {
+        pausedUntil = afterFailure(batch, Date.now(), outcome.after, Math.random())[0]!.nextAttemptAt;
+        await queue.put(batch);
+        break;
+      }
+      // Acknowledged, or refused for good (other 4xx): either way it leaves the queue.
+      if (outcome.kind == 'drop') warn('batch dropped, HTTP', outcome.status);
+      else for (const r of outcome.rejected) warn('event rejected', r);
+      await queue.remove(batch.map((e) => e.id));
+    }
+    const left = queue.pending();
+    if (left.length) schedule(Math.max(pausedUntil, Math.min(...left.map((e) => e.nextAttemptAt))));
+  };
+
+  const send = (force?: boolean): Promise<void> =>
+    (running = running.then(() => withLock(() => deliver(force))).catch(warn));
+
+  /** Page hide/unload: one keepalive-sized batch of what is pending; it stays queued until acknowledged. */
+  const exit = () => {
+    if (mode() != 'send') return;
+    const [batch] = chunk(queue.pending().filter((e) => !exiting.has(e.id)), sizeOf, EXIT_BYTES);
+    if (!batch) return;
+    const ids = batch.map((e) => (exiting.add(e.id), e.id));
+    postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.message))).then((outcome) => {
+      for (const id of ids) exiting.delete(id);
+      if (outcome?.kind == 'ok') return queue.remove(ids);
+    });
+  };
+
+  const enqueue = (message: Message, context?: JsonObject): Promise<void> => {
+    if (mode() == 'off') return running;
+    const now = Date.now();
+    const id = messageId(now);
+    const full: Message = {
+      anonymousId: user.anonymousId,
+      userId: user.userId,
+      timestamp: new Date(now).toISOString(),
+      ...message,
+      messageId: id,
+      context: {
+        ...browserFacts(),
+        page: pageFacts(referrer),
+        campaign: campaign(),
+        library: { name: 'satu', version: VERSION },
+        consent: preferences ? { categoryPreferences: preferences } : undefined,
+        ...context,
+      },
+    };
+    let size: number;
+    try {
+      size = sizeOf({ message: full } as Envelope);
+    } catch (err) {
+      size = Infinity; // not JSON (a cycle, a BigInt): tracking must never throw into the page
+      warn(err);
+    }
+    if (size > MAX_MESSAGE_BYTES) {
+      warn('event dropped: over 32 KB or not JSON', full);
+      return running;
+    }
+    const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, message: full });
+    schedule(nextFlushAt(now, queue.pending().length, o.flushAt, o.flushInterval, pausedUntil));
+    return pushed;
+  };
+
+  const applyConsent = async () => {
+    const now = mode();
+    if (now == 'off') await queue.clear();
+    if (now == 'send') await send();
+  };
+
+  const satu: Satu = {
+    identify(userId?: unknown, traits?: unknown, traitOps?: unknown) {
+      if (userId && typeof userId == 'object') [userId, traits, traitOps] = [undefined, userId, traits];
+      const next = identifyUser(user, userId as string, traits as JsonObject, traitOps as TraitOps, uuid);
+      saveUser(next);
+      // Explicit nulls travel: they unset the trait on the profile.
+      return enqueue({ type: 'identify', traits: { ...next.traits, ...(traits as JsonObject) } }, traitOps ? { traitOps } : {});
+    },
+    track: (event, properties) => enqueue({ type: 'track', event, properties }),
+    page(name?: unknown, properties?: unknown) {
+      if (name && typeof name == 'object') [name, properties] = [undefined, name];
+      return enqueue({ type: 'page', name: name as string, properties: { ...pageFacts(referrer), ...(properties as JsonObject) } });
+    },
+    group: (groupId, traits, traitOps) => enqueue({ type: 'group', groupId, traits }, traitOps ? { traitOps } : {}),
+    alias: (userId, previousId) => enqueue({ type: 'alias', userId, previousId: previousId ?? user.userId ?? user.anonymousId }),
+    reset: () => saveUser(resetUser(uuid)),
+    flush: () => send(true),
+    consent(categoryPreferences) {
+      stored('satu_consent', (preferences = categoryPreferences));
+      return applyConsent();
+    },
+    optOut() {
+      stored('satu_optout', (optedOut = true));
+      return applyConsent();
+    },
+    optIn() {
+      stored('satu_optout', (optedOut = false) || null);
+      return applyConsent();
+    },
+    anonymousId: () => user.anonymousId,
+    user: () => ({ ...user }),
+    dropped: () => queue.dropped(),
+  };
+
+  saveUser(user);
+  listen('pagehide', exit);
+  listen('visibilitychange', () => isHidden() && exit(), 1);
+  listen('online', () => send());
+  if (o.autoPage) {
+    // After the inline snippet's buffered calls (replayed right after this returns), so a buffered identify comes first.
+    setTimeout(() => satu.page());
+    onNavigate(() => {
+      if (currentUrl() == here) return;
+      referrer = here;
+      here = currentUrl();
+      satu.page();
+    });
+  }
+  schedule(0); // at once: what earlier page loads left unacknowledged
+  return satu;
+}

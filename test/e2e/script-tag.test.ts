@@ -1,0 +1,122 @@
+// The script tag on the example shop page, in real headless Chromium, against the real collector.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eventually, sdkReady, sql, startHarness, type Harness } from './harness';
+
+// Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
+vi.setConfig({ testTimeout: 120_000 });
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+interface Row {
+  type: string;
+  event: string | null;
+  message_id: string;
+  anonymous_id: string | null;
+  user_id: string | null;
+  context: string;
+  properties: string | null;
+  traits: string | null;
+  timestamp: string;
+}
+
+const rows = (where: string) =>
+  h.query<Row>(`SELECT * FROM events WHERE workspace_id = ${sql(h.workspace.id)} AND (${where}) ORDER BY timestamp, message_id`);
+
+describe('script tag on the shop page', () => {
+  it('sends page views and events with full context that reach D1', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h.site.url}/shop/?utm_source=newsletter&utm_campaign=spring`);
+    await sdkReady(page);
+    await page.click('button[data-sku="grinder"]');
+    const anonymousId = await page.evaluate(() => (window as any).satu.anonymousId());
+
+    const [view, added] = await eventually(async () => {
+      const found = await rows(`anonymous_id = ${sql(anonymousId)}`);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(view).toMatchObject({ type: 'page', user_id: null });
+    expect(JSON.parse(view!.properties!)).toMatchObject({ path: '/shop/', title: 'Satu demo shop', search: '?utm_source=newsletter&utm_campaign=spring' });
+    expect(added).toMatchObject({ type: 'track', event: 'Product Added' });
+    expect(JSON.parse(added!.properties!)).toEqual({ sku: 'grinder', price: 89, currency: 'EUR' });
+    const ctx = JSON.parse(added!.context);
+    expect(ctx).toMatchObject({
+      page: { path: '/shop/', url: `${h.site.url}/shop/?utm_source=newsletter&utm_campaign=spring`, title: 'Satu demo shop' },
+      campaign: { source: 'newsletter', name: 'spring' },
+      library: { name: 'satu' },
+      locale: expect.any(String),
+      timezone: expect.any(String),
+      screen: { width: expect.any(Number), height: expect.any(Number) },
+    });
+    expect(ctx.userAgent).toContain('Chrome');
+    // The anonymous id lives in a first-party cookie (and localStorage).
+    const cookies = await context.cookies(h.site.url);
+    expect(cookies.find((c) => c.name === 'satu_aid')?.value).toBe(anonymousId);
+    await context.close();
+  });
+
+  it('replays calls buffered by the inline snippet in order, before the automatic page view', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    // Hold the bundle back so that the page's calls hit the snippet's stub.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/satu.min.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${h.site.url}/shop/`, { waitUntil: 'domcontentloaded' }); // 'load' waits for the held bundle
+    await page.evaluate(() => {
+      const satu = (window as any).satu;
+      satu.track('Buffered One');
+      satu.identify('buffered-user', { plan: 'pro' });
+      satu.track('Buffered Two');
+    });
+    expect(await page.evaluate(() => Array.isArray((window as any).satu))).toBe(true);
+    release();
+    await sdkReady(page);
+    const anonymousId = await page.evaluate(() => (window as any).satu.anonymousId());
+    const found = await eventually(async () => {
+      const list = await rows(`anonymous_id = ${sql(anonymousId)}`);
+      return list.length >= 4 ? list : undefined;
+    });
+    expect(found.map((r) => [r.type, r.event, r.user_id])).toEqual([
+      ['track', 'Buffered One', null],
+      ['identify', null, 'buffered-user'],
+      ['track', 'Buffered Two', 'buffered-user'],
+      ['page', null, 'buffered-user'],
+    ]);
+    await context.close();
+  });
+
+  it('identifying as a different user rotates the anonymous id; reset() rotates it too', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${h.site.url}/shop/`);
+    await sdkReady(page);
+    const ids = await page.evaluate(async () => {
+      const satu = (window as any).satu;
+      const first = satu.anonymousId();
+      await satu.identify('ana');
+      const asAna = satu.anonymousId();
+      await satu.identify('bob');
+      const asBob = satu.anonymousId();
+      satu.reset();
+      return { first, asAna, asBob, afterReset: satu.anonymousId(), user: satu.user() };
+    });
+    expect(ids.asAna).toBe(ids.first); // an anonymous visitor logging in keeps their history
+    expect(ids.asBob).not.toBe(ids.asAna); // a second person on the same device does not
+    expect(ids.afterReset).not.toBe(ids.asBob);
+    expect(ids.user).toEqual({ anonymousId: ids.afterReset, userId: null, traits: {} });
+    // Survives a reload (cookie + localStorage).
+    await page.reload();
+    await sdkReady(page);
+    expect(await page.evaluate(() => (window as any).satu.anonymousId())).toBe(ids.afterReset);
+    await context.close();
+  });
+});
