@@ -63,9 +63,11 @@ async function load(url, headers, label) {
       for (let k = from; k < Math.min(EVENTS, from + LOAD_BATCH); k++) batch.push(personEvent(k));
       for (let attempt = 0; ; attempt++) {
         const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ batch }) });
-        await res.arrayBuffer();
+        const text = await res.text();
         if (res.ok) break;
+        if (failures < 3) console.log(text.slice(0, 200));
         failures++;
+        if (failures <= 3) console.log(`\n${label}: batch at ${from} answered ${res.status}, retrying`);
         if (attempt > 5) throw new Error(`${label}: batch at ${from} failed with ${res.status}`);
       }
       done += batch.length;
@@ -74,7 +76,8 @@ async function load(url, headers, label) {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   clearInterval(timer);
   const s = (performance.now() - started) / 1000;
-  console.log(`${process.stdout.isTTY ? '\r' : ''}${label}: ${done.toLocaleString('en')} events in ${fmt(s, 1)} s (${fmt(done / s)} ev/s)${' '.repeat(30)}`);
+  console.log(`${process.stdout.isTTY ? '\r' : ''}${label}: ${done.toLocaleString('en')} events in ${fmt(s, 1)} s (${fmt(done / s)} ev/s)${failures ? `, ${failures} requests retried` : ''}${' '.repeat(30)}`);
+  return failures;
 }
 
 async function lookups(url, secretKey) {
@@ -112,7 +115,7 @@ async function withWorker(config, fn) {
   const token = randomToken();
   const worker = await startCollector({ stateDir, adminToken: token, config });
   try {
-    return await fn(worker.url, token);
+    return await fn(worker.url, token, worker);
   } finally {
     await worker.stop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -120,10 +123,11 @@ async function withWorker(config, fn) {
 }
 
 console.log(`bench/profiles: ${PEOPLE.toLocaleString('en')} people, ${EVENTS.toLocaleString('en')} events, ${CONCURRENCY} concurrent senders, loopback (wrangler dev, local D1)\n`);
-const satu = await withWorker('wrangler.toml', async (url, token) => {
+const satu = await withWorker('wrangler.toml', async (url, token, worker) => {
   const ws = await createWorkspace(url, token, 'bench-profiles');
   const headers = { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` };
-  await load(url, headers, 'satu load (batch 500)');
+  const failed = await load(url, headers, 'satu load (batch 500)');
+  if (failed) console.log(`collector log (tail):\n${worker.output().slice(-1500)}`);
   const stats = await fetch(`${url}/v1/identity/stats`, { headers: { authorization: `Bearer ${ws.secretKey}` } }).then((r) => r.json());
   console.log(`identity: ${stats.profilesCreated.toLocaleString('en')} profiles created, ${stats.merges.toLocaleString('en')} merges, ${stats.userIdConflicts} user_id conflicts`);
   const look = await lookups(url, ws.secretKey);

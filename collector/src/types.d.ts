@@ -16,3 +16,10 @@ type SatuEnv = import('./env').Env;
 declare namespace Cloudflare {
   interface Env extends SatuEnv {}
 }
+
+// `exports` from cloudflare:workers (used by the tests to call the Worker) is typed from the main module.
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import('./index');
+  }
+}

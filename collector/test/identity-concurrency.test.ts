@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { prepareMessages } from '../src/ingest/pipeline';
+import { ingestMessages, prepareMessages } from '../src/ingest/pipeline';
 import { resolveAndStore } from '../src/ingest/resolve-and-store';
 import { isWriteConflict } from '../src/store/identity-writes';
 import { getWorkspace } from '../src/store/workspaces';
@@ -107,5 +107,27 @@ describe('the write guard', () => {
     expect(isWriteConflict(err)).toBe(true);
     const other = await env.DB.prepare('SELECT * FROM no_such_table').run().then(() => null, (e: unknown) => e);
     expect(isWriteConflict(other)).toBe(false);
+  });
+});
+
+describe('ingestMessages outcome', () => {
+  it('returns the canonical profiles a batch touched and the ones it absorbed', async () => {
+    const ws = await createWorkspace('outcome');
+    const workspace = (await getWorkspace(env.DB, ws.id))!;
+    const facts = { ip: null, userAgent: null, cf: null, ipPolicy: 'drop' as const };
+    const first = await ingestMessages({ db: env.DB, workspace, receivedAt: Date.now(), facts, messages: [
+      { type: 'page', anonymousId: 'o-1', messageId: 'o-1' },
+      { type: 'identify', userId: 'o-user', messageId: 'o-2' },
+    ] });
+    expect(first.result).toEqual({ ok: true, accepted: 2, rejected: [] });
+    expect(first.touchedProfileIds).toHaveLength(2);
+    const [anonProfile, userProfile] = first.touchedProfileIds;
+    const merged = await ingestMessages({ db: env.DB, workspace, receivedAt: Date.now(), facts, messages: [
+      { type: 'identify', userId: 'o-user', anonymousId: 'o-1', messageId: 'o-3' },
+    ] });
+    expect(merged.touchedProfileIds).toEqual([userProfile]);
+    expect(merged.absorbedProfileIds).toEqual([anonProfile]);
+    const again = await ingestMessages({ db: env.DB, workspace, receivedAt: Date.now(), facts, messages: [{ type: 'identify', userId: 'o-user', messageId: 'o-3' }] });
+    expect(again.touchedProfileIds).toEqual([]); // a duplicate changes nothing
   });
 });

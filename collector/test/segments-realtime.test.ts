@@ -103,10 +103,40 @@ describe('real-time membership on ingest', () => {
     ]);
   });
 
+  it('an operator split gives the split-off profile its segments back', async () => {
+    const rina = await profileIdOf('user_id:u-rina');
+    const anonymous = (await changesOf(ws.id, 'cart_abandoners')).find((c) => c.reason === 'merged')!.profile_id;
+    const res = await api(ws.secretKey, '/v1/profiles/user_id:u-rina/split', { method: 'POST', json: { profileId: anonymous } });
+    expect(res.status).toBe(200);
+    // Its own add-to-cart (3 days ago) and no order of its own: an abandoner again; Rina is not.
+    expect(await membersOf(ws.id, 'cart_abandoners')).toEqual([anonymous]);
+    expect(await segmentsOf('user_id:u-rina')).toEqual(['pro', 'spicy_lovers']);
+    expect(await profileIdOf(anonymous)).toBe(anonymous);
+    expect(rina).not.toBe(anonymous);
+  });
+
+  it('a force-merge takes the absorbed profile out of its segments', async () => {
+    await sendBatch(ws.writeKey, [{ type: 'identify', userId: 'u-old', traits: { plan: 'pro' }, messageId: 'rt-fm-1' }]);
+    const old = await profileIdOf('user_id:u-old');
+    expect(await segmentsOf('user_id:u-old')).toEqual(['pro']);
+    const res = await api(ws.secretKey, '/v1/profiles/user_id:u-rina/merge', { method: 'POST', json: { from: 'user_id:u-old' } });
+    expect(res.status).toBe(200);
+    expect(await membersOf(ws.id, 'pro')).not.toContain(old);
+    expect((await changesOf(ws.id, 'pro')).at(-1)).toMatchObject({ profile_id: old, kind: 'exited', reason: 'merged', merged_into: await profileIdOf('user_id:u-rina') });
+  });
+
   it('updates memberships for imported rows too', async () => {
     const ndjson = [{ type: 'identify', userId: 'u-import', traits: { plan: 'pro' }, messageId: 'rt-imp-1' }].map((m) => JSON.stringify(m)).join('\n');
     const res = await call('/v1/import?format=ndjson', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, body: ndjson });
     expect(res.status).toBe(200);
     expect(await segmentsOf('user_id:u-import')).toEqual(['pro']);
+  });
+
+  it('evaluates everyone of a multi-chunk import once it is stored', async () => {
+    const before = (await membersOf(ws.id, 'pro')).length;
+    const ndjson = Array.from({ length: 300 }, (_, i) => JSON.stringify({ type: 'identify', userId: `u-bulk-${i}`, traits: { plan: 'pro' }, messageId: `rt-bulk-${i}` })).join('\n');
+    const res = await call('/v1/import?format=ndjson', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, body: ndjson });
+    expect(await res.json<any>()).toMatchObject({ accepted: 300 });
+    expect((await membersOf(ws.id, 'pro')).length).toBe(before + 300);
   });
 });

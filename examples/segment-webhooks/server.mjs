@@ -2,7 +2,7 @@
 // event it already handled, and turns cart-abandoner entries into WhatsApp-style promo
 // payloads. It prints them instead of calling any API.
 //
-//   SATU_WEBHOOK_SECRET=... node examples/segment-webhooks/server.mjs   (listens on 127.0.0.1:8790)
+//   SATU_WEBHOOK_SECRET=... node examples/segment-webhooks/server.mjs   (127.0.0.1:8790; PORT=0 picks a free port)
 //   then: POST /v1/destinations {"url":"http://127.0.0.1:8790/satu","secret":"...","segments":["cart_abandoners"]}
 import { createServer } from 'node:http';
 import { promoMessage } from './promo.mjs';
@@ -34,4 +34,4 @@ const server = createServer(async (req, res) => {
   }
   res.writeHead(204).end();
 });
-server.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${port}/satu`));
+server.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${server.address().port}/satu`));

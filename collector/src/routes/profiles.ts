@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../ide
 import { planForceMerge, planSplit } from '../identity/split';
 import { forceMergeStatements, listMerges, loadTree, loadTreeEvents, splitStatements } from '../store/identity-admin';
 import { isWriteConflict } from '../store/identity-writes';
-import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents } from '../store/profiles';
+import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents, type ProfileSelector } from '../store/profiles';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
 
@@ -22,8 +22,8 @@ export const profileRoutes = new Hono<AppEnv>();
 profileRoutes.use('*', requireSecretKey('read'));
 
 profileRoutes.get('/:ref', async (c) => {
-  const id = await resolveRef(c, c.req.param('ref'));
-  const record = await storageCall(() => getProfileRecord(c.env.DB, c.var.workspaceId, id));
+  const selector = await parseRef(c, c.req.param('ref'));
+  const record = await storageCall(() => getProfileRecord(c.env.DB, c.var.workspaceId, selector));
   if (!record) throw notFound('No such profile');
   return c.json(profileJson(record));
 });
@@ -92,18 +92,22 @@ profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
   return c.json(profileJson(record!));
 });
 
+async function parseRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise<ProfileSelector> {
+  let parsed = parseProfileRef(ref);
+  if (parsed.kind === 'invalid' && ref.startsWith('phone:')) {
+    // National phone numbers need the workspace's default country; only then is it worth a read.
+    const workspace = await storageCall(() => getWorkspace(c.env.DB, c.var.workspaceId));
+    parsed = parseProfileRef(ref, workspace?.settings.defaultCountry);
+  }
+  if (parsed.kind === 'invalid') throw badRequest('invalid_ref', parsed.message, field);
+  return parsed;
+}
+
 /** The canonical profile id of a `{ref}` (a profile id or `type:value`); 400 if malformed, 404 if unknown. */
 export async function resolveRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise<string> {
   const db = c.env.DB;
   const ws = c.var.workspaceId;
-  let parsed = parseProfileRef(ref);
-  if (parsed.kind === 'invalid' && ref.startsWith('phone:')) {
-    // National phone numbers need the workspace's default country; only then is it worth a read.
-    const workspace = await storageCall(() => getWorkspace(db, ws));
-    parsed = parseProfileRef(ref, workspace?.settings.defaultCountry);
-  }
-  if (parsed.kind === 'invalid') throw badRequest('invalid_ref', parsed.message, field);
-  const found = parsed;
+  const found = await parseRef(c, ref, field);
   const id = await storageCall(() =>
     found.kind === 'id' ? canonicalIdForProfile(db, ws, found.id) : canonicalIdForIdentifier(db, ws, found.id),
   );

@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import { membershipRunStatements } from '../store/memberships';
+import { finishRunsStatements, membershipRunStatements } from '../store/memberships';
 import { listSegments, markEvaluatedStatement, type Segment } from '../store/segments';
 import { compileCondition } from './compile';
 import { evaluationOrder } from './graph';
@@ -18,7 +18,7 @@ export interface EvaluationReport {
   exited: number;
 }
 
-// Real time: all segments in one batch (each costs 8 statements; D1 allows 1,000 queries per
+// Real time: all segments in one batch (each costs 5-6 statements, plus 2 per batch; D1 allows 1,000 queries per
 // invocation). Over all profiles: one batch per segment, so no transaction holds the database
 // for the sum of every segment's scan (D1 stops a query at 30 s; local workerd is single-threaded).
 const SEGMENTS_PER_BATCH = { scoped: 100, everyone: 1 };
@@ -49,14 +49,17 @@ export async function evaluateSegments(
   for (let i = 0; i < order.length; i += perBatch) {
     const statements: D1PreparedStatement[] = [];
     const slots: number[] = [];
+    const runIds: string[] = [];
     for (const key of order.slice(i, i + perBatch)) {
       const segment = byKey.get(key)!;
+      const runId = `run_${nanoid(16)}`;
+      runIds.push(runId);
       slots.push(statements.length);
       statements.push(
         ...membershipRunStatements(db, {
           workspaceId,
           segmentKey: key,
-          runId: `run_${nanoid(16)}`,
+          runId,
           now: scope.now,
           profileIds: scope.profileIds,
           // A few profiles: look each one's events up; everyone: one pass over the events.
@@ -66,6 +69,7 @@ export async function evaluateSegments(
       );
       if (!scope.profileIds) statements.push(markEvaluatedStatement(db, workspaceId, key, scope.now));
     }
+    statements.push(...finishRunsStatements(db, runIds, scope.now));
     const results = await db.batch(statements);
     for (const at of slots) {
       report.entered += results[at + 1].meta.changes;

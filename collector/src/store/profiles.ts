@@ -28,20 +28,42 @@ export interface ProfileRecord {
   accounts: { groupId: string; traits: JsonObject }[];
 }
 
-/** A canonical profile with the identities and accounts of its whole merge tree (one round trip). */
-export async function getProfileRecord(db: D1Database, workspaceId: string, canonicalId: string): Promise<ProfileRecord | null> {
+/** How a request names a profile: its id (absorbed ids resolve to the survivor) or an identifier. */
+export type ProfileSelector = { kind: 'id'; id: string } | { kind: 'identifier'; id: Identifier };
+
+/** SQL for "the canonical id of this selector" with its binds from ?2 on, so a read needs no extra round trip. */
+function canonicalOf(sel: ProfileSelector): { sql: string; binds: string[] } {
+  return sel.kind === 'id'
+    ? { sql: '(SELECT canonical_id FROM profiles WHERE workspace_id = ?1 AND id = ?2)', binds: [sel.id] }
+    : {
+        sql: `(SELECT cp.canonical_id FROM identities ci CROSS JOIN profiles cp ON cp.id = ci.profile_id
+          WHERE ci.workspace_id = ?1 AND ci.type = ?2 AND ci.value = ?3)`,
+        binds: [sel.id.type, sel.id.value],
+      };
+}
+
+/**
+ * A canonical profile with the identities and accounts of its whole merge tree, found by id or
+ * identifier, in one round trip.
+ *
+ * @example
+ * await getProfileRecord(db, 'ws_1', { kind: 'identifier', id: { type: 'user_id', value: '42' } })
+ */
+export async function getProfileRecord(db: D1Database, workspaceId: string, sel: ProfileSelector | string): Promise<ProfileRecord | null> {
+  const target = canonicalOf(typeof sel === 'string' ? { kind: 'id', id: sel } : sel);
+  const bind = (stmt: D1PreparedStatement) => stmt.bind(workspaceId, ...target.binds);
   const [profile, identities, accounts] = await db.batch<Record<string, unknown>>([
-    db.prepare(`SELECT ${PROFILE_COLUMNS} FROM profiles p WHERE p.workspace_id = ?1 AND p.id = ?2 AND p.canonical_id = p.id`).bind(workspaceId, canonicalId),
-    db
-      .prepare(`SELECT i.type, i.value FROM profiles p CROSS JOIN identities i ON i.profile_id = p.id
-        WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND +i.workspace_id = ?1 ORDER BY i.created_at, i.type, i.value LIMIT 1000`)
-      .bind(workspaceId, canonicalId),
-    db
-      .prepare(`SELECT DISTINCT a.group_id, a.traits FROM profiles p
+    bind(db.prepare(`SELECT ${PROFILE_COLUMNS} FROM profiles p WHERE p.workspace_id = ?1 AND p.id = ${target.sql}`)),
+    bind(
+      db.prepare(`SELECT i.type, i.value FROM profiles p CROSS JOIN identities i ON i.profile_id = p.id
+        WHERE p.workspace_id = ?1 AND p.canonical_id = ${target.sql} AND +i.workspace_id = ?1 ORDER BY i.created_at, i.type, i.value LIMIT 1000`),
+    ),
+    bind(
+      db.prepare(`SELECT DISTINCT a.group_id, a.traits FROM profiles p
         CROSS JOIN account_members m ON m.profile_id = p.id AND +m.workspace_id = ?1
         CROSS JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = m.group_id
-        WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 ORDER BY a.group_id LIMIT 100`)
-      .bind(workspaceId, canonicalId),
+        WHERE p.workspace_id = ?1 AND p.canonical_id = ${target.sql} ORDER BY a.group_id LIMIT 100`),
+    ),
   ]);
   const row = profile.results[0] as unknown as ProfileRow | undefined;
   if (!row) return null;
