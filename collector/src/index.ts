@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import type { Env } from './env';
 import { runScheduled } from './scheduled';
+import { recordSegmentSizes } from './store/segment-history';
 
 const app = createApp();
 
@@ -8,6 +9,12 @@ export default {
   fetch: app.fetch,
   // The cron trigger (wrangler.toml). Awaited, not waitUntil: the run is the whole invocation.
   async scheduled(controller, env, _ctx) {
-    await runScheduled(env, controller.scheduledTime);
+    try {
+      await runScheduled(env, controller.scheduledTime);
+    } finally {
+      // After re-evaluation, so the day's size reflects expired windows; even when it failed,
+      // so the trend keeps a point for the day.
+      await recordSegmentSizes(env.DB, controller.scheduledTime);
+    }
   },
 } satisfies ExportedHandler<Env>;

@@ -33,7 +33,7 @@ export const isOpenPath = (path: string) => OPEN_PATHS.has(path.replace(/\/+$/, 
 
 /**
  * Security headers on every answer except the open ingest routes and the SDK bundle.
- * Headers a handler set itself (say a Cache-Control on an asset) are kept.
+ * Headers a handler set itself (a Cache-Control on an asset, the console's CSP) are kept.
  */
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
@@ -47,7 +47,8 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
     res = new Response(res.body, res);
   }
   for (const [name, value] of Object.entries(headers)) {
-    if (name === 'Cache-Control' && res.headers.has(name)) continue;
+    // A handler's own Cache-Control or CSP (the console sets a stricter one) is kept.
+    if ((name === 'Cache-Control' || name === 'Content-Security-Policy') && res.headers.has(name)) continue;
     res.headers.set(name, value);
   }
   c.res = res;

@@ -1,0 +1,103 @@
+/** Shapes of the API answers the console reads (see the README's API sections). */
+
+export interface Identity {
+  type: string;
+  value: string;
+}
+export interface Profile {
+  id: string;
+  identities: Identity[];
+  traits: Record<string, unknown>;
+  computed: Record<string, unknown>;
+  consent: Record<string, { granted: boolean; updatedAt: string | null }>;
+  accounts: { groupId: string; traits: Record<string, unknown> }[];
+  createdAt?: string;
+}
+export interface TimelineEvent {
+  messageId: string;
+  type: string;
+  event: string | null;
+  name: string | null;
+  timestamp: string;
+  properties: Record<string, unknown> | null;
+  traits: Record<string, unknown> | null;
+  context: Record<string, unknown> | null;
+}
+export interface Page<T> {
+  data: T[];
+  cursor: { next: string | null; hasMore: boolean };
+}
+export interface Segment {
+  key: string;
+  name: string;
+  condition: unknown;
+  size: number;
+  dependsOn: string[];
+  timeRelative: boolean;
+  createdAt: string;
+  updatedAt: string;
+  evaluatedAt: string | null;
+}
+export interface Member {
+  profileId: string;
+  enteredAt: string;
+  identities: Identity[];
+}
+export interface Preview {
+  size: number;
+  sample: { id: string; traits: Record<string, unknown>; lastSeen: string | null; eventCount: number }[];
+}
+export interface Destination {
+  id: string;
+  url: string;
+  secret: string;
+  segments: string[] | null;
+  events: string[];
+  createdAt: string;
+}
+export interface Delivery {
+  id: number;
+  event: string;
+  segmentKey: string;
+  profileId: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  nextAttemptAt: string | null;
+}
+export interface EventInsights {
+  days: number;
+  total: number;
+  daily: { date: string; count: number }[];
+  byEvent: { event: string; total: number; daily: number[] }[];
+  otherEvents: { names: number; total: number };
+}
+export interface ProfileInsights {
+  total: number;
+  identified: number;
+  anonymous: number;
+  identifiedShare: number;
+  active: number;
+  days: number;
+}
+export interface SegmentTrend {
+  key: string;
+  name: string;
+  size: number;
+  daily: { date: string; size: number | null }[];
+}
+export interface TailEvent {
+  seq: number;
+  messageId: string;
+  type: string;
+  event: string | null;
+  name: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  profileId: string | null;
+  timestamp: string;
+  receivedAt: string;
+}
