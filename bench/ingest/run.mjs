@@ -64,6 +64,9 @@ for (const size of sizes) {
       `  | ratio ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
       (satu.failures + base.failures ? `  (failures: satu ${JSON.stringify(satu.statuses)}, baseline ${JSON.stringify(base.statuses)})` : ''),
   );
+  // Where a Satu request's time went, by the collector's own Server-Timing phases (I/O waits included).
+  const phases = Object.entries(satu.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
+  console.log(`           satu Server-Timing, mean ms per request: ${phases}`);
 }
 
 console.log('\n| batch | Satu events/s | p50 ms | p99 ms | baseline events/s | p50 ms | p99 ms | ratio |');

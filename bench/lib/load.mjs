@@ -11,6 +11,8 @@ export async function runLoad(o) {
   let sent = 0;
   let failures = 0;
   const statuses = {};
+  // Sum of each Server-Timing phase over the answered requests (the collector sends read, write, segments, total).
+  const phases = {};
   const started = performance.now();
   const deadline = started + o.durationMs;
   const worker = async () => {
@@ -25,6 +27,7 @@ export async function runLoad(o) {
           body,
         });
         await res.arrayBuffer();
+        for (const m of (res.headers.get('server-timing') ?? '').matchAll(/([\w-]+);dur=([\d.]+)/g)) phases[m[1]] = (phases[m[1]] ?? 0) + Number(m[2]);
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (!res.ok) failures++;
       } catch {
@@ -45,8 +48,11 @@ export async function runLoad(o) {
     statuses,
     seconds,
     eventsPerSecond: (ok * o.eventsPerRequest) / seconds,
+    mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
     p50: pct(50),
     p99: pct(99),
+    /** Mean ms per request of each Server-Timing phase. */
+    phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / Math.max(1, latencies.length)])),
   };
 }
 

@@ -148,4 +148,6 @@ console.log('| worker | events/s | p50 ms | p99 ms | failed requests |');
 console.log('|---|---:|---:|---:|---:|');
 console.log(row('satu (identity resolution on)', satu.ingest));
 console.log(row('insert-only baseline', base.ingest));
+const phases = Object.entries(satu.ingest.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
+console.log(`\nsatu Server-Timing, mean ms per request: ${phases} (client-side mean ${fmt(satu.ingest.mean, 1)})`);
 console.log(`\nratio satu/baseline: ${fmt(satu.ingest.eventsPerSecond / base.ingest.eventsPerSecond, 2)} (goal >= 0.5)`);

@@ -247,4 +247,17 @@ describe('planBatch: traits', () => {
     );
     expect(plan.profiles.find((p) => p.id === 'P1')!.traits).toEqual({ plan: 'pro', city: 'Oslo' });
   });
+
+  it('leaves the profiles it was handed as they were read (a retry re-plans from them)', () => {
+    const given: GivenProfile[] = [
+      { id: 'P1', ids: ['user_id:u1'], traits: { plan: 'free', address: { city: 'Oslo' } }, traitTimes: { plan: 100, address: 100 } },
+      { id: 'P2', ids: ['anonymous_id:a2'], traits: { plan: 'pro' }, traitTimes: { plan: 300 } },
+    ];
+    const before = structuredClone(given);
+    runPlan(given, [
+      identify('u1', 'a2', { plan: 'team', address: { city: 'Bergen' } }, 600),
+      ev({ userId: 'u1', event: 'Order Completed', properties: { revenue: 5 }, context: { consent: { categoryPreferences: { ads: true } } }, t: 700 }),
+    ]);
+    expect(given).toEqual(before);
+  });
 });

@@ -151,5 +151,16 @@ export function foldProfile(into: ProfileState, from: ProfileState): void {
   }
 }
 
-/** A deep copy, so the planner never mutates what the read phase handed it. */
-export const cloneProfile = (p: ProfileState): ProfileState => structuredClone(p);
+/**
+ * A copy the planner may change without touching what the read phase handed it. Only the
+ * containers the planner writes into are copied (it replaces trait values, touches, consent
+ * entries and context objects, never edits them): structuredClone of every loaded profile
+ * showed in ingest CPU profiles.
+ */
+export const cloneProfile = (p: ProfileState): ProfileState => ({
+  ...p,
+  traits: { ...p.traits },
+  traitTimes: { ...p.traitTimes },
+  consent: { ...p.consent },
+  computed: { ...p.computed, eventCounts: { ...p.computed.eventCounts } },
+});

@@ -1,13 +1,15 @@
 import { nanoid } from 'nanoid';
 import type { IngestResult, MessageType, Rejection } from '../../../sdk/src/contract';
+import type { ServerTiming } from '../http/server-timing';
 import { eventIdentifiers } from '../identity/identifiers';
 import { privacyGate } from '../privacy/gate';
 import { storageCall } from '../store/storage-call';
+import type { Segment } from '../store/segments';
 import type { Workspace } from '../store/workspaces';
 import { enrichContext, memoiseUa, parseUserAgent, type RequestFacts } from './enrich';
 import { normaliseMessage, type StoredEvent } from './normalise';
 import { resolveAndStore } from './resolve-and-store';
-import { validateMessage } from './validate';
+import { validateMessage, type MessageSource } from './validate';
 
 export interface IngestInput {
   db: D1Database;
@@ -18,6 +20,10 @@ export interface IngestInput {
   /** Set by the single-message routes (/v1/track, ...): the route names the type. */
   routeType?: MessageType;
   facts: RequestFacts;
+  /** What is known of the JSON text the messages came from (lets validation skip needless walks). */
+  source?: MessageSource;
+  /** Phase timings for the response's Server-Timing header. */
+  timing?: ServerTiming;
 }
 
 export interface Prepared {
@@ -34,7 +40,7 @@ export function prepareMessages(input: Omit<IngestInput, 'db' | 'workspace'>): P
   const events: StoredEvent[] = [];
   const rejected: Rejection[] = [];
   input.messages.forEach((raw, index) => {
-    const checked = validateMessage(raw, input.routeType);
+    const checked = validateMessage(raw, input.routeType, input.source);
     if (!checked.ok) {
       const id = (raw as { messageId?: unknown } | null)?.messageId;
       rejected.push({
@@ -63,6 +69,8 @@ export interface IngestOutcome {
   touchedProfileIds: string[];
   /** Profiles merged away by the batch: they are no longer canonical. */
   absorbedProfileIds: string[];
+  /** The workspace's segments, read with the identity state: the real-time update needs no lookup of its own. */
+  segments?: Segment[];
 }
 
 /**
@@ -76,9 +84,11 @@ export interface IngestOutcome {
 export async function ingestMessages(input: IngestInput): Promise<IngestOutcome> {
   const { events: valid, rejected } = prepareMessages(input);
   const result: IngestResult = { ok: true, accepted: valid.length, rejected };
+  if (valid.length === 0) return { result, touchedProfileIds: [], absorbedProfileIds: [] };
   // Privacy: events without required consent or of a suppressed person are accepted, not stored.
-  const events = valid.length === 0 ? valid : await privacyGate(input.db, input.workspace, valid, (e, country) => eventIdentifiers(e, country).ids);
-  if (events.length === 0) return { result, touchedProfileIds: [], absorbedProfileIds: [] };
-  const stored = await storageCall(() => resolveAndStore(input.db, input.workspace, events, input.receivedAt));
-  return { result, touchedProfileIds: stored.touchedProfileIds, absorbedProfileIds: stored.absorbedProfileIds };
+  // The gate runs after the identity read, which also says whether anyone is suppressed.
+  const screen = (events: readonly StoredEvent[], suppressing: boolean) =>
+    privacyGate(input.db, input.workspace, events, (e, country) => eventIdentifiers(e, country).ids, input.receivedAt, suppressing);
+  const stored = await storageCall(() => resolveAndStore(input.db, input.workspace, valid, input.receivedAt, { timing: input.timing, screen }));
+  return { result, touchedProfileIds: stored.touchedProfileIds, absorbedProfileIds: stored.absorbedProfileIds, segments: stored.segments };
 }

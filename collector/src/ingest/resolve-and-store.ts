@@ -1,8 +1,10 @@
 import { nanoid } from 'nanoid';
+import { ServerTiming } from '../http/server-timing';
 import { eventIdentifiers, identifierKey, type Identifier } from '../identity/identifiers';
 import { DEFAULT_CAPS, planBatch, type IdentityCaps, type Plan } from '../identity/planner';
 import { insertEventsStatements } from '../store/events';
 import { readIdentityState } from '../store/identity-reads';
+import type { Segment } from '../store/segments';
 import { guardStatements, isWriteConflict, planWriteStatements } from '../store/identity-writes';
 import type { Workspace } from '../store/workspaces';
 import type { StoredEvent } from './normalise';
@@ -26,6 +28,17 @@ export interface StoreOutcome {
   stored: number;
   touchedProfileIds: string[];
   absorbedProfileIds: string[];
+  /** The workspace's segments as read with the identity state (the real-time update needs them). */
+  segments: Segment[];
+}
+
+export interface StoreOptions {
+  timing?: ServerTiming;
+  /**
+   * Decides which events may be stored, once, after the first read: `suppressing` says whether
+   * the workspace suppresses anyone (the privacy gate only hashes identifiers when it does).
+   */
+  screen?: (events: readonly StoredEvent[], suppressing: boolean) => Promise<readonly StoredEvent[]>;
 }
 
 /** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
@@ -40,10 +53,16 @@ export function workspaceCaps(workspace: Workspace): IdentityCaps {
  * profiles, identities, merges, accounts, counters). When the guard or an identity's unique key
  * says another request wrote first, the whole batch rolled back: re-read and re-plan.
  */
-export async function resolveAndStore(db: D1Database, workspace: Workspace, events: readonly StoredEvent[], now: number): Promise<StoreOutcome> {
+export async function resolveAndStore(
+  db: D1Database,
+  workspace: Workspace,
+  incoming: readonly StoredEvent[],
+  now: number,
+  { timing = new ServerTiming(), screen }: StoreOptions = {},
+): Promise<StoreOutcome> {
   const defaultCountry = workspace.settings.defaultCountry;
   const identifiers = new Map<string, Identifier>();
-  for (const e of events) {
+  for (const e of incoming) {
     const found = eventIdentifiers(e, defaultCountry);
     for (const id of found.ids) identifiers.set(identifierKey(id), id);
     if (found.previousId !== undefined) {
@@ -53,15 +72,18 @@ export async function resolveAndStore(db: D1Database, workspace: Workspace, even
       }
     }
   }
-  const groupIds = [...new Set(events.filter((e) => e.type === 'group' && e.groupId !== null).map((e) => e.groupId!))];
-  const messageIds = [...new Set(events.map((e) => e.messageId))];
+  const groupIds = [...new Set(incoming.filter((e) => e.type === 'group' && e.groupId !== null).map((e) => e.groupId!))];
+  const messageIds = [...new Set(incoming.map((e) => e.messageId))];
 
+  // Screened once; identifiers of events it drops stay in the read (harmless: nothing plans with them).
+  let events: readonly StoredEvent[] | null = screen ? null : incoming;
   for (let attempt = 1; ; attempt++) {
-    const read = await readIdentityState(db, workspace.id, { identifiers: [...identifiers.values()], groupIds, messageIds });
+    const read = await timing.time('read', () => readIdentityState(db, workspace.id, { identifiers: [...identifiers.values()], groupIds, messageIds }));
+    events ??= await timing.time('screen', () => screen!(incoming, read.suppressing));
     // A messageId already stored, or repeated in this batch, is accepted but never counted twice.
     const seen = new Set(read.storedMessageIds);
     const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
-    if (fresh.length === 0) return { stored: 0, touchedProfileIds: [], absorbedProfileIds: [] };
+    if (fresh.length === 0) return { stored: 0, touchedProfileIds: [], absorbedProfileIds: [], segments: read.segments };
     const plan = planBatch({
       events: fresh,
       known: read.known,
@@ -74,8 +96,8 @@ export async function resolveAndStore(db: D1Database, workspace: Workspace, even
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
     });
     try {
-      await db.batch(writeBatch(db, workspace.id, fresh, plan, now));
-      return { stored: fresh.length, touchedProfileIds: plan.touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds };
+      await timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, plan, now)));
+      return { stored: fresh.length, touchedProfileIds: plan.touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
     } catch (err) {
       if (!isWriteConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));

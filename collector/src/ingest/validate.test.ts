@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateMessage } from './validate';
+import { describeSource, validateMessage } from './validate';
 
 describe('validateMessage', () => {
   it.each([
@@ -31,5 +31,33 @@ describe('validateMessage', () => {
   it('rejects a message over 32 KB', () => {
     const result = validateMessage({ type: 'track', event: 'A', userId: 'u', properties: { x: 'y'.repeat(33_000) } });
     expect(result).toMatchObject({ ok: false, code: 'message_too_large' });
+  });
+
+  it.each([
+    // 11,000 three-byte characters are 33,000 UTF-8 bytes: over the cap although under 32 K code units.
+    ['multi-byte text over the cap', 'ก'.repeat(11_000), false],
+    ['multi-byte text under the cap', 'ก'.repeat(10_000), true],
+    ['ASCII just under the cap', 'y'.repeat(32_000), true],
+  ])('measures %s in UTF-8 bytes, with or without a source bound', (_label, text, ok) => {
+    const raw = { type: 'track', event: 'A', userId: 'u', properties: { x: text } };
+    const body = JSON.stringify({ batch: [raw] });
+    expect(validateMessage(raw).ok).toBe(ok);
+    expect(validateMessage(raw, undefined, describeSource(body)).ok).toBe(ok);
+  });
+
+  it('still makes strings well-formed when the body escapes a surrogate', () => {
+    const body = '{"batch":[{"type":"track","event":"A","userId":"u\\ud800"}]}';
+    const [raw] = (JSON.parse(body) as { batch: unknown[] }).batch;
+    expect(describeSource(body).noSurrogateEscapes).toBe(false);
+    expect(validateMessage(raw, undefined, describeSource(body))).toMatchObject({ ok: true, message: { userId: 'u\ufffd' } });
+  });
+
+  it.each([
+    ['plain ASCII', '{"userId":"u"}', true],
+    ['an escaped emoji (a surrogate pair)', '{"e":"\\ud83d\\ude00"}', false],
+    ['an upper-case lone surrogate escape', '{"e":"\\uDFFF"}', false],
+    ['other escapes', '{"e":"\\u00e9\\n"}', true],
+  ])('describeSource: %s -> no surrogate escapes %s', (_label, text, clean) => {
+    expect(describeSource(text).noSurrogateEscapes).toBe(clean);
   });
 });

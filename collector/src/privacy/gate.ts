@@ -20,10 +20,12 @@ export type IdentifiersOf = (event: StoredEvent, defaultCountry?: string) => { t
 export async function privacyGate(
   db: D1Database,
   workspace: Workspace,
-  events: StoredEvent[],
+  events: readonly StoredEvent[],
   identifiersOf: IdentifiersOf,
   now = Date.now(),
-): Promise<StoredEvent[]> {
+  /** Whether the workspace suppresses anyone, when the caller already read it; else one probe. */
+  suppressing?: boolean,
+): Promise<readonly StoredEvent[]> {
   const required = workspace.settings.requiredConsent;
   const consented = typeof required === 'string' ? events.filter((e) => mayStore(e.context, required)) : events;
   const consentDiscarded = events.length - consented.length;
@@ -35,7 +37,8 @@ export async function privacyGate(
 
   // Hashing every identifier costs more than the store itself on big batches: only pay for it
   // when the workspace suppresses someone.
-  const kept = (await storageCall(() => hasSuppressions(db, workspace.id))) ? await unsuppressed(db, workspace, consented, identifiersOf) : consented;
+  suppressing ??= await storageCall(() => hasSuppressions(db, workspace.id));
+  const kept = suppressing && consented.length > 0 ? await unsuppressed(db, workspace, consented, identifiersOf) : consented;
   const suppressedDiscarded = consented.length - kept.length;
 
   if (consentDiscarded + suppressedDiscarded > 0) {
@@ -45,7 +48,7 @@ export async function privacyGate(
 }
 
 /** The events none of whose identifiers is suppressed: each distinct id hashed once, one lookup. */
-async function unsuppressed(db: D1Database, workspace: Workspace, events: StoredEvent[], identifiersOf: IdentifiersOf): Promise<StoredEvent[]> {
+async function unsuppressed(db: D1Database, workspace: Workspace, events: readonly StoredEvent[], identifiersOf: IdentifiersOf): Promise<readonly StoredEvent[]> {
   const keysOf = new Map<StoredEvent, string[]>();
   const distinct = new Map<string, { type: string; value: string }>();
   for (const event of events) {

@@ -5,7 +5,9 @@ import { authenticateWriteKey } from '../auth/write-key';
 import type { AppEnv } from '../env';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest } from '../http/errors';
+import { ServerTiming } from '../http/server-timing';
 import { ingestMessages } from '../ingest/pipeline';
+import { describeSource } from '../ingest/validate';
 import { requestFacts } from '../ingest/request-facts';
 import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 
@@ -53,12 +55,16 @@ async function ingestRequest(
   unpack: (body: Record<string, unknown>) => Unpacked,
 ): Promise<IngestResult> {
   const receivedAt = Date.now();
-  const body = parseJsonObject(await readBodyText(c.req.raw, MAX_BATCH_BYTES));
-  const workspace = await authenticateWriteKey(c.env, {
-    authorization: c.req.header('authorization'),
-    bodyKey: body.writeKey,
-    queryKey: c.req.query('writeKey'),
-  });
+  const text = await readBodyText(c.req.raw, MAX_BATCH_BYTES);
+  const body = parseJsonObject(text);
+  const timing = new ServerTiming();
+  const workspace = await timing.time('auth', () =>
+    authenticateWriteKey(c.env, {
+      authorization: c.req.header('authorization'),
+      bodyKey: body.writeKey,
+      queryKey: c.req.query('writeKey'),
+    }),
+  );
   const { messages, batchSentAt, routeType } = unpack(body);
   const outcome = await ingestMessages({
     db: c.env.DB,
@@ -68,11 +74,13 @@ async function ingestRequest(
     batchSentAt,
     routeType,
     facts: requestFacts(c.req.raw, workspace.settings.ipPolicy),
+    source: describeSource(text),
+    timing,
   });
   // Right after the store: memberships of the people this batch touched, webhooks after the response.
   // Server-Timing tells the sender (and bench/segments) what the real-time update cost.
-  const started = Date.now();
-  await refreshMemberships(c.env.DB, workspace.id, outcome, started, waitUntilOf(c));
-  c.header('Server-Timing', `segments;dur=${Date.now() - started}`);
+  await timing.time('segments', () => refreshMemberships(c.env.DB, workspace.id, outcome, Date.now(), waitUntilOf(c)));
+  timing.add('total', Date.now() - receivedAt);
+  c.header('Server-Timing', timing.header());
   return outcome.result;
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { drainDeliveries } from '../webhooks/drain';
+import type { Segment } from '../store/segments';
 import { evaluateSegments, type EvaluationReport } from './evaluate';
 
 export interface ProfileChanges {
@@ -7,6 +8,8 @@ export interface ProfileChanges {
   touchedProfileIds: readonly string[];
   /** Profiles the batch merged away: their memberships must go (reason `merged`). */
   absorbedProfileIds?: readonly string[];
+  /** The workspace's segments when the caller already read them (ingest does); else they are looked up. */
+  segments?: readonly Segment[];
 }
 
 /**
@@ -30,7 +33,7 @@ export async function refreshMemberships(
   const profileIds = [...new Set([...changes.touchedProfileIds, ...(changes.absorbedProfileIds ?? [])])];
   if (profileIds.length === 0) return null;
   try {
-    const report = await evaluateSegments(db, workspaceId, { profileIds, now });
+    const report = await evaluateSegments(db, workspaceId, { profileIds, now }, changes.segments);
     if (waitUntil && report.entered + report.exited > 0) {
       waitUntil(drainDeliveries(db, { workspaceId, maxRounds: 4 }).catch((err) => console.error('webhook drain after ingest failed', err)));
     }

@@ -1,6 +1,8 @@
 import type { Identifier } from '../identity/identifiers';
 import { pairKey, type AccountState, type LoadedProfile } from '../identity/planner';
+import { hasSuppressionsStatement } from './privacy';
 import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
+import { listSegmentsStatement, toSegments, type Segment } from './segments';
 
 export interface IdentityReadRequest {
   identifiers: readonly Identifier[];
@@ -14,6 +16,10 @@ export interface IdentityReadResult {
   accounts: Map<string, AccountState>;
   blockedPairs: Set<string>;
   storedMessageIds: Set<string>;
+  /** Whether the workspace suppresses anyone (then the batch is screened before planning). */
+  suppressing: boolean;
+  /** The workspace's segments, for the real-time update after the write. */
+  segments: Segment[];
 }
 
 // The batch's identifiers arrive as one JSON param [[type, value], ...]: one statement whatever
@@ -45,7 +51,9 @@ const SPLITS = `SELECT s.canonical_id AS a, x.canonical_id AS b FROM merge_log m
 /**
  * The read phase of ingest, as one D1 batch (one round trip, one consistent snapshot): which
  * profiles own the batch's identifiers (with identity counts and user_ids for the guards), the
- * accounts its group calls name, the messageIds already stored, and the split pairs.
+ * accounts its group calls name, the messageIds already stored, the split pairs, and two
+ * workspace facts the rest of ingest needs (any suppressions? which segments?), so that an
+ * ingest request costs two round trips, a read and a write, plus one when segments exist.
  */
 export async function readIdentityState(db: D1Database, workspaceId: string, req: IdentityReadRequest): Promise<IdentityReadResult> {
   const ids = JSON.stringify(req.identifiers.map((i) => [i.type, i.value]));
@@ -53,15 +61,19 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     db.prepare(PROFILES).bind(workspaceId, ids),
     db.prepare(STORED).bind(workspaceId, JSON.stringify(req.messageIds)),
     db.prepare(SPLITS).bind(workspaceId),
+    hasSuppressionsStatement(db, workspaceId),
+    listSegmentsStatement(db, workspaceId),
   ];
   if (req.groupIds.length > 0) statements.push(db.prepare(ACCOUNTS).bind(workspaceId, JSON.stringify(req.groupIds)));
-  const [profiles, stored, splits, accounts] = await db.batch<Record<string, unknown>>(statements);
+  const [profiles, stored, splits, suppressing, segments, accounts] = await db.batch<Record<string, unknown>>(statements);
   const result: IdentityReadResult = {
     known: new Map(),
     profiles: new Map(),
     accounts: new Map(),
     blockedPairs: new Set(),
     storedMessageIds: new Set(),
+    suppressing: suppressing.results.length > 0,
+    segments: toSegments(segments.results),
   };
   for (const r of profiles.results as unknown as (ProfileRow & { hit_type: string; hit_value: string; tree_ids: string })[]) {
     result.known.set(`${r.hit_type}:${r.hit_value}`, r.id);

@@ -7,7 +7,12 @@ export interface HashedId {
 
 /** Whether the workspace suppresses anyone at all (one indexed probe; most workspaces do not). */
 export async function hasSuppressions(db: D1Database, workspaceId: string): Promise<boolean> {
-  return (await db.prepare('SELECT 1 AS x FROM suppressions WHERE workspace_id = ? LIMIT 1').bind(workspaceId).first()) !== null;
+  return (await hasSuppressionsStatement(db, workspaceId).first()) !== null;
+}
+
+/** One row when the workspace suppresses anyone, none otherwise (to ride in another batch). */
+export function hasSuppressionsStatement(db: D1Database, workspaceId: string): D1PreparedStatement {
+  return db.prepare('SELECT 1 AS x FROM suppressions WHERE workspace_id = ? LIMIT 1').bind(workspaceId);
 }
 
 /** Which of these identifier hashes the workspace suppresses. */

@@ -60,10 +60,17 @@ export async function getSegment(db: D1Database, workspaceId: string, key: strin
   return row ? toSegment(row) : null;
 }
 
+/** Every segment of a workspace, by key, as a statement to run inside another batch (see `toSegments`). */
+export function listSegmentsStatement(db: D1Database, workspaceId: string): D1PreparedStatement {
+  return db.prepare(`SELECT ${COLUMNS} FROM segments WHERE workspace_id = ?1 ORDER BY key`).bind(workspaceId);
+}
+
+export const toSegments = (rows: readonly unknown[]): Segment[] => (rows as SegmentRow[]).map(toSegment);
+
 /** Every segment of a workspace, by key. */
 export async function listSegments(db: D1Database, workspaceId: string): Promise<Segment[]> {
-  const { results } = await db.prepare(`SELECT ${COLUMNS} FROM segments WHERE workspace_id = ?1 ORDER BY key`).bind(workspaceId).all<SegmentRow>();
-  return results.map(toSegment);
+  const { results } = await listSegmentsStatement(db, workspaceId).all();
+  return toSegments(results);
 }
 
 /** Member counts per segment key (segments without members are absent). */
