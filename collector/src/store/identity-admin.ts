@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../ingest/normalise';
 import type { IdentityCounters, MergeRecord } from '../identity/planner';
 import type { ProfileState } from '../identity/profile-state';
+import type { EventRow as StoredEventRow } from './person-data';
 import { addCountersStatement, guardStatements, upsertProfilesStatements } from './identity-writes';
 import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
 
@@ -13,24 +14,8 @@ export async function loadTree(db: D1Database, workspaceId: string, canonicalId:
   return results.map(toProfileState);
 }
 
-interface EventRow {
-  message_id: string;
-  type: StoredEvent['type'];
-  event: string | null;
-  name: string | null;
-  anonymous_id: string | null;
-  user_id: string | null;
-  group_id: string | null;
-  previous_id: string | null;
-  profile_id: string;
-  timestamp: number;
-  received_at: number;
-  sent_at: number | null;
-  original_timestamp: number | null;
-  properties: string | null;
-  traits: string | null;
-  context: string | null;
-}
+/** An events row as a split's replay reads it (the same columns as the export's, less seq and integrations). */
+type EventRow = Omit<StoredEventRow, 'seq' | 'integrations' | 'type' | 'profile_id'> & { type: StoredEvent['type']; profile_id: string };
 
 /** A tree's events grouped by the profile they resolved to at ingest (for a split's replay). */
 export async function loadTreeEvents(db: D1Database, workspaceId: string, canonicalId: string): Promise<Map<string, StoredEvent[]>> {
