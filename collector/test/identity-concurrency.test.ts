@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ingestMessages, prepareMessages } from '../src/ingest/pipeline';
 import { resolveAndStore } from '../src/ingest/resolve-and-store';
-import { isWriteConflict } from '../src/store/identity-writes';
+import { isTransientStorageError, isWriteConflict } from '../src/store/identity-writes';
 import { getWorkspace } from '../src/store/workspaces';
 import { call, createWorkspace, sendBatch } from './helpers';
 
@@ -99,6 +99,41 @@ describe('the write guard', () => {
     expect(outcome.stored).toBe(1);
     expect(await count("SELECT count(*) AS n FROM events WHERE workspace_id = ? AND message_id = 'g-late'", ws.id)).toBe(1);
     await expectConsistent(ws.id);
+  });
+
+  it('waits out a locked database (local D1 read by another process) instead of answering 503', async () => {
+    const ws = await createWorkspace('busy');
+    const workspace = (await getWorkspace(env.DB, ws.id))!;
+    const prepared = prepareMessages({ messages: [{ type: 'track', event: 'Busy', anonymousId: 'b-1', messageId: 'b-1' }], receivedAt: Date.now(), facts: { ip: null, userAgent: null, cf: null, ipPolicy: 'drop' } });
+    // The first read and the first write each meet the lock, as the D1 binding reports it.
+    const failing = new Set([1, 3]);
+    let batches = 0;
+    const lockedDb = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            if (failing.has(++batches)) throw new Error('D1_ERROR: database is locked: SQLITE_BUSY');
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const outcome = await resolveAndStore(lockedDb, workspace, prepared.events, Date.now());
+    expect(batches).toBe(5); // read (locked), read, write (locked), read, write
+    expect(outcome.stored).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM events WHERE workspace_id = ? AND message_id = 'b-1'", ws.id)).toBe(1);
+    await expectConsistent(ws.id);
+  });
+
+  it.each([
+    ['D1_ERROR: database is locked: SQLITE_BUSY', true],
+    ['D1_ERROR: Network connection lost.', true],
+    ['D1_ERROR: no such table: events: SQLITE_ERROR', false],
+    ['D1_ERROR: UNIQUE constraint failed: events.workspace_id, events.message_id', false],
+  ])('treats %j as transient: %s', (message, transient) => {
+    expect(isTransientStorageError(new Error(message))).toBe(transient);
   });
 
   it('recognises guard and identity-claim failures as write conflicts, nothing else', async () => {

@@ -18,7 +18,7 @@ const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'ob
 /**
  * Adds what the server knows to a message's context without overwriting what the sender
  * said: parsed user agent, geo from Cloudflare, and the IP under the workspace's policy.
- * `parseUa` is memoised per request by the caller: a batch usually carries one user agent.
+ * `parseUa` is memoised by the caller (see `memoiseUa`).
  */
 export function enrichContext(context: JsonObject, facts: RequestFacts, parseUa: (ua: string) => UaFields): JsonObject {
   const out: JsonObject = { ...context };
@@ -63,12 +63,20 @@ export function parseUserAgent(ua: string): UaFields {
   };
 }
 
-/** Memoises a parser for one request. */
-export function memoiseUa(parse: (ua: string) => UaFields): (ua: string) => UaFields {
+/**
+ * Memoises a parser across requests (one parse costs ~0.8 ms and most visitors share a handful of
+ * user agents). Bounded: a full cache is cleared. Results are frozen because events share them.
+ */
+export function memoiseUa(parse: (ua: string) => UaFields, maxEntries = 500): (ua: string) => UaFields {
   const seen = new Map<string, UaFields>();
   return (ua) => {
     let hit = seen.get(ua);
-    if (!hit) seen.set(ua, (hit = parse(ua)));
+    if (!hit) {
+      const fields = parse(ua);
+      hit = Object.freeze({ browser: Object.freeze(fields.browser), os: Object.freeze(fields.os), device: Object.freeze(fields.device) });
+      if (seen.size >= maxEntries) seen.clear();
+      seen.set(ua, hit);
+    }
     return hit;
   };
 }

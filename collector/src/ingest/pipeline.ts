@@ -26,6 +26,8 @@ export interface IngestInput {
   timing?: ServerTiming;
 }
 
+const parseUa = memoiseUa(parseUserAgent);
+
 export interface Prepared {
   events: StoredEvent[];
   rejected: Rejection[];
@@ -36,7 +38,6 @@ export interface Prepared {
  * on its own: a bad one becomes a rejection and never costs its neighbours.
  */
 export function prepareMessages(input: Omit<IngestInput, 'db' | 'workspace'>): Prepared {
-  const parseUa = memoiseUa(parseUserAgent);
   const events: StoredEvent[] = [];
   const rejected: Rejection[] = [];
   input.messages.forEach((raw, index) => {

@@ -5,7 +5,7 @@ import { DEFAULT_CAPS, planBatch, type IdentityCaps, type Plan } from '../identi
 import { insertEventsStatements } from '../store/events';
 import { readIdentityState } from '../store/identity-reads';
 import type { Segment } from '../store/segments';
-import { guardStatements, isWriteConflict, planWriteStatements } from '../store/identity-writes';
+import { guardStatements, isTransientStorageError, isWriteConflict, planWriteStatements } from '../store/identity-writes';
 import type { Workspace } from '../store/workspaces';
 import type { StoredEvent } from './normalise';
 
@@ -78,7 +78,10 @@ export async function resolveAndStore(
   // Screened once; identifiers of events it drops stay in the read (harmless: nothing plans with them).
   let events: readonly StoredEvent[] | null = screen ? null : incoming;
   for (let attempt = 1; ; attempt++) {
-    const read = await timing.time('read', () => readIdentityState(db, workspace.id, { identifiers: [...identifiers.values()], groupIds, messageIds }));
+    const read = await retrying(attempt, () =>
+      timing.time('read', () => readIdentityState(db, workspace.id, { identifiers: [...identifiers.values()], groupIds, messageIds })),
+    );
+    if (read === RETRY) continue;
     events ??= await timing.time('screen', () => screen!(incoming, read.suppressing));
     // A messageId already stored, or repeated in this batch, is accepted but never counted twice.
     const seen = new Set(read.storedMessageIds);
@@ -95,13 +98,26 @@ export async function resolveAndStore(
       now,
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
     });
-    try {
-      await timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, plan, now)));
-      return { stored: fresh.length, touchedProfileIds: plan.touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
-    } catch (err) {
-      if (!isWriteConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
-    }
+    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, plan, now))));
+    if (written === RETRY) continue;
+    return { stored: fresh.length, touchedProfileIds: plan.touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
+  }
+}
+
+const RETRY = Symbol('retry');
+
+/**
+ * Runs one D1 call of attempt `attempt`; on a lost write race or a transient storage error it
+ * waits (jittered) and answers RETRY, so the caller re-reads and re-plans. A D1 batch is atomic,
+ * so nothing of a failed attempt remains. Past MAX_ATTEMPTS, or on any other error, it throws.
+ */
+async function retrying<T>(attempt: number, call: () => Promise<T>): Promise<T | typeof RETRY> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(isWriteConflict(err) || isTransientStorageError(err)) || attempt >= MAX_ATTEMPTS) throw err;
+    await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+    return RETRY;
   }
 }
 
