@@ -51,7 +51,8 @@ export function workspaceCaps(workspace: Workspace): IdentityCaps {
 /**
  * Read phase -> pure plan -> one atomic write batch (guards, events with their profile_id,
  * profiles, identities, merges, accounts, counters). When the guard or an identity's unique key
- * says another request wrote first, the whole batch rolled back: re-read and re-plan.
+ * says another request wrote first, or D1 failed in a way that passes, the whole batch rolled
+ * back: re-read and re-plan.
  */
 export async function resolveAndStore(
   db: D1Database,
