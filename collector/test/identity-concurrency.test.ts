@@ -130,6 +130,8 @@ describe('the write guard', () => {
   it.each([
     ['D1_ERROR: database is locked: SQLITE_BUSY', true],
     ['D1_ERROR: Network connection lost.', true],
+    // What local D1 answers while another process holds the SQLite file (SQLITE_BUSY underneath).
+    ['D1_ERROR: Failed to parse body as JSON, got: Error: internal error; reference = llleselnfop3vrs7acbb0303', true],
     ['D1_ERROR: no such table: events: SQLITE_ERROR', false],
     ['D1_ERROR: UNIQUE constraint failed: events.workspace_id, events.message_id', false],
   ])('treats %j as transient: %s', (message, transient) => {

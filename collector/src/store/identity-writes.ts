@@ -111,11 +111,12 @@ export function planWriteStatements(db: D1Database, workspaceId: string, plan: P
 
 /**
  * True for D1 failures that go away when tried again: the ones Cloudflare documents as retryable,
- * and SQLite's lock error, which local D1 answers while another process reads the same file.
+ * and SQLite's lock error, which local D1 reports as an opaque "internal error" while another
+ * process holds the same file. Retries are bounded, so a lasting internal error still ends in 503.
  */
 export function isTransientStorageError(err: unknown): boolean {
   const message = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
-  return /SQLITE_BUSY|database is locked|Network connection lost|storage caused object to be reset|reset because its code was updated|transient issue/i.test(message);
+  return /SQLITE_BUSY|database is locked|internal error|Network connection lost|storage caused object to be reset|reset because its code was updated|transient issue/i.test(message);
 }
 
 /** True for the failures that mean "someone else wrote first": re-read and re-plan. */
