@@ -1,6 +1,7 @@
 /** Shared page pieces: the alert banner, headings, empty states, downloads. */
-import { ConsoleError } from './api';
+import { api, ConsoleError } from './api';
 import { h, type Child } from './dom';
+import type { Page } from './types';
 
 const alertBox = () => document.getElementById('alert')!;
 
@@ -47,4 +48,43 @@ export function kvTable(obj: Record<string, unknown>, format: (v: unknown) => st
     h('caption', { class: 'sr' }, caption),
     h('tbody', null, entries.map(([k, v]) => h('tr', null, h('th', { scope: 'row' }, k), h('td', null, format(v))))),
   );
+}
+
+export interface PagerOptions<T> {
+  /** A cursor-paged read API path (`{data, cursor: {next, hasMore}}`). */
+  path: string;
+  limit: number;
+  signal: AbortSignal;
+  /** Where each item's node is appended. */
+  list: HTMLElement;
+  render: (item: T) => Node;
+  moreLabel: string;
+  emptyText: string;
+}
+
+/**
+ * A "more" list over a cursor-paged API: loads the first page at once and the next on each click.
+ * Returns the status line (empty state or the error in words) and the button to place around `list`.
+ */
+export function cursorPager<T>(o: PagerOptions<T>): { state: HTMLElement; more: HTMLButtonElement } {
+  const more = h('button', { type: 'button', hidden: true }, o.moreLabel);
+  const state = h('div');
+  let cursor: string | null = null;
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const page = await api<Page<T>>(o.path, { query: { limit: o.limit, cursor }, signal: o.signal });
+      if (!cursor && page.data.length === 0) state.replaceChildren(empty(o.emptyText));
+      o.list.append(...page.data.map(o.render));
+      cursor = page.cursor.next;
+      more.hidden = !page.cursor.hasMore;
+    } catch (err) {
+      state.replaceChildren(inlineError(err));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', () => void load());
+  void load();
+  return { state, more };
 }

@@ -2,8 +2,8 @@ import { api, refPath, request } from '../api';
 import { field, h, mount, select } from '../dom';
 import { formatDate, formatValue, messageLabel } from '../format';
 import type { ViewContext } from '../main';
-import type { Page, Profile, TimelineEvent } from '../types';
-import { download, empty, inlineError, kvTable, section, showError } from '../ui';
+import type { Profile, TimelineEvent } from '../types';
+import { cursorPager, download, empty, inlineError, kvTable, section, showError } from '../ui';
 
 const LOOKUP_TYPES = [
   ['email', 'Email'],
@@ -50,35 +50,22 @@ export function profilesView(ctx: ViewContext): void {
 
 function timeline(ref: string, signal: AbortSignal) {
   const list = h('ol', { class: 'timeline' });
-  const more = h('button', { type: 'button', hidden: true }, 'Load older events');
-  const state = h('div');
-  let cursor: string | null = null;
-  const load = async () => {
-    more.disabled = true;
-    try {
-      const page = await api<Page<TimelineEvent>>(`/v1/profiles/${refPath(ref)}/events`, { query: { limit: 25, cursor }, signal });
-      if (!cursor && page.data.length === 0) state.replaceChildren(empty('No events.'));
-      list.append(
-        ...page.data.map((e) =>
-          h(
-            'li',
-            null,
-            h('div', { class: 'tl-head' }, h('span', { class: `badge t-${e.type}` }, e.type), h('strong', null, messageLabel(e)), h('time', { class: 'muted small', datetime: e.timestamp }, formatDate(e.timestamp))),
-            e.properties && Object.keys(e.properties).length ? h('div', { class: 'small mono' }, formatValue(e.properties, 200)) : null,
-            e.traits && Object.keys(e.traits).length ? h('div', { class: 'small mono' }, `traits ${formatValue(e.traits, 200)}`) : null,
-          ),
-        ),
-      );
-      cursor = page.cursor.next;
-      more.hidden = !page.cursor.hasMore;
-    } catch (err) {
-      state.replaceChildren(inlineError(err));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', () => void load());
-  void load();
+  const { state, more } = cursorPager<TimelineEvent>({
+    path: `/v1/profiles/${refPath(ref)}/events`,
+    limit: 25,
+    signal,
+    list,
+    moreLabel: 'Load older events',
+    emptyText: 'No events.',
+    render: (e) =>
+      h(
+        'li',
+        null,
+        h('div', { class: 'tl-head' }, h('span', { class: `badge t-${e.type}` }, e.type), h('strong', null, messageLabel(e)), h('time', { class: 'muted small', datetime: e.timestamp }, formatDate(e.timestamp))),
+        e.properties && Object.keys(e.properties).length ? h('div', { class: 'small mono' }, formatValue(e.properties, 200)) : null,
+        e.traits && Object.keys(e.traits).length ? h('div', { class: 'small mono' }, `traits ${formatValue(e.traits, 200)}`) : null,
+      ),
+  });
   return h('div', null, state, list, more);
 }
 

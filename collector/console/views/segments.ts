@@ -4,8 +4,8 @@ import { fileSafe, formatCount, formatDate } from '../format';
 import type { ViewContext } from '../main';
 import { ruleBuilder } from '../rules/builder';
 import { describe, fromCondition, newEvent, newGroup, toCondition } from '../rules/model';
-import type { Destination, EventInsights, Member, Page, Preview, Segment } from '../types';
-import { download, empty, inlineError, section, showError } from '../ui';
+import type { Destination, EventInsights, Member, Preview, Segment } from '../types';
+import { cursorPager, download, empty, inlineError, section, showError } from '../ui';
 import { destinationsPanel } from './destinations';
 
 const PREVIEW_DELAY_MS = 350;
@@ -163,36 +163,24 @@ export async function segmentEditView(ctx: ViewContext): Promise<void> {
 
 function membersTable(key: string, signal: AbortSignal) {
   const body = h('tbody');
-  const more = h('button', { type: 'button', hidden: true }, 'More members');
-  const state = h('div');
-  let cursor: string | null = null;
-  const load = async () => {
-    more.disabled = true;
-    try {
-      const page = await api<Page<Member>>(`/v1/segments/${encodeURIComponent(key)}/members`, { query: { limit: 50, cursor }, signal });
-      if (!cursor && page.data.length === 0) state.replaceChildren(empty('No members right now.'));
-      body.append(
-        ...page.data.map((m) => {
-          const main = m.identities.find((i) => i.type === 'email') ?? m.identities.find((i) => i.type === 'user_id') ?? m.identities[0];
-          return h(
-            'tr',
-            null,
-            h('td', null, h('a', { href: `/console/profiles/${encodeURIComponent(m.profileId)}` }, main ? main.value : m.profileId)),
-            h('td', { class: 'small' }, m.identities.filter((i) => i !== main).map((i) => `${i.type}: ${i.value}`).join(', ')),
-            h('td', { class: 'small' }, formatDate(m.enteredAt)),
-          );
-        }),
+  const { state, more } = cursorPager<Member>({
+    path: `/v1/segments/${encodeURIComponent(key)}/members`,
+    limit: 50,
+    signal,
+    list: body,
+    moreLabel: 'More members',
+    emptyText: 'No members right now.',
+    render: (m) => {
+      const main = m.identities.find((i) => i.type === 'email') ?? m.identities.find((i) => i.type === 'user_id') ?? m.identities[0];
+      return h(
+        'tr',
+        null,
+        h('td', null, h('a', { href: `/console/profiles/${encodeURIComponent(m.profileId)}` }, main ? main.value : m.profileId)),
+        h('td', { class: 'small' }, m.identities.filter((i) => i !== main).map((i) => `${i.type}: ${i.value}`).join(', ')),
+        h('td', { class: 'small' }, formatDate(m.enteredAt)),
       );
-      cursor = page.cursor.next;
-      more.hidden = !page.cursor.hasMore;
-    } catch (err) {
-      state.replaceChildren(inlineError(err));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', () => void load());
-  void load();
+    },
+  });
   return h(
     'div',
     null,
