@@ -2,7 +2,7 @@
 // outages across reloads, a page closed right after track(), tabs sharing one queue.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventually, sdkReady, sql, startHarness, type Harness } from './harness';
+import { eventually, openShop, sdkReady, sql, startHarness, type Harness } from './harness';
 
 const bundle = path.resolve(import.meta.dirname, '../../sdk/dist/satu.min.js');
 // Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
@@ -28,9 +28,7 @@ describe('delivery', () => {
     // The bundle normally comes from the collector (a returning visitor has it cached for 5 minutes);
     // here it is served from disk so that the page loads while the collector is down.
     await context.route('**/satu.min.js', (route) => route.fulfill({ path: bundle, contentType: 'text/javascript' }));
-    const tab = await context.newPage();
-    await tab.goto(`${h.site.url}/shop/`);
-    await sdkReady(tab);
+    const tab = await openShop(h, context);
     await tab.evaluate(() => (window as any).satu.flush());
     await h.stopCollector();
     try {
@@ -73,9 +71,7 @@ describe('delivery', () => {
 
   it('delivers an event tracked right before the page is closed', async () => {
     const context = await h.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${h.site.url}/shop/`);
-    await sdkReady(page);
+    const page = await openShop(h, context);
     // flushInterval is 1 s: only the page-exit path (keepalive/sendBeacon) can deliver this in time.
     await page.evaluate(() => void (window as any).satu.track('Closed Right Away'));
     await page.close();
@@ -112,9 +108,7 @@ describe('delivery', () => {
 
   it('waits for Retry-After on 503, drops a batch refused with 400, and drops single rejected events', async () => {
     const context = await h.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${h.site.url}/shop/`);
-    await sdkReady(page);
+    const page = await openShop(h, context);
     await page.evaluate(() => (window as any).satu.flush());
     const seen: { at: number; events: string[] }[] = [];
     const answers = [
@@ -160,9 +154,7 @@ describe('delivery', () => {
 
   it('waits while the browser is offline and sends when it comes back online', async () => {
     const context = await h.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${h.site.url}/shop/`);
-    await sdkReady(page);
+    const page = await openShop(h, context);
     await page.evaluate(() => (window as any).satu.flush());
     let batches = 0;
     page.on('request', (req) => void (req.url().endsWith('/v1/batch') && batches++));
@@ -179,9 +171,7 @@ describe('delivery', () => {
     const context = await h.browser.newContext();
     // As in privacy modes that remove or block IndexedDB.
     await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
-    const page = await context.newPage();
-    await page.goto(`${h.site.url}/shop/`);
-    await sdkReady(page);
+    const page = await openShop(h, context);
     expect(await page.evaluate(() => typeof indexedDB)).toBe('undefined');
     await page.evaluate(() => (window as any).satu.track('Without IndexedDB'));
     await eventually(async () => (await countsByEvent('Without IndexedDB'))['Without IndexedDB'] === 1);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 // @ts-expect-error plain .mjs helpers without types
 import { applyMigrations, createWorkspace, freePort, projectRoot, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 // @ts-expect-error plain .mjs helpers without types
@@ -114,6 +114,14 @@ export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 45_00
 
 /** Waits until the SDK has replaced the inline snippet's stub on `page`. */
 export const sdkReady = (page: Page) => page.waitForFunction(() => typeof (window as any).satu?.anonymousId === 'function');
+
+/** A new tab of `context` on the example shop page, once its SDK has loaded. */
+export async function openShop(h: Pick<Harness, 'site'>, context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${h.site.url}/shop/`);
+  await sdkReady(page);
+  return page;
+}
 
 /** SQL string literal (test-controlled values only). */
 export const sql = (value: string) => `'${value.replace(/'/g, "''")}'`;

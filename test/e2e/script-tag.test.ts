@@ -1,6 +1,6 @@
 // The script tag on the example shop page, in real headless Chromium, against the real collector.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventually, sdkReady, sql, startHarness, type Harness } from './harness';
+import { eventually, openShop, sdkReady, sql, startHarness, type Harness } from './harness';
 
 // Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
 vi.setConfig({ testTimeout: 120_000 });
@@ -96,9 +96,7 @@ describe('script tag on the shop page', () => {
 
   it('identifying as a different user rotates the anonymous id; reset() rotates it too', async () => {
     const context = await h.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${h.site.url}/shop/`);
-    await sdkReady(page);
+    const page = await openShop(h, context);
     const ids = await page.evaluate(async () => {
       const satu = (window as any).satu;
       const first = satu.anonymousId();

@@ -1,5 +1,6 @@
 import type { JsonObject } from '../../../sdk/src/contract';
 import type { Identifier } from '../identity/identifiers';
+import type { IdentityCounters } from '../identity/planner';
 import type { ProfileState } from '../identity/profile-state';
 import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
 
@@ -159,15 +160,8 @@ export async function getAccountRecord(db: D1Database, workspaceId: string, grou
   };
 }
 
-export interface IdentityStats {
-  junkIds: number;
-  invalidIds: number;
-  userIdConflicts: number;
-  identifierCap: number;
-  mergeCap: number;
-  splitBlocks: number;
-  merges: number;
-  profilesCreated: number;
+/** The workspace's identity counters as `GET /v1/identity/stats` answers them. */
+export interface IdentityStats extends IdentityCounters {
   updatedAt: number | null;
 }
 
