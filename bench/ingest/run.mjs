@@ -1,6 +1,8 @@
 // bench/ingest: loads the real collector over loopback with batches of 1, 20, 100 and 500
 // events, then the same load against the insert-only baseline worker, and prints events/s,
-// p50/p99 latency and the collector/baseline ratio. Bounded in time and concurrency.
+// p50/p99 latency and the collector/baseline ratio, plus the CPU time the worker runtime (worker
+// and local D1) spent per request, which does not depend on what else shares the cores.
+// Bounded in time and concurrency.
 //
 //   node bench/ingest/run.mjs [--seconds 8] [--concurrency 8] [--sizes 1,20,100,500]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +23,7 @@ const durationMs = Number(values.seconds) * 1000;
 const concurrency = Number(values.concurrency);
 const sizes = values.sizes.split(',').map(Number);
 
-async function measure(target, size, headers, runId) {
+async function measure(target, size, headers, runId, cpuMs) {
   // A short warm-up so bundling, isolate start and SQLite page cache are not in the figures.
   const body = (i) =>
     JSON.stringify({ batch: Array.from({ length: size }, (_, j) => sampleEvent(i * size + j, { runId })) });
@@ -33,6 +35,7 @@ async function measure(target, size, headers, runId) {
     concurrency,
     durationMs,
     eventsPerRequest: size,
+    cpuMs,
   });
 }
 
@@ -42,7 +45,7 @@ async function withWorker(config, fn) {
   const token = randomToken();
   const worker = await startCollector({ stateDir, adminToken: token, config });
   try {
-    return await fn(worker.url, token);
+    return await fn(worker.url, token, worker.cpuMs);
   } finally {
     await worker.stop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -52,11 +55,11 @@ async function withWorker(config, fn) {
 console.log(`bench/ingest: ${concurrency} concurrent senders, ${values.seconds} s per batch size, loopback\n`);
 const rows = [];
 for (const size of sizes) {
-  const satu = await withWorker('wrangler.toml', async (url, token) => {
+  const satu = await withWorker('wrangler.toml', async (url, token, cpuMs) => {
     const ws = await createWorkspace(url, token, 'bench');
-    return measure(url, size, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${size}`);
+    return measure(url, size, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${size}`, cpuMs);
   });
-  const base = await withWorker('bench/baseline/wrangler.toml', (url) => measure(url, size, {}, `b${size}`));
+  const base = await withWorker('bench/baseline/wrangler.toml', (url, _token, cpuMs) => measure(url, size, {}, `b${size}`, cpuMs));
   rows.push({ size, satu, base });
   console.log(
     `batch ${String(size).padStart(3)}  satu ${fmt(satu.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(satu.p50, 1)} ms  p99 ${fmt(satu.p99, 1)} ms` +
@@ -67,12 +70,17 @@ for (const size of sizes) {
   // Where a Satu request's time went, by the collector's own Server-Timing phases (I/O waits included).
   const phases = Object.entries(satu.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
   console.log(`           satu Server-Timing, mean ms per request: ${phases}`);
+  console.log(
+    `           runtime CPU per request (worker + local D1): satu ${fmt(satu.cpuPerRequest, 1)} ms, baseline ${fmt(base.cpuPerRequest, 1)} ms` +
+      ` | CPU ratio ${fmt(base.cpuPerRequest / satu.cpuPerRequest, 2)}`,
+  );
 }
 
-console.log('\n| batch | Satu events/s | p50 ms | p99 ms | baseline events/s | p50 ms | p99 ms | ratio |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('\n| batch | Satu events/s | p50 ms | p99 ms | baseline events/s | p50 ms | p99 ms | ratio | CPU ms/request Satu / baseline | CPU ratio |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const { size, satu, base } of rows) {
   console.log(
-    `| ${size} | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.p50, 1)} | ${fmt(satu.p99, 1)} | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} | ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)} |`,
+    `| ${size} | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.p50, 1)} | ${fmt(satu.p99, 1)} | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} | ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
+      ` | ${fmt(satu.cpuPerRequest, 1)} / ${fmt(base.cpuPerRequest, 1)} | ${fmt(base.cpuPerRequest / satu.cpuPerRequest, 2)} |`,
   );
 }

@@ -3,10 +3,14 @@
 // Node's fetch keeps connections alive by default, so each worker reuses its socket.
 
 /**
+ * `cpuMs`, when given, reads the CPU time used so far by the process under test (see
+ * runtimeCpuMs): the result then has `cpuPerRequest`, which is steadier than throughput on a
+ * shared machine because it does not depend on what else competes for the cores.
  * @param {{url: string, headers?: Record<string,string>, body: (i: number) => string, concurrency: number,
- *   durationMs: number, maxRequests?: number, eventsPerRequest: number}} o
+ *   durationMs: number, maxRequests?: number, eventsPerRequest: number, cpuMs?: () => number}} o
  */
 export async function runLoad(o) {
+  const cpuBefore = o.cpuMs?.() ?? NaN;
   const latencies = [];
   let sent = 0;
   let failures = 0;
@@ -39,6 +43,7 @@ export async function runLoad(o) {
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = (o.cpuMs?.() ?? NaN) - cpuBefore;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   const ok = latencies.length - failures;
@@ -51,6 +56,8 @@ export async function runLoad(o) {
     mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
     p50: pct(50),
     p99: pct(99),
+    /** CPU ms of the process under test per request (NaN without `cpuMs`). */
+    cpuPerRequest: cpuUsed / Math.max(1, latencies.length),
     /** Mean ms per request of each Server-Timing phase. */
     phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / Math.max(1, latencies.length)])),
   };

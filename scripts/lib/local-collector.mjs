@@ -1,7 +1,8 @@
 // Starts the real collector locally (wrangler dev on workerd, D1 as a local SQLite file) for
 // `npm start`, the end-to-end tests and the benchmarks. Loopback only, no Cloudflare login.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,35 @@ function run(args, { quiet = true } = {}) {
   });
 }
 
+let clockTicks;
+
+/**
+ * CPU time (ms, user + system) used so far by the workerd process that runs the worker and its
+ * local D1, in the process group of the wrangler process `wranglerPid`: wrangler starts two, and
+ * the other one only serves the public port and proxies to it. NaN where /proc is not available (Linux only).
+ */
+export function runtimeCpuMs(wranglerPid, publicPort) {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[2] is the process group: wrangler runs in its own (see startCollector's `detached`).
+      if (!stat.includes('(workerd)') || Number(fields[2]) !== wranglerPid) continue;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`entry=127.0.0.1:${publicPort}\0`)) continue;
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+    }
+  } catch {
+    /* not Linux */
+  }
+  return NaN;
+}
+
 /** Applies collector/migrations to the local D1 under `stateDir` (idempotent). */
 export async function applyMigrations(stateDir, { config = 'wrangler.toml' } = {}) {
   await run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir, '--config', config]);
@@ -58,8 +88,9 @@ export async function applyMigrations(stateDir, { config = 'wrangler.toml' } = {
 export const randomToken = () => randomBytes(32).toString('hex');
 
 /**
- * Starts `wrangler dev` on 127.0.0.1 and resolves once /health answers.
- * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, output: () => string}>}
+ * Starts `wrangler dev` on 127.0.0.1 and resolves once /health answers. `cpuMs()` reads the
+ * CPU time the worker's runtime (worker and local D1) has used so far, see runtimeCpuMs.
+ * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, output: () => string, cpuMs: () => number}>}
  */
 export async function startCollector({
   port,
@@ -126,7 +157,7 @@ export async function startCollector({
     if (exited) throw new Error(`wrangler dev exited before it was ready:\n${output}`);
     try {
       const res = await fetch(`${url}/health`);
-      if (res.ok) return { url, port: chosenPort, stop, output: () => output };
+      if (res.ok) return { url, port: chosenPort, stop, output: () => output, cpuMs: () => runtimeCpuMs(child.pid, chosenPort) };
     } catch {
       /* not listening yet */
     }
