@@ -116,6 +116,30 @@ describe('ingestion statuses', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
     expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id LIKE 'big-%'").first('n')).toBe(0);
   });
+
+  // A streamed body has no Content-Length: the collector counts the bytes as they arrive.
+  const streamed = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 16_384) controller.enqueue(bytes.slice(i, i + 16_384));
+        controller.close();
+      },
+    });
+  };
+
+  it.each([
+    ['stores a streamed batch under the limit', 2, 200],
+    ['answers 413 for a streamed batch over 500 KB', 30, 413],
+  ])('%s', async (_label, count, status) => {
+    const prefix = `stream-${status}-`;
+    const big = 'x'.repeat(20_000);
+    const batch = Array.from({ length: count }, (_, i) => ({ type: 'track', event: 'Big', userId: 'u', properties: { big }, messageId: `${prefix}${i}` }));
+    const res = await call('/v1/batch', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, body: streamed(JSON.stringify({ batch })) });
+    expect(res.status).toBe(status);
+    const stored = await env.DB.prepare('SELECT count(*) AS n FROM events WHERE message_id LIKE ?').bind(`${prefix}%`).first('n');
+    expect(stored).toBe(status === 200 ? count : 0);
+  });
 });
 
 describe('per-message validation', () => {

@@ -2,12 +2,21 @@ import { ApiError, badRequest } from './errors';
 
 /**
  * Reads a request body as text, refusing it with 413 as soon as it passes `limit` bytes,
- * without buffering more than that (a Content-Length header can lie or be absent).
+ * without buffering more than that (a Content-Length header can be absent).
  */
 export async function readBodyText(req: Request, limit: number): Promise<string> {
-  const declared = Number(req.headers.get('content-length'));
+  const header = req.headers.get('content-length');
+  const declared = Number(header);
   if (declared > limit) throw tooLarge(limit);
   if (!req.body) return '';
+  if (header !== null && Number.isSafeInteger(declared)) {
+    // The runtime frames the body by its Content-Length, so it cannot outgrow what was declared,
+    // and text() decodes natively: several times faster than collecting chunks here. The length
+    // check stays as a second line (characters never outnumber bytes).
+    const text = await req.text();
+    if (text.length > limit) throw tooLarge(limit);
+    return text;
+  }
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

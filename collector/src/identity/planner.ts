@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../ingest/normalise';
-import { eventIdentifiers, identifierKey, identifierPriority, type Identifier } from './identifiers';
+import { eventIdentifiers, identifierKey, identifierPriority, type EventIdentifiers, type Identifier } from './identifiers';
 import { applyEvent, cloneProfile, emptyProfile, foldProfile, type ProfileState } from './profile-state';
 import { applyTraitWrites, traitOpsOf, type TraitState } from './traits';
 
@@ -40,6 +40,8 @@ export interface PlanInput {
   defaultCountry?: string;
   now: number;
   newId: (prefix: 'prof' | 'mrg') => string;
+  /** The identifiers of each event when the caller has them already (same result as eventIdentifiers). */
+  identified?: ReadonlyMap<StoredEvent, EventIdentifiers>;
 }
 
 export interface IdentityCounters {
@@ -136,7 +138,7 @@ export function planBatch(input: PlanInput): Plan {
   };
 
   for (const event of input.events) {
-    const found = eventIdentifiers(event, input.defaultCountry);
+    const found = input.identified?.get(event) ?? eventIdentifiers(event, input.defaultCountry);
     for (const r of found.refused) counters[r.reason === 'junk' ? 'junkIds' : 'invalidIds']++;
     const ids = [...found.ids];
     let aliasKey: string | null = null;

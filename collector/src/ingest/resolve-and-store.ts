@@ -1,6 +1,6 @@
 import { nanoid } from 'nanoid';
 import { ServerTiming } from '../http/server-timing';
-import { eventIdentifiers, identifierKey, type Identifier } from '../identity/identifiers';
+import { eventIdentifiers, identifierKey, type EventIdentifiers, type Identifier } from '../identity/identifiers';
 import { DEFAULT_CAPS, planBatch, type IdentityCaps, type Plan } from '../identity/planner';
 import { insertEventsStatements } from '../store/events';
 import { readIdentityState } from '../store/identity-reads';
@@ -63,8 +63,10 @@ export async function resolveAndStore(
 ): Promise<StoreOutcome> {
   const defaultCountry = workspace.settings.defaultCountry;
   const identifiers = new Map<string, Identifier>();
+  const identified = new Map<StoredEvent, EventIdentifiers>();
   for (const e of incoming) {
     const found = eventIdentifiers(e, defaultCountry);
+    identified.set(e, found);
     for (const id of found.ids) identifiers.set(identifierKey(id), id);
     if (found.previousId !== undefined) {
       for (const type of ['user_id', 'anonymous_id']) {
@@ -98,6 +100,7 @@ export async function resolveAndStore(
       defaultCountry,
       now,
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
+      identified,
     });
     const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, plan, now))));
     if (written === RETRY) continue;
