@@ -104,9 +104,9 @@ async function lookups(url, secretKey) {
 }
 
 /** Steady-state ingest at batch 100: new events from people already in the database. */
-function measureIngest(url, headers, runId) {
+function measureIngest(url, headers, runId, cpuMs) {
   const body = (i) => JSON.stringify({ batch: Array.from({ length: 100 }, (_, j) => ({ ...personEvent(EVENTS + i * 100 + j, runId) })) });
-  return runLoad({ url: `${url}/v1/batch`, headers, body, concurrency: CONCURRENCY, durationMs: Number(values.seconds) * 1000, eventsPerRequest: 100 });
+  return runLoad({ url: `${url}/v1/batch`, headers, body, concurrency: CONCURRENCY, durationMs: Number(values.seconds) * 1000, eventsPerRequest: 100, cpuMs });
 }
 
 async function withWorker(config, fn) {
@@ -133,21 +133,22 @@ const satu = await withWorker('wrangler.toml', async (url, token, worker) => {
   const look = await lookups(url, ws.secretKey);
   console.log(`profile lookup (GET /v1/profiles/{ref}, ${look.n} lookups): p50 ${fmt(look.p50, 1)} ms, p99 ${fmt(look.p99, 1)} ms${look.failures ? `, ${look.failures} non-200` : ''}`);
   await measureIngest(url, headers, 'warm'); // warm-up is a full run: same length for both sides
-  const ingest = await measureIngest(url, headers, 'steady');
+  const ingest = await measureIngest(url, headers, 'steady', worker.cpuMs);
   return { ingest, look, stats };
 });
-const base = await withWorker('bench/baseline/wrangler.toml', async (url) => {
+const base = await withWorker('bench/baseline/wrangler.toml', async (url, _token, worker) => {
   await load(url, {}, 'baseline load (batch 500)');
   await measureIngest(url, {}, 'warm');
-  return { ingest: await measureIngest(url, {}, 'steady') };
+  return { ingest: await measureIngest(url, {}, 'steady', worker.cpuMs) };
 });
 
-const row = (name, r) => `| ${name} | ${fmt(r.eventsPerSecond)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.failures} |`;
+const row = (name, r) => `| ${name} | ${fmt(r.eventsPerSecond)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpuPerRequest, 1)} | ${r.failures} |`;
 console.log('\ningest at batch 100 on the loaded database (new events of known people):\n');
-console.log('| worker | events/s | p50 ms | p99 ms | failed requests |');
-console.log('|---|---:|---:|---:|---:|');
+console.log('| worker | events/s | p50 ms | p99 ms | runtime CPU ms/request (worker + local D1) | failed requests |');
+console.log('|---|---:|---:|---:|---:|---:|');
 console.log(row('satu (identity resolution on)', satu.ingest));
 console.log(row('insert-only baseline', base.ingest));
 const phases = Object.entries(satu.ingest.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
 console.log(`\nsatu Server-Timing, mean ms per request: ${phases} (client-side mean ${fmt(satu.ingest.mean, 1)})`);
 console.log(`\nratio satu/baseline: ${fmt(satu.ingest.eventsPerSecond / base.ingest.eventsPerSecond, 2)} (goal >= 0.5)`);
+console.log(`CPU ratio baseline/satu (runtime CPU per request): ${fmt(base.ingest.cpuPerRequest / satu.ingest.cpuPerRequest, 2)}`);
