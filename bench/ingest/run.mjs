@@ -4,7 +4,7 @@
 // and local D1) spent per request, which does not depend on what else shares the cores.
 // Bounded in time and concurrency.
 //
-//   node bench/ingest/run.mjs [--seconds 8] [--concurrency 8] [--sizes 1,20,100,500]
+//   node bench/ingest/run.mjs [--seconds 8] [--concurrency 8] [--sizes 1,20,100,500] [--browser-sizes 20,100]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,16 +17,28 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '8' },
     sizes: { type: 'string', default: '1,20,100,500' },
+    // batch sizes measured once more with browser-shaped requests (one person per request)
+    'browser-sizes': { type: 'string', default: '20,100' },
   },
 });
 const durationMs = Number(values.seconds) * 1000;
 const concurrency = Number(values.concurrency);
-const sizes = values.sizes.split(',').map(Number);
+const sizeList = (text) => text.split(',').filter(Boolean).map(Number);
+const runs = [
+  ...sizeList(values.sizes).map((size) => ({ size, shape: 'server' })),
+  ...sizeList(values['browser-sizes']).map((size) => ({ size, shape: 'browser' })),
+];
 
-async function measure(target, size, headers, runId, cpuMs) {
+// Server-shaped requests carry one event per person (a backend library batching for many users);
+// browser-shaped ones carry one person's events (what the SDK on a visitor's page sends).
+const SHAPES = {
+  server: (i, j, size, runId) => sampleEvent(i * size + j, { runId }),
+  browser: (i, j, size, runId) => sampleEvent(i * size + j, { runId, user: i % 10_000 }),
+};
+
+async function measure(target, { size, shape }, headers, runId, cpuMs) {
   // A short warm-up so bundling, isolate start and SQLite page cache are not in the figures.
-  const body = (i) =>
-    JSON.stringify({ batch: Array.from({ length: size }, (_, j) => sampleEvent(i * size + j, { runId })) });
+  const body = (i) => JSON.stringify({ batch: Array.from({ length: size }, (_, j) => SHAPES[shape](i, j, size, runId)) });
   await runLoad({ url: `${target}/v1/batch`, headers, body, concurrency, durationMs: 500, eventsPerRequest: size });
   return runLoad({
     url: `${target}/v1/batch`,
@@ -52,17 +64,18 @@ async function withWorker(config, fn) {
   }
 }
 
-console.log(`bench/ingest: ${concurrency} concurrent senders, ${values.seconds} s per batch size, loopback\n`);
+console.log(`bench/ingest: ${concurrency} concurrent senders, ${values.seconds} s per run, loopback`);
+console.log('server-shaped requests: every event from a different person; browser-shaped: one person per request\n');
 const rows = [];
-for (const size of sizes) {
+for (const run of runs) {
   const satu = await withWorker('wrangler.toml', async (url, token, cpuMs) => {
     const ws = await createWorkspace(url, token, 'bench');
-    return measure(url, size, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${size}`, cpuMs);
+    return measure(url, run, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${run.size}${run.shape}`, cpuMs);
   });
-  const base = await withWorker('bench/baseline/wrangler.toml', (url, _token, cpuMs) => measure(url, size, {}, `b${size}`, cpuMs));
-  rows.push({ size, satu, base });
+  const base = await withWorker('bench/baseline/wrangler.toml', (url, _token, cpuMs) => measure(url, run, {}, `b${run.size}${run.shape}`, cpuMs));
+  rows.push({ ...run, satu, base });
   console.log(
-    `batch ${String(size).padStart(3)}  satu ${fmt(satu.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(satu.p50, 1)} ms  p99 ${fmt(satu.p99, 1)} ms` +
+    `batch ${String(run.size).padStart(3)} ${run.shape.padEnd(7)}  satu ${fmt(satu.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(satu.p50, 1)} ms  p99 ${fmt(satu.p99, 1)} ms` +
       `  | baseline ${fmt(base.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(base.p50, 1)} ms  p99 ${fmt(base.p99, 1)} ms` +
       `  | ratio ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
       (satu.failures + base.failures ? `  (failures: satu ${JSON.stringify(satu.statuses)}, baseline ${JSON.stringify(base.statuses)})` : ''),
@@ -76,11 +89,11 @@ for (const size of sizes) {
   );
 }
 
-console.log('\n| batch | Satu events/s | p50 ms | p99 ms | baseline events/s | p50 ms | p99 ms | ratio | CPU ms/request Satu / baseline | CPU ratio |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const { size, satu, base } of rows) {
+console.log('\n| batch | people per request | Satu events/s | p50 ms | p99 ms | baseline events/s | p50 ms | p99 ms | ratio | CPU ms/request Satu / baseline | CPU ratio |');
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const { size, shape, satu, base } of rows) {
   console.log(
-    `| ${size} | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.p50, 1)} | ${fmt(satu.p99, 1)} | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} | ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
+    `| ${size} | ${shape === 'server' ? size : 1} (${shape}) | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.p50, 1)} | ${fmt(satu.p99, 1)} | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} | ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
       ` | ${fmt(satu.cpuPerRequest, 1)} / ${fmt(base.cpuPerRequest, 1)} | ${fmt(base.cpuPerRequest / satu.cpuPerRequest, 2)} |`,
   );
 }

@@ -63,9 +63,8 @@ export async function runLoad(o) {
   };
 }
 
-/** A realistic browser track event of ~600 bytes. */
-export function sampleEvent(i, { users = 10_000, runId = 'run' } = {}) {
-  const user = i % users;
+/** A realistic browser track event of ~600 bytes, from person `user` (by default one of `users`, round robin). */
+export function sampleEvent(i, { users = 10_000, runId = 'run', user = i % users } = {}) {
   return {
     type: 'track',
     event: ['Product Viewed', 'Product Added', 'Order Completed', 'Page Scrolled'][i % 4],
