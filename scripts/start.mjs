@@ -83,3 +83,7 @@ const shutdown = async () => {
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
+// `npm start` stopped by a signal (`timeout`, a process manager) ends npm without telling this
+// process; once it is orphaned, stop wrangler and the example site instead of running on.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && shutdown(), 1000).unref();
