@@ -1,7 +1,8 @@
 // bench/profiles: loads 100k profiles / 1M events into a local D1 through the real collector
 // (identity resolution on), then measures profile lookups (p50/p99) and ingest events/s at
-// batch 100 on the loaded database, next to the insert-only baseline worker (bench/baseline)
-// loaded with the same 1M events and measured with the same load in the same run.
+// batch 100 on the loaded database (100 people per request, then one person per request), next
+// to the insert-only baseline worker (bench/baseline) loaded with the same 1M events and measured
+// with the same load in the same run.
 //
 //   node bench/profiles/run.mjs [--people 100000] [--events 1000000] [--seconds 10] [--concurrency 8]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -103,9 +104,24 @@ async function lookups(url, secretKey) {
   return { n, failures, p50: pct(0.5), p99: pct(0.99) };
 }
 
-/** Steady-state ingest at batch 100: new events from people already in the database. */
-function measureIngest(url, headers, runId, cpuMs) {
-  const body = (i) => JSON.stringify({ batch: Array.from({ length: 100 }, (_, j) => ({ ...personEvent(EVENTS + i * 100 + j, runId) })) });
+// Steady-state ingest at batch 100, new events of people already in the database, in two shapes:
+// server-shaped requests hold 100 different people (the goal's measure), browser-shaped ones hold
+// one person's 100 events (what a visitor's SDK sends).
+const BODIES = {
+  server: (i, runId) => Array.from({ length: 100 }, (_, j) => personEvent(EVENTS + i * 100 + j, runId)),
+  browser: (i, runId) => {
+    const p = (i * 7919) % PEOPLE;
+    return Array.from({ length: 100 }, (_, j) => ({
+      ...sampleEvent(i * 100 + j, { runId, user: p }),
+      messageId: `${runId}-${i}-${j}`,
+      anonymousId: anon(p),
+      userId: p % 3 === 0 ? `user-${p}` : undefined,
+    }));
+  },
+};
+
+function measureIngest(url, headers, runId, cpuMs, shape = 'server') {
+  const body = (i) => JSON.stringify({ batch: BODIES[shape](i, runId) });
   return runLoad({ url: `${url}/v1/batch`, headers, body, concurrency: CONCURRENCY, durationMs: Number(values.seconds) * 1000, eventsPerRequest: 100, cpuMs });
 }
 
@@ -134,21 +150,25 @@ const satu = await withWorker('wrangler.toml', async (url, token, worker) => {
   console.log(`profile lookup (GET /v1/profiles/{ref}, ${look.n} lookups): p50 ${fmt(look.p50, 1)} ms, p99 ${fmt(look.p99, 1)} ms${look.failures ? `, ${look.failures} non-200` : ''}`);
   await measureIngest(url, headers, 'warm'); // warm-up is a full run: same length for both sides
   const ingest = await measureIngest(url, headers, 'steady', worker.cpuMs);
-  return { ingest, look, stats };
+  const browser = await measureIngest(url, headers, 'browser', worker.cpuMs, 'browser');
+  return { ingest, browser, look, stats };
 });
 const base = await withWorker('bench/baseline/wrangler.toml', async (url, _token, worker) => {
   await load(url, {}, 'baseline load (batch 500)');
   await measureIngest(url, {}, 'warm');
-  return { ingest: await measureIngest(url, {}, 'steady', worker.cpuMs) };
+  return { ingest: await measureIngest(url, {}, 'steady', worker.cpuMs), browser: await measureIngest(url, {}, 'browser', worker.cpuMs, 'browser') };
 });
 
 const row = (name, r) => `| ${name} | ${fmt(r.eventsPerSecond)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpuPerRequest, 1)} | ${r.failures} |`;
+const ratios = (s, b) => `ratio satu/baseline ${fmt(s.eventsPerSecond / b.eventsPerSecond, 2)}, CPU ratio baseline/satu ${fmt(b.cpuPerRequest / s.cpuPerRequest, 2)}`;
 console.log('\ningest at batch 100 on the loaded database (new events of known people):\n');
-console.log('| worker | events/s | p50 ms | p99 ms | runtime CPU ms/request (worker + local D1) | failed requests |');
+console.log('| worker, requests | events/s | p50 ms | p99 ms | runtime CPU ms/request (worker + local D1) | failed requests |');
 console.log('|---|---:|---:|---:|---:|---:|');
-console.log(row('satu (identity resolution on)', satu.ingest));
-console.log(row('insert-only baseline', base.ingest));
+console.log(row('satu (identity resolution on), 100 people per request', satu.ingest));
+console.log(row('insert-only baseline, 100 people per request', base.ingest));
+console.log(row('satu (identity resolution on), 1 person per request', satu.browser));
+console.log(row('insert-only baseline, 1 person per request', base.browser));
 const phases = Object.entries(satu.ingest.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
-console.log(`\nsatu Server-Timing, mean ms per request: ${phases} (client-side mean ${fmt(satu.ingest.mean, 1)})`);
-console.log(`\nratio satu/baseline: ${fmt(satu.ingest.eventsPerSecond / base.ingest.eventsPerSecond, 2)} (goal >= 0.5)`);
-console.log(`CPU ratio baseline/satu (runtime CPU per request): ${fmt(base.ingest.cpuPerRequest / satu.ingest.cpuPerRequest, 2)}`);
+console.log(`\nsatu Server-Timing (100 people per request), mean ms per request: ${phases} (client-side mean ${fmt(satu.ingest.mean, 1)})`);
+console.log(`\n100 people per request: ${ratios(satu.ingest, base.ingest)} (goal: ratio >= 0.5)`);
+console.log(`1 person per request:   ${ratios(satu.browser, base.browser)}`);
