@@ -292,3 +292,55 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+describe('compressed bodies', () => {
+  const compress = async (text: string, format: 'gzip' | 'deflate') =>
+    new Response(new Blob([text]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer();
+  const post = (body: BodyInit, encoding: string, path = '/v1/batch', contentType = 'application/json') =>
+    call(path, { method: 'POST', headers: { authorization: basic(ws.writeKey), 'content-type': contentType, 'content-encoding': encoding }, body });
+  const stored = async (prefix: string) =>
+    env.DB.prepare('SELECT count(*) AS n FROM events WHERE message_id LIKE ?').bind(`${prefix}%`).first('n');
+
+  // (LIKE ignores case, so each case gets its own prefix.)
+  it.each([
+    ['gzip', 'a'],
+    ['x-gzip', 'b'],
+    ['deflate', 'c'],
+    ['GZIP', 'd'],
+  ])('stores a batch sent with Content-Encoding %s', async (encoding, tag) => {
+    const prefix = `enc-${tag}-`;
+    const batch = [1, 2].map((i) => ({ type: 'track', event: 'Zipped', userId: 'z1', messageId: `${prefix}${i}` }));
+    const format = encoding.toLowerCase() === 'deflate' ? 'deflate' : 'gzip';
+    const res = await post(await compress(JSON.stringify({ batch }), format), encoding);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, accepted: 2 });
+    expect(await stored(prefix)).toBe(2);
+  });
+
+  it('imports gzipped NDJSON', async () => {
+    const ndjson = [1, 2, 3].map((i) => JSON.stringify({ type: 'track', event: 'Zipped import', userId: 'z2', messageId: `enc-import-${i}` })).join('\n');
+    const res = await post(await compress(ndjson, 'gzip'), 'gzip', '/v1/import', 'application/x-ndjson');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 3, rejectedCount: 0 });
+    expect(await stored('enc-import-')).toBe(3);
+  });
+
+  it.each([
+    ['an encoding it cannot decode', 'br', '{"batch":[]}', 415, 'unsupported_encoding'],
+    ['an encoding named like an object property', 'constructor', '{"batch":[]}', 415, 'unsupported_encoding'],
+    ['a body that is not the gzip it claims', 'gzip', '{"batch":[]}', 400, 'invalid_encoding'],
+  ])('refuses %s, naming the header', async (_label, encoding, body, status, code) => {
+    const res = await post(body, encoding);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: { code, field: 'content-encoding' } });
+  });
+
+  it('answers 413 for a small gzip body that inflates past 500 KB, storing nothing', async () => {
+    const batch = Array.from({ length: 30 }, (_, i) => ({ type: 'track', event: 'Bomb', userId: 'z3', properties: { pad: ' '.repeat(20_000) }, messageId: `enc-bomb-${i}` }));
+    const body = await compress(JSON.stringify({ batch }), 'gzip');
+    expect(body.byteLength).toBeLessThan(10_000);
+    const res = await post(body, 'gzip');
+    expect(res.status).toBe(413);
+    expect(await stored('enc-bomb-')).toBe(0);
+  });
+});

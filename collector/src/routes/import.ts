@@ -3,6 +3,7 @@ import type { Rejection } from '../../../sdk/src/contract';
 import { hashKey } from '../auth/keys';
 import { authenticateWriteKey } from '../auth/write-key';
 import type { AppEnv } from '../env';
+import { decodedBody } from '../http/body';
 import { ApiError, badRequest } from '../http/errors';
 import { contactToMessage } from '../import/contacts';
 import { CsvRecordReader } from '../import/csv';
@@ -30,7 +31,8 @@ importRoutes.post('/', async (c) => {
   });
   const format = importFormat(c.req.query('format'), c.req.header('content-type'));
   if (Number(c.req.header('content-length')) > MAX_IMPORT_BYTES) throw tooLarge();
-  if (!c.req.raw.body) throw badRequest('empty_import', 'The import body is empty');
+  const body = decodedBody(c.req.raw);
+  if (!body) throw badRequest('empty_import', 'The import body is empty');
 
   const facts = requestFacts(c.req.raw, workspace.settings.ipPolicy);
   const summary = { ok: true as const, format, rows: 0, accepted: 0, rejectedCount: 0, rejected: [] as Rejection[] };
@@ -61,7 +63,8 @@ importRoutes.post('/', async (c) => {
   };
 
   let bytes = 0;
-  const counted = c.req.raw.body.pipeThrough(
+  // Counted after decompression: the limit is on what is stored, whatever the wire size.
+  const counted = body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         bytes += chunk.byteLength;
