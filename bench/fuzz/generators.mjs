@@ -1,5 +1,6 @@
 // Hostile request generators. Each takes (r: seeded PRNG, k: keys) and returns
 // { method, path, headers, body } where body is a string, a Buffer or undefined.
+import { deflateSync, gzipSync } from 'node:zlib';
 import { deepJson, INJECTIONS, UNICODE, wrongTypes } from './hostile-values.mjs';
 
 const TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'];
@@ -316,5 +317,26 @@ export const generators = {
       () => ({ method: 'POST', path: `/v1/import?format=${pct(r.pick(INJECTIONS))}`, headers: { authorization: basic(k.A.writeKey) }, body: lines }),
       () => ({ method: 'POST', path: '/v1/import', headers: { authorization: basic(k.A.writeKey), 'content-type': 'text/csv' }, body: '' }),
     ])();
+  },
+
+  // Content-Encoding: names it cannot decode or that shadow object properties, bodies that are not
+  // what they claim, truncated streams, and small bombs that inflate past the size limits.
+  compressed(r, k) {
+    const batch = json({ batch: [validMessage(r), validMessage(r)] });
+    const bomb = json({ batch: [validMessage(r)], pad: ' '.repeat(600 * 1024 + r.int(4_000_000)) });
+    const gz = gzipSync(batch);
+    const body = r.pick([
+      () => gz,
+      () => gz.subarray(0, r.int(gz.length)),
+      () => deflateSync(batch),
+      () => gzipSync(bomb),
+      () => gzipSync(gz),
+      () => Buffer.from(batch),
+      () => Buffer.from(r.string(r.int(300))),
+    ])();
+    const encoding = r.pick(['gzip', 'x-gzip', 'deflate', 'GZip', ' gzip ', 'br', 'zstd', 'compress', 'identity', 'gzip, deflate', 'toString', '__proto__', 'constructor', '', r.string(r.int(20))]);
+    const path = r.pick(['/v1/batch', '/v1/track', '/v1/import?format=ndjson', '/v1/settings']);
+    const authorization = path === '/v1/settings' ? `Bearer ${k.A.secretKey}` : basic(k.A.writeKey);
+    return { method: path === '/v1/settings' ? 'PATCH' : 'POST', path, headers: { authorization, 'content-type': 'application/json', 'content-encoding': encoding }, body };
   },
 };

@@ -59,6 +59,15 @@ describe('CSV contacts import', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_csv', field: 'header' } });
   });
+
+  it('stops at a quote left open, keeping the rows before it and saying which row', async () => {
+    const rows = ['userId,note', 'open-1,fine', 'open-2,"never closed', ...Array.from({ length: 3000 }, (_, i) => `open-x${i},${'z'.repeat(30)}`)];
+    const res = await importBody(rows.join('\n'), 'text/csv');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_csv', field: 'row', message: expect.stringContaining('Row 2 ') } });
+    const stored = await env.DB.prepare("SELECT user_id FROM events WHERE user_id LIKE 'open-%'").all();
+    expect(stored.results.map((r) => r.user_id)).toEqual(['open-1']);
+  });
 });
 
 describe('NDJSON import', () => {
@@ -90,6 +99,18 @@ describe('NDJSON import', () => {
     const res = await importBody(lines, 'application/x-ndjson', '?format=ndjson');
     expect(await res.json()).toMatchObject({ rows: n, accepted: n, rejectedCount: 0 });
     expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE event = 'Bulk'").first('n')).toBe(n);
+  });
+
+  it('rejects a line too long to be a message and goes on with the next ones', async () => {
+    const lines = [
+      JSON.stringify({ type: 'track', event: 'Before', userId: 'long-1', messageId: 'long-1' }),
+      JSON.stringify({ type: 'track', event: 'Huge', userId: 'long-2', messageId: 'long-2', properties: { pad: 'p'.repeat(200_000) } }),
+      JSON.stringify({ type: 'track', event: 'After', userId: 'long-3', messageId: 'long-3' }),
+    ].join('\n');
+    const res = await importBody(lines, 'application/x-ndjson');
+    const summary = await res.json<Summary>();
+    expect(summary).toMatchObject({ rows: 3, accepted: 2, rejectedCount: 1 });
+    expect(summary.rejected).toEqual([expect.objectContaining({ index: 2, code: 'message_too_large' })]);
   });
 
   it('needs the write key', async () => {

@@ -7,7 +7,7 @@ import { decodedBody } from '../http/body';
 import { ApiError, badRequest } from '../http/errors';
 import { contactToMessage } from '../import/contacts';
 import { CsvRecordReader } from '../import/csv';
-import { readLines } from '../import/lines';
+import { LINE_TOO_LONG, MAX_LINE_CHARS, readLines } from '../import/lines';
 import { ingestMessages } from '../ingest/pipeline';
 import { requestFacts } from '../ingest/request-facts';
 import { refreshMemberships, waitUntilOf } from '../segments/realtime';
@@ -76,7 +76,18 @@ importRoutes.post('/', async (c) => {
 
   const rows = format === 'csv' ? csvMessages(counted) : ndjsonMessages(counted);
   try {
-    for await (const item of rows) {
+    for (;;) {
+      let next: IteratorResult<Row>;
+      try {
+        next = await rows.next();
+      } catch (err) {
+        // The input went wrong at this point (too large, a CSV row that never ends, data that does
+        // not decompress): what came before it is stored, as the error message says.
+        if (err instanceof ApiError) await flush();
+        throw err;
+      }
+      if (next.done) break;
+      const item = next.value;
       summary.rows++;
       if ('rejection' in item) reject(item.rejection);
       else pending.push(item);
@@ -104,6 +115,10 @@ async function* ndjsonMessages(stream: ReadableStream<Uint8Array>): AsyncGenerat
   let row = 0;
   for await (const line of readLines(stream)) {
     row++;
+    if (line === LINE_TOO_LONG) {
+      yield { rejection: { index: row, messageId: null, code: 'message_too_large', message: `Line is over ${MAX_LINE_CHARS} characters` } };
+      continue;
+    }
     if (line.trim() === '') continue;
     try {
       yield { row, message: JSON.parse(line) };
@@ -117,9 +132,17 @@ async function* csvMessages(stream: ReadableStream<Uint8Array>): AsyncGenerator<
   const csv = new CsvRecordReader();
   let header: string[] | null = null;
   let row = 0;
+  // A record may span lines (quoted newlines), so it is bounded as a whole: an unterminated quote
+  // would otherwise gather the rest of the file.
+  let recordChars = 0;
   for await (const line of readLines(stream)) {
+    if (line !== LINE_TOO_LONG) recordChars += line.length + 1;
+    if (line === LINE_TOO_LONG || recordChars > MAX_LINE_CHARS) {
+      throw badRequest('invalid_csv', `Row ${row + 1} is over ${MAX_LINE_CHARS} characters (an unterminated quote?); the rows before it were imported`, 'row');
+    }
     const record = csv.push(line);
     if (!record) continue;
+    recordChars = 0;
     if (!header) {
       header = record.map((h) => h.trim());
       if (!header.some((h) => /^(user_?id|email|phone|anonymous_?id)$/i.test(h))) {
