@@ -9,8 +9,7 @@ const DECODERS: Record<string, ConstructorParameters<typeof DecompressionStream>
  * when there is none. Any other encoding is refused with 415 naming the header, and data that
  * does not decompress fails the stream with a 400.
  */
-export function decodedBody(req: Request): ReadableStream<Uint8Array> | null {
-  const encoding = contentEncoding(req);
+export function decodedBody(req: Request, encoding = contentEncoding(req)): ReadableStream<Uint8Array> | null {
   if (!req.body || encoding === null) return req.body;
   const reader = req.body.pipeThrough(new DecompressionStream(DECODERS[encoding])).getReader();
   return new ReadableStream<Uint8Array>({
@@ -45,7 +44,8 @@ export async function readBodyText(req: Request, limit: number): Promise<string>
   const declared = Number(header);
   if (declared > limit) throw tooLarge(limit);
   if (!req.body) return '';
-  if (contentEncoding(req) === null && header !== null && Number.isSafeInteger(declared)) {
+  const encoding = contentEncoding(req);
+  if (encoding === null && header !== null && Number.isSafeInteger(declared)) {
     // The runtime frames the body by its Content-Length, so it cannot outgrow what was declared,
     // and text() decodes natively: several times faster than collecting chunks here. The length
     // check stays as a second line (characters never outnumber bytes).
@@ -53,7 +53,7 @@ export async function readBodyText(req: Request, limit: number): Promise<string>
     if (text.length > limit) throw tooLarge(limit);
     return text;
   }
-  const reader = decodedBody(req)!.getReader();
+  const reader = decodedBody(req, encoding)!.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
