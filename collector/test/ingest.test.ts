@@ -230,6 +230,23 @@ describe('normalisation and enrichment', () => {
     expect(Math.abs(row!.timestamp - (now - 10_000))).toBeLessThan(5_000);
   });
 
+  it('keeps the order a device recorded when its clock is right, whatever each request spent on the wire', async () => {
+    // Two batches from one browser, 3 ms apart: the first was slow on the wire (900 ms), the second fast.
+    // Correcting each by its own travel time would put the second event before the first.
+    const now = Date.now();
+    const first = { type: 'track', event: 'Step', userId: 'u6b', messageId: 'order-1', timestamp: new Date(now - 903).toISOString() };
+    const second = { type: 'track', event: 'Step', userId: 'u6b', messageId: 'order-2', timestamp: new Date(now - 900).toISOString() };
+    await sendBatch(ws.writeKey, [first], { sentAt: new Date(now - 902).toISOString() });
+    await sendBatch(ws.writeKey, [second], { sentAt: new Date(Date.now() - 5).toISOString() });
+    const rows = await env.DB.prepare(
+      "SELECT message_id, timestamp FROM events WHERE message_id IN ('order-1', 'order-2') ORDER BY timestamp",
+    ).all<{ message_id: string; timestamp: number }>();
+    expect(rows.results).toEqual([
+      { message_id: 'order-1', timestamp: Date.parse(first.timestamp) },
+      { message_id: 'order-2', timestamp: Date.parse(second.timestamp) },
+    ]);
+  });
+
   it('parses the user agent into browser, os and device, and truncates the IP by default', async () => {
     const ua =
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';

@@ -36,16 +36,26 @@ const toMs = (iso: string | undefined | null): number | null => {
 };
 
 /**
+ * How far the sender's clock at `sentAt` may be from our `receivedAt` and still be trusted. The gap
+ * holds the clock's skew plus the request's time on the wire, and the two cannot be told apart: below
+ * this, the gap is mostly travel time, and "correcting" by it would move each batch by its own latency,
+ * so two batches sent a few milliseconds apart could swap their events. Past it, the clock is wrong.
+ */
+export const CLOCK_TOLERANCE_MS = 5_000;
+
+/**
  * Corrects the event time for the sender's clock, as Segment does: the sender's clock may be
  * wrong, but the gap between its `timestamp` and its `sentAt` is right, so
- * `timestamp = receivedAt - (sentAt - originalTimestamp)`.
+ * `timestamp = receivedAt - (sentAt - originalTimestamp)`. A clock within CLOCK_TOLERANCE_MS of ours
+ * is trusted as it is, which keeps one device's events in the order it recorded them.
  *
  * @example
  * correctTimestamp({ original: 1_000, sentAt: 5_000, receivedAt: 100_000 }) // -> 96_000
+ * correctTimestamp({ original: 1_000, sentAt: 5_000, receivedAt: 5_080 }) // -> 1_000
  */
 export function correctTimestamp(t: { original: number | null; sentAt: number | null; receivedAt: number }): number {
   if (t.original === null) return t.receivedAt;
-  if (t.sentAt === null) return t.original;
+  if (t.sentAt === null || Math.abs(t.receivedAt - t.sentAt) <= CLOCK_TOLERANCE_MS) return t.original;
   return t.receivedAt - Math.max(0, t.sentAt - t.original);
 }
 
