@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS } from './harness';
 // @ts-expect-error plain .mjs without types
 import { build } from '../../scripts/build-console.mjs';
 // @ts-expect-error plain .mjs without types
@@ -12,7 +13,6 @@ import { createSegments, demoMessages, sendMessages } from '../../scripts/lib/co
 // @ts-expect-error plain .mjs without types
 import { applyMigrations, createWorkspace, projectRoot, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = path.join(projectRoot, 'test-results/console');
 
 interface Person {

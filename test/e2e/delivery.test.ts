@@ -1,19 +1,11 @@
 // Delivery guarantees of the script tag in real Chromium against the real collector:
 // outages across reloads, a page closed right after track(), tabs sharing one queue.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventually, openShop, sdkReady, sql, startHarness, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { eventually, openShop, sdkReady, sql, useHarness } from './harness';
 
 const bundle = path.resolve(import.meta.dirname, '../../sdk/dist/satu.min.js');
-// Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
-vi.setConfig({ testTimeout: 120_000 });
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const countsByEvent = async (prefix: string) => {
   const list = await h.query<{ event: string; n: number }>(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, vi } from 'vitest';
 // @ts-expect-error plain .mjs helpers without types
 import { applyMigrations, createWorkspace, freePort, projectRoot, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 // @ts-expect-error plain .mjs helpers without types
@@ -98,6 +99,23 @@ export async function startHarness(): Promise<Harness> {
     },
   };
   return harness;
+}
+
+/**
+ * Gives the calling test file one harness, started before its tests and closed after them. The object
+ * is filled in by `beforeAll`; its getters (the collector, restarted on outages) keep working.
+ */
+export function useHarness(): Harness {
+  // Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
+  vi.setConfig({ testTimeout: 120_000 });
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.defineProperties(h, Object.getOwnPropertyDescriptors(await startHarness()));
+  });
+  afterAll(async () => {
+    await h.close?.();
+  });
+  return h;
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails with the last value seen. */

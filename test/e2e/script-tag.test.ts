@@ -1,16 +1,8 @@
 // The script tag on the example shop page, in real headless Chromium, against the real collector.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventually, openShop, sdkReady, sql, startHarness, type Harness } from './harness';
+import { describe, expect, it } from 'vitest';
+import { eventually, openShop, sdkReady, sql, useHarness } from './harness';
 
-// Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
-vi.setConfig({ testTimeout: 120_000 });
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 interface Row {
   type: string;

@@ -1,17 +1,9 @@
 // The SPA example (npm module) and consent handling, in real Chromium against the real collector.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { eventually, sdkReady, sql, startHarness, type Harness } from './harness';
+import { eventually, sdkReady, sql, useHarness } from './harness';
 
-// Generous: the machine running CI may be busy, and polling D1 shares its SQLite file with the collector.
-vi.setConfig({ testTimeout: 120_000 });
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 const eventsOf = (anonymousId: string) =>
   h.query<{ type: string; event: string | null; properties: string; context: string }>(
