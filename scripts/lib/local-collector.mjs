@@ -21,12 +21,12 @@ export function wranglerEnv(extra = {}) {
   };
 }
 
-/** A TCP port that is free on 127.0.0.1 right now. */
-export function freePort() {
+/** A TCP port that is free on 127.0.0.1 right now: `preferred` if it is, else one the system picks. */
+export function freePort(preferred = 0) {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', (err) => (preferred && err.code === 'EADDRINUSE' ? resolve(freePort()) : reject(err)));
+    server.listen(preferred, '127.0.0.1', () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
@@ -100,8 +100,13 @@ export async function startCollector({
   vars = {},
   inherit = false,
   timeoutMs = 60_000,
+  inspectorPort,
 } = {}) {
   const chosenPort = port ?? (await freePort());
+  // Left to itself, every wrangler dev tries devtools port 9229 first: two collectors starting at the
+  // same moment (two test runs, or tests beside `npm start`) can both find it free, and the loser exits
+  // with "Address already in use". A port of its own each avoids the race.
+  inspectorPort ??= await freePort();
   const args = [
     wranglerBin,
     'dev',
@@ -113,6 +118,8 @@ export async function startCollector({
     String(chosenPort),
     '--persist-to',
     stateDir,
+    '--inspector-port',
+    String(inspectorPort),
     '--show-interactive-dev-session=false',
     '--log-level',
     inherit ? 'info' : 'warn',
