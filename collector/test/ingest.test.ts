@@ -247,6 +247,19 @@ describe('normalisation and enrichment', () => {
     ]);
   });
 
+  it('never stores an event in the future, where it would hold lastSeen open', async () => {
+    const now = Date.now();
+    const future = { type: 'track', event: 'Future', userId: 'u6c', messageId: 'future-1', timestamp: '2099-01-01T00:00:00.000Z' };
+    await sendBatch(ws.writeKey, [future], { sentAt: new Date(now).toISOString() });
+    const stored = await env.DB.prepare("SELECT timestamp, received_at FROM events WHERE message_id = 'future-1'").first<{
+      timestamp: number;
+      received_at: number;
+    }>();
+    expect(stored!.timestamp).toBe(stored!.received_at);
+    const profile = await call('/v1/profiles/user_id:u6c', { headers: { authorization: `Bearer ${ws.secretKey}` } });
+    expect(Date.parse((await profile.json<any>()).computed.lastSeen)).toBeLessThanOrEqual(Date.now());
+  });
+
   it('parses the user agent into browser, os and device, and truncates the IP by default', async () => {
     const ua =
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';

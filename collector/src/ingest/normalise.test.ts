@@ -13,6 +13,9 @@ describe('correctTimestamp', () => {
     ['clock right, slow network (5 s): trusted as is', { original: 1_000, sentAt: 5_000, receivedAt: 10_000 }, 1_000],
     ['clock 1 ms past the tolerance behind: corrected', { original: 1_000, sentAt: 5_000, receivedAt: 10_001 }, 6_001],
     ['clock slightly ahead: trusted as is', { original: 9_000, sentAt: 9_500, receivedAt: 8_000 }, 9_000],
+    ['clock right, timestamp after sentAt: receivedAt', { original: 900_000, sentAt: 5_000, receivedAt: 5_080 }, 5_080],
+    ['no sentAt, in the future: receivedAt', { original: 200_000, sentAt: null, receivedAt: 100_000 }, 100_000],
+    ['no sentAt, within the tolerance ahead: trusted as is', { original: 105_000, sentAt: null, receivedAt: 100_000 }, 105_000],
   ])('%s', (_label, input, expected) => {
     expect(correctTimestamp(input)).toBe(expected);
   });

@@ -44,19 +44,25 @@ const toMs = (iso: string | undefined | null): number | null => {
 export const CLOCK_TOLERANCE_MS = 5_000;
 
 /**
- * Corrects the event time for the sender's clock, as Segment does: the sender's clock may be
- * wrong, but the gap between its `timestamp` and its `sentAt` is right, so
+ * The event's time on our clock. A sender whose clock is wrong is corrected as Segment does: its
+ * clock may be off, but the gap between its `timestamp` and its `sentAt` is right, so
  * `timestamp = receivedAt - (sentAt - originalTimestamp)`. A clock within CLOCK_TOLERANCE_MS of ours
- * is trusted as it is, which keeps one device's events in the order it recorded them.
+ * is trusted as it is, which keeps one device's events in the order it recorded them. An event never
+ * lands in the future, where it would hold `lastSeen` and time windows open: one said to happen after
+ * it was sent, or (without `sentAt`) more than the tolerance after we received it, gets `receivedAt`.
  *
  * @example
  * correctTimestamp({ original: 1_000, sentAt: 5_000, receivedAt: 100_000 }) // -> 96_000
  * correctTimestamp({ original: 1_000, sentAt: 5_000, receivedAt: 5_080 }) // -> 1_000
  */
 export function correctTimestamp(t: { original: number | null; sentAt: number | null; receivedAt: number }): number {
-  if (t.original === null) return t.receivedAt;
-  if (t.sentAt === null || Math.abs(t.receivedAt - t.sentAt) <= CLOCK_TOLERANCE_MS) return t.original;
-  return t.receivedAt - Math.max(0, t.sentAt - t.original);
+  const { original, sentAt, receivedAt } = t;
+  if (original === null) return receivedAt;
+  // Without sentAt the clock cannot be judged (imports carry old times on purpose): only the future is refused.
+  if (sentAt === null) return original > receivedAt + CLOCK_TOLERANCE_MS ? receivedAt : original;
+  if (original > sentAt) return receivedAt;
+  if (Math.abs(receivedAt - sentAt) <= CLOCK_TOLERANCE_MS) return original;
+  return receivedAt - (sentAt - original);
 }
 
 /** Turns a validated message into the row we store. Pure: time and ids come in. */
