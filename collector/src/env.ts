@@ -3,6 +3,8 @@ import type { D1Migration } from '@cloudflare/vitest-pool-workers';
 /** Bindings and variables of the collector Worker (see wrangler.toml). */
 export interface Env {
   DB: D1Database;
+  /** One durable inbox + resolver per workspace (resolver/inbox.ts). */
+  INBOX: DurableObjectNamespace<import('./resolver/inbox').IngestInbox>;
   ASSETS?: Fetcher;
   /** Bearer token of the operator API (`/v1/admin/*`); a secret in production, `.dev.vars` locally. */
   ADMIN_TOKEN?: string;

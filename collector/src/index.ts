@@ -3,6 +3,8 @@ import type { Env } from './env';
 import { runScheduled } from './scheduled';
 import { recordSegmentSizes } from './store/segment-history';
 
+export { IngestInbox } from './resolver/inbox';
+
 const app = createApp();
 
 export default {

@@ -1,9 +1,29 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
-/** Sends a request to the collector Worker running in this workerd. */
-export function call(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+const INGEST_PATH = /^\/v1\/(batch|track|identify|page|screen|group|alias|import)(\?|$)/;
+
+/**
+ * Sends a request to the collector Worker running in this workerd. Ingest is acknowledged before
+ * the resolver applies it; for the tests that read right after ingesting, an answered ingest
+ * request also waits until every workspace's inbox is resolved (`settleInboxes`). Tests of the
+ * asynchronous behaviour itself use `callRaw`.
+ */
+export async function call(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const res = await callRaw(path, init);
+  if ((init.method ?? 'GET') === 'POST' && INGEST_PATH.test(path)) await settleInboxes();
+  return res;
+}
+
+/** Runs every workspace's resolver until nothing due is pending (the alarm would do it a moment later). */
+export async function settleInboxes(): Promise<void> {
+  const { results } = await env.DB.prepare('SELECT id FROM workspaces').all<{ id: string }>();
+  await Promise.all(results.map((w) => env.INBOX.get(env.INBOX.idFromName(w.id)).settle()));
+}
+
+/** Sends a request to the collector Worker running in this workerd, and only that. */
+export function callRaw(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   let body = init.body;
   if (init.json !== undefined) {

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ingestMessages, prepareMessages } from '../src/ingest/pipeline';
+import { prepareMessages } from '../src/ingest/pipeline';
+import { resolveBatch } from '../src/resolver/resolve-batch';
 import { resolveAndStore } from '../src/ingest/resolve-and-store';
 import { isTransientStorageError, isWriteConflict } from '../src/store/identity-writes';
 import { getWorkspace } from '../src/store/workspaces';
@@ -147,24 +148,30 @@ describe('the write guard', () => {
   });
 });
 
-describe('ingestMessages outcome', () => {
+describe('resolveBatch outcome', () => {
   it('returns the canonical profiles a batch touched and the ones it absorbed', async () => {
     const ws = await createWorkspace('outcome');
     const workspace = (await getWorkspace(env.DB, ws.id))!;
     const facts = { ip: null, userAgent: null, cf: null, ipPolicy: 'drop' as const };
-    const first = await ingestMessages({ db: env.DB, workspace, receivedAt: Date.now(), facts, messages: [
+    const resolve = (messages: unknown[]) => {
+      const { events, rejected } = prepareMessages({ receivedAt: Date.now(), facts, messages });
+      expect(rejected).toEqual([]);
+      return resolveBatch(env.DB, workspace, events, Date.now());
+    };
+    const first = await resolve([
       { type: 'page', anonymousId: 'o-1', messageId: 'o-1' },
       { type: 'identify', userId: 'o-user', messageId: 'o-2' },
-    ] });
-    expect(first.result).toEqual({ ok: true, accepted: 2, rejected: [] });
+    ]);
+    expect(first.stored).toBe(2);
     expect(first.touchedProfileIds).toHaveLength(2);
     const [anonProfile, userProfile] = first.touchedProfileIds;
-    const merged = await ingestMessages({ db: env.DB, workspace, receivedAt: Date.now(), facts, messages: [
-      { type: 'identify', userId: 'o-user', anonymousId: 'o-1', messageId: 'o-3' },
-    ] });
+    const merged = await resolve([{ type: 'identify', userId: 'o-user', anonymousId: 'o-1', messageId: 'o-3' }]);
     expect(merged.touchedProfileIds).toEqual([userProfile]);
     expect(merged.absorbedProfileIds).toEqual([anonProfile]);
-    const again = await ingestMessages({ db: env.DB, workspace, receivedAt: Date.now(), facts, messages: [{ type: 'identify', userId: 'o-user', messageId: 'o-3' }] });
-    expect(again.touchedProfileIds).toEqual([]); // a duplicate changes nothing
+    // A batch applied again (a resolver crash before its inbox delete) stores nothing, and still
+    // names the profile its events belong to, so that profile's memberships are refreshed.
+    const again = await resolve([{ type: 'identify', userId: 'o-user', messageId: 'o-3' }]);
+    expect(again.stored).toBe(0);
+    expect(again.touchedProfileIds).toEqual([userProfile]);
   });
 });

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { basic, call, createWorkspace, sendBatch, type TestWorkspace } from './helpers';
+import { inboxOf } from '../src/resolver/inbox-client';
+import { basic, call, callRaw, createWorkspace, sendBatch, settleInboxes, type TestWorkspace } from './helpers';
 
 let ws: TestWorkspace;
 beforeAll(async () => {
@@ -282,6 +283,7 @@ describe('normalisation and enrichment', () => {
     const { exports } = await import('cloudflare:workers');
     const res = await exports.default.fetch(request);
     expect(res.status).toBe(200);
+    await settleInboxes();
     const row = await env.DB.prepare("SELECT context FROM events WHERE message_id = 'geo-1'").first<{ context: string }>();
     const context = JSON.parse(row!.context);
     expect(context.location).toEqual({ country: 'ID', region: 'Jakarta', city: 'Jakarta', timezone: 'Asia/Jakarta' });
@@ -290,17 +292,19 @@ describe('normalisation and enrichment', () => {
 });
 
 describe('storage outage', () => {
-  it('answers 503 with Retry-After when D1 cannot store, and stores once it can', async () => {
+  it('accepts while D1 is down, holds the event (never a dead letter) and stores it once D1 is back', async () => {
     const message = { type: 'track', event: 'During outage', userId: 'u9', messageId: 'outage-1' };
     await env.DB.exec('ALTER TABLE events RENAME TO events_offline');
     try {
-      const res = await sendBatch(ws.writeKey, [message]);
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('5');
-      expect(await res.json()).toMatchObject({ error: { code: 'storage_unavailable' } });
+      const res = await callRaw('/v1/batch', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, json: { batch: [message] } });
+      expect(res.status).toBe(200);
+      const status = await inboxOf(env, ws.id).settle(); // tries, fails on the outage, backs off
+      expect(status).toMatchObject({ pending: 1, deadLettered: 0 });
     } finally {
       await env.DB.exec('ALTER TABLE events_offline RENAME TO events');
     }
+    // The backed-off alarm brings it in (no settle: the alarm alone).
+    await expect.poll(async () => (await inboxOf(env, ws.id).status()).pending, { timeout: 10_000, interval: 50 }).toBe(0);
     const retry = await sendBatch(ws.writeKey, [message]);
     expect(retry.status).toBe(200);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id = 'outage-1'").first('n')).toBe(1);

@@ -72,10 +72,12 @@ describe('profiles built at ingest', () => {
     expect((await profile(p.id)).id).toBe(p.id);
   });
 
-  it('sets every event’s profile_id at ingest', async () => {
+  it('resolves every event to the person’s profile', async () => {
     const p = await profile('user_id:user-1');
-    const { results } = await env.DB.prepare("SELECT DISTINCT profile_id FROM events WHERE message_id LIKE 'p1-%'").all();
-    expect(results).toEqual([{ profile_id: p.id }]);
+    const { results } = await env.DB.prepare(
+      "SELECT DISTINCT p.canonical_id FROM events e JOIN profiles p ON p.id = e.profile_id WHERE e.message_id LIKE 'p1-%'",
+    ).all();
+    expect(results).toEqual([{ canonical_id: p.id }]);
   });
 
   it('never counts a duplicated messageId twice (re-sent batch, or twice in one batch)', async () => {

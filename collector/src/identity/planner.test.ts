@@ -107,7 +107,7 @@ const cases: Case[] = [
     counters: { userIdConflicts: 0 },
   },
   {
-    name: 'alias of two established users is refused',
+    name: 'alias joins two established users: a rename whose new id was used before the alias arrived',
     given: [
       { id: 'P1', ids: ['user_id:u1'] },
       { id: 'P2', ids: ['user_id:u2'] },
@@ -115,7 +115,7 @@ const cases: Case[] = [
     events: [ev({ type: 'alias', event: null, previousId: 'u1', userId: 'u2' })],
     groups: [[0]],
     profiles: ['P2'],
-    counters: { userIdConflicts: 1, merges: 0 },
+    counters: { userIdConflicts: 0, merges: 1 },
   },
   {
     name: 'identifier cap: past it, events still resolve but new ids are not linked',

@@ -141,12 +141,16 @@ export function planBatch(input: PlanInput): Plan {
     const found = input.identified?.get(event) ?? eventIdentifiers(event, input.defaultCountry);
     for (const r of found.refused) counters[r.reason === 'junk' ? 'junkIds' : 'invalidIds']++;
     const ids = [...found.ids];
-    let aliasKey: string | null = null;
+    // alias: the sender says previousId and userId are one person. Senders use previousId for an
+    // old user id or for an anonymous id, so it names the person under both types: whichever
+    // arrives first or later, the same profile ends up with the same identifiers.
+    const aliasKeys = new Set<string>();
     if (found.previousId !== undefined) {
-      const asUser = { type: 'user_id', value: found.previousId };
-      const prev = lookup(identifierKey(asUser)) ? asUser : { type: 'anonymous_id', value: found.previousId };
-      aliasKey = identifierKey(prev);
-      if (!ids.some((i) => identifierKey(i) === aliasKey)) ids.push(prev);
+      for (const type of ['user_id', 'anonymous_id']) {
+        const prev = { type, value: found.previousId };
+        aliasKeys.add(identifierKey(prev));
+        if (!ids.some((i) => identifierKey(i) === identifierKey(prev))) ids.push(prev);
+      }
       ids.sort((a, b) => identifierPriority(b.type) - identifierPriority(a.type));
     }
 
@@ -166,14 +170,16 @@ export function planBatch(input: PlanInput): Plan {
         // Only unknown identifiers so far: adopt this profile unless it holds another user_id
         // (a shared device without reset(): the new user must not inherit the old user's profile).
         // alias is the sender saying "these are the same person": a rename is allowed.
-        if (key !== aliasKey && pendingUserIds().length > 0 && other.userIds.size > 0) {
+        if (!aliasKeys.has(key) && pendingUserIds().length > 0 && other.userIds.size > 0) {
           counters.userIdConflicts++;
           continue;
         }
         target = other;
         continue;
       }
-      const refusal = mergeRefusal(target, other, false);
+      // An alias may join two profiles that each hold a user_id (a rename whose new id was used
+      // before the alias arrived); identify links never do.
+      const refusal = mergeRefusal(target, other, aliasKeys.has(key));
       if (refusal) {
         counters[refusal]++;
         continue;
@@ -184,7 +190,7 @@ export function planBatch(input: PlanInput): Plan {
       other.state.canonicalId = target.state.id;
       other.state.mergedInto = target.state.id;
       redirect.set(other.state.id, { to: target.state.id });
-      merges.push({ id: input.newId('mrg'), survivorId: target.state.id, absorbedId: other.state.id, reason: key === aliasKey ? 'alias' : 'ingest', cause: key });
+      merges.push({ id: input.newId('mrg'), survivorId: target.state.id, absorbedId: other.state.id, reason: aliasKeys.has(key) ? 'alias' : 'ingest', cause: key });
       counters.merges++;
       touched.add(other.state.id);
     }

@@ -1,18 +1,16 @@
 import { nanoid } from 'nanoid';
 import type { IngestResult, MessageType, Rejection } from '../../../sdk/src/contract';
 import type { ServerTiming } from '../http/server-timing';
-import { eventIdentifiers } from '../identity/identifiers';
-import { privacyGate } from '../privacy/gate';
+import type { Env } from '../env';
+import { inboxOf } from '../resolver/inbox-client';
+import type { InboxEntry } from '../resolver/inbox';
 import { storageCall } from '../store/storage-call';
-import type { Segment } from '../store/segments';
 import type { Workspace } from '../store/workspaces';
 import { enrichContext, memoiseUa, parseUserAgent, type RequestFacts } from './enrich';
 import { normaliseMessage, type StoredEvent } from './normalise';
-import { resolveAndStore } from './resolve-and-store';
 import { validateMessage, type MessageSource } from './validate';
 
-export interface IngestInput {
-  db: D1Database;
+export interface AcceptInput {
   workspace: Workspace;
   messages: readonly unknown[];
   receivedAt: number;
@@ -37,7 +35,7 @@ export interface Prepared {
  * Validation, normalisation and enrichment of one request's messages. Every message is judged
  * on its own: a bad one becomes a rejection and never costs its neighbours.
  */
-export function prepareMessages(input: Omit<IngestInput, 'db' | 'workspace'>): Prepared {
+export function prepareMessages(input: Omit<AcceptInput, 'workspace'>): Prepared {
   const events: StoredEvent[] = [];
   const rejected: Rejection[] = [];
   input.messages.forEach((raw, index) => {
@@ -64,32 +62,23 @@ export function prepareMessages(input: Omit<IngestInput, 'db' | 'workspace'>): P
   return { events, rejected };
 }
 
-export interface IngestOutcome {
-  result: IngestResult;
-  /** Canonical profiles the batch changed: re-evaluate their segments right after the store. */
-  touchedProfileIds: string[];
-  /** Profiles merged away by the batch: they are no longer canonical. */
-  absorbedProfileIds: string[];
-  /** The workspace's segments, read with the identity state: the real-time update needs no lookup of its own. */
-  segments?: Segment[];
-}
-
 /**
- * Ingests one request's messages: prepare, resolve identities, then store the events with
- * their profile and every profile/identity change in one atomic D1 batch. A message already
- * stored (same messageId) is accepted and not stored or counted again.
+ * Accepts one request's messages: validates, normalises and enriches them, then appends the valid
+ * ones to the workspace's durable inbox and returns once they are durable. Identity, profiles,
+ * privacy decisions and memberships are resolved behind the answer (resolver/inbox.ts). The answer
+ * lists each rejected message; a message already accepted (same messageId) is accepted again and
+ * stored once.
  *
  * @example
- * const { result, touchedProfileIds } = await ingestMessages({ db, workspace, messages, receivedAt: Date.now(), facts });
+ * const result = await acceptMessages(env, { workspace, messages, receivedAt: Date.now(), facts });
+ * // { ok: true, accepted: 2, rejected: [] }
  */
-export async function ingestMessages(input: IngestInput): Promise<IngestOutcome> {
-  const { events: valid, rejected } = prepareMessages(input);
-  const result: IngestResult = { ok: true, accepted: valid.length, rejected };
-  if (valid.length === 0) return { result, touchedProfileIds: [], absorbedProfileIds: [] };
-  // Privacy: events without required consent or of a suppressed person are accepted, not stored.
-  // The gate runs after the identity read, which also says whether anyone is suppressed.
-  const screen = (events: readonly StoredEvent[], suppressing: boolean) =>
-    privacyGate(input.db, input.workspace, events, (e, country) => eventIdentifiers(e, country).ids, input.receivedAt, suppressing);
-  const stored = await storageCall(() => resolveAndStore(input.db, input.workspace, valid, input.receivedAt, { timing: input.timing, screen }));
-  return { result, touchedProfileIds: stored.touchedProfileIds, absorbedProfileIds: stored.absorbedProfileIds, segments: stored.segments };
+export async function acceptMessages(env: Pick<Env, 'INBOX'>, input: AcceptInput): Promise<IngestResult> {
+  const { events, rejected } = prepareMessages(input);
+  const result: IngestResult = { ok: true, accepted: events.length, rejected };
+  if (events.length === 0) return result;
+  const entries: InboxEntry[] = events.map((e) => [e.messageId, e.receivedAt, JSON.stringify(e)]);
+  const append = () => storageCall(() => inboxOf(env, input.workspace.id).append(input.workspace.id, entries));
+  await (input.timing ? input.timing.time('append', append) : append());
+  return result;
 }

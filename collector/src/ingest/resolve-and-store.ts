@@ -89,7 +89,7 @@ export async function resolveAndStore(
     // A messageId already stored, or repeated in this batch, is accepted but never counted twice.
     const seen = new Set(read.storedMessageIds);
     const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
-    if (fresh.length === 0) return { stored: 0, touchedProfileIds: [], absorbedProfileIds: [], segments: read.segments };
+    if (fresh.length === 0) return { stored: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
     const plan = planBatch({
       events: fresh,
       known: read.known,
@@ -104,7 +104,8 @@ export async function resolveAndStore(
     });
     const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, plan, now))));
     if (written === RETRY) continue;
-    return { stored: fresh.length, touchedProfileIds: plan.touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
+    const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
+    return { stored: fresh.length, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
   }
 }
 

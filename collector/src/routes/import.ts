@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { Rejection } from '../../../sdk/src/contract';
 import { hashKey } from '../auth/keys';
 import { authenticateWriteKey } from '../auth/write-key';
@@ -8,9 +8,8 @@ import { ApiError, badRequest } from '../http/errors';
 import { contactToMessage } from '../import/contacts';
 import { CsvRecordReader } from '../import/csv';
 import { LINE_TOO_LONG, MAX_LINE_CHARS, readLines } from '../import/lines';
-import { ingestMessages } from '../ingest/pipeline';
+import { acceptMessages } from '../ingest/pipeline';
 import { requestFacts } from '../ingest/request-facts';
-import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 
 /** Largest import body; bigger files are split by the sender (re-importing a file is idempotent). */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
@@ -37,10 +36,6 @@ importRoutes.post('/', async (c) => {
   const facts = requestFacts(c.req.raw, workspace.settings.ipPolicy);
   const summary = { ok: true as const, format, rows: 0, accepted: 0, rejectedCount: 0, rejected: [] as Rejection[] };
   let pending: { row: number; message: unknown }[] = [];
-  // Segment memberships are brought up to date once, after the import (or the part of it stored
-  // before an error), rather than per chunk: fewer D1 queries for the same result.
-  const touched = new Set<string>();
-  const absorbed = new Set<string>();
   const reject = (r: Rejection) => {
     summary.rejectedCount++;
     if (summary.rejected.length < MAX_REPORTED_REJECTIONS) summary.rejected.push(r);
@@ -49,15 +44,7 @@ importRoutes.post('/', async (c) => {
     if (pending.length === 0) return;
     const chunk = pending;
     pending = [];
-    const { result, touchedProfileIds, absorbedProfileIds } = await ingestMessages({
-      db: c.env.DB,
-      workspace,
-      messages: chunk.map((p) => p.message),
-      receivedAt: Date.now(),
-      facts,
-    });
-    for (const id of touchedProfileIds) touched.add(id);
-    for (const id of absorbedProfileIds) absorbed.add(id);
+    const result = await acceptMessages(c.env, { workspace, messages: chunk.map((p) => p.message), receivedAt: Date.now(), facts });
     summary.accepted += result.accepted;
     for (const r of result.rejected) reject({ ...r, index: chunk[r.index].row });
   };
@@ -75,39 +62,26 @@ importRoutes.post('/', async (c) => {
   );
 
   const rows = format === 'csv' ? csvMessages(counted) : ndjsonMessages(counted);
-  try {
-    for (;;) {
-      let next: IteratorResult<Row>;
-      try {
-        next = await rows.next();
-      } catch (err) {
-        // The input went wrong at this point (too large, a CSV row that never ends, data that does
-        // not decompress): what came before it is stored, as the error message says.
-        if (err instanceof ApiError) await flush();
-        throw err;
-      }
-      if (next.done) break;
-      const item = next.value;
-      summary.rows++;
-      if ('rejection' in item) reject(item.rejection);
-      else pending.push(item);
-      if (pending.length >= CHUNK_MESSAGES) await flush();
+  for (;;) {
+    let next: IteratorResult<Row>;
+    try {
+      next = await rows.next();
+    } catch (err) {
+      // The input went wrong at this point (too large, a CSV row that never ends, data that does
+      // not decompress): what came before it is stored, as the error message says.
+      if (err instanceof ApiError) await flush();
+      throw err;
     }
-    await flush();
-  } finally {
-    await refreshImported(c, workspace.id, [...touched], [...absorbed]);
+    if (next.done) break;
+    const item = next.value;
+    summary.rows++;
+    if ('rejection' in item) reject(item.rejection);
+    else pending.push(item);
+    if (pending.length >= CHUNK_MESSAGES) await flush();
   }
+  await flush();
   return c.json(summary);
 });
-
-/** Re-evaluates segments for everyone the import touched, a few thousand profiles per D1 batch. */
-async function refreshImported(c: Context<AppEnv>, workspaceId: string, touched: string[], absorbed: string[]) {
-  const SLICE = 2000;
-  for (let i = 0; i < Math.max(touched.length, absorbed.length); i += SLICE) {
-    const changes = { touchedProfileIds: touched.slice(i, i + SLICE), absorbedProfileIds: absorbed.slice(i, i + SLICE) };
-    await refreshMemberships(c.env.DB, workspaceId, changes, Date.now(), waitUntilOf(c));
-  }
-}
 
 type Row = { row: number; message: unknown } | { rejection: Rejection };
 

@@ -6,10 +6,9 @@ import type { AppEnv } from '../env';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest } from '../http/errors';
 import { ServerTiming } from '../http/server-timing';
-import { ingestMessages } from '../ingest/pipeline';
+import { acceptMessages } from '../ingest/pipeline';
 import { describeSource } from '../ingest/validate';
 import { requestFacts } from '../ingest/request-facts';
-import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 
 /** Segment-compatible ingestion: /v1/batch and one route per message type. Open to any origin. */
 export const ingestRoutes = new Hono<AppEnv>();
@@ -49,7 +48,7 @@ interface Unpacked {
   routeType?: MessageType;
 }
 
-/** Body (500 KB cap) -> JSON -> write key -> messages -> pipeline. */
+/** Body (500 KB cap) -> JSON -> write key -> messages -> validated and durable in the inbox -> answer. */
 async function ingestRequest(
   c: Context<AppEnv>,
   unpack: (body: Record<string, unknown>) => Unpacked,
@@ -66,8 +65,7 @@ async function ingestRequest(
     }),
   );
   const { messages, batchSentAt, routeType } = unpack(body);
-  const outcome = await ingestMessages({
-    db: c.env.DB,
+  const result = await acceptMessages(c.env, {
     workspace,
     messages,
     receivedAt,
@@ -77,10 +75,7 @@ async function ingestRequest(
     source: describeSource(text),
     timing,
   });
-  // Right after the store: memberships of the people this batch touched, webhooks after the response.
-  // Server-Timing tells the sender (and bench/segments) what the real-time update cost.
-  await timing.time('segments', () => refreshMemberships(c.env.DB, workspace.id, outcome, Date.now(), waitUntilOf(c)));
   timing.add('total', Date.now() - receivedAt);
   c.header('Server-Timing', timing.header());
-  return outcome.result;
+  return result;
 }

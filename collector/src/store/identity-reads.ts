@@ -16,6 +16,8 @@ export interface IdentityReadResult {
   accounts: Map<string, AccountState>;
   blockedPairs: Set<string>;
   storedMessageIds: Set<string>;
+  /** Canonical profiles of the batch's events that were stored already. */
+  storedProfileIds: Set<string>;
   /** Whether the workspace suppresses anyone (then the batch is screened before planning). */
   suppressing: boolean;
   /** The workspace's segments, for the real-time update after the write. */
@@ -41,7 +43,10 @@ FROM (${HITS}) h CROSS JOIN profiles p ON p.id = h.canonical_id WHERE p.workspac
 const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM accounts
   WHERE workspace_id = ?1 AND group_id IN (SELECT value FROM json_each(?2))`;
 
-const STORED = `SELECT message_id FROM events WHERE workspace_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))`;
+// With the canonical profile each stored event belongs to now: a batch the resolver applies again
+// (after a crash between its D1 write and the inbox delete) still refreshes those profiles' memberships.
+const STORED = `SELECT e.message_id, p.canonical_id FROM events e LEFT JOIN profiles p ON p.id = e.profile_id
+  WHERE e.workspace_id = ?1 AND e.message_id IN (SELECT value FROM json_each(?2))`;
 
 // Split pairs, by their current canonical roots; splits are rare operator actions (partial index).
 const SPLITS = `SELECT s.canonical_id AS a, x.canonical_id AS b FROM merge_log m
@@ -72,6 +77,7 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     accounts: new Map(),
     blockedPairs: new Set(),
     storedMessageIds: new Set(),
+    storedProfileIds: new Set(),
     suppressing: suppressing.results.length > 0,
     segments: toSegments(segments.results),
   };
@@ -90,7 +96,10 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
       createdAt: r.created_at,
     });
   }
-  for (const r of stored.results as { message_id: string }[]) result.storedMessageIds.add(r.message_id);
+  for (const r of stored.results as { message_id: string; canonical_id: string | null }[]) {
+    result.storedMessageIds.add(r.message_id);
+    if (r.canonical_id) result.storedProfileIds.add(r.canonical_id);
+  }
   for (const r of splits.results as { a: string; b: string }[]) result.blockedPairs.add(pairKey(r.a, r.b));
   return result;
 }

@@ -1,0 +1,236 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env';
+import type { StoredEvent } from '../ingest/normalise';
+import { storageAnswers } from '../store/health';
+import { getWorkspace } from '../store/workspaces';
+import { retryAfterFailureMs, takeNext, type InboxRow } from './cycle-policy';
+import { resolveBatch } from './resolve-batch';
+
+/** What `GET /v1/ingest/status` answers for a workspace. */
+export interface InboxStatus {
+  pending: number;
+  oldestPendingAt: string | null;
+  lagMs: number;
+  deadLettered: number;
+}
+
+export interface DeadLetter {
+  messageId: string;
+  receivedAt: string;
+  failedAt: string;
+  attempts: number;
+  error: string;
+  event: StoredEvent;
+}
+
+/** One inbox row as the ingest route hands it over: [messageId, receivedAt, event JSON]. */
+export type InboxEntry = [string, number, string];
+
+/** Resolver cycles stop after this long and hand over to the next alarm (an alarm may run 15 min; stay far below). */
+const CYCLE_BUDGET_MS = 20_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL UNIQUE,
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  failed_at INTEGER NOT NULL
+);`;
+
+/**
+ * The durable inbox and resolver of one workspace (one object per workspace, named by its id).
+ *
+ * Ingest appends validated, normalised events here and answers 200 once the append is durable:
+ * Durable Object storage is committed before the caller sees the RPC return, and it and its
+ * alarm survive a kill -9 of the local runtime (local Queues do not, see TOOLCHAIN.md). The
+ * alarm then drains the inbox in batches through `resolveBatch`, the one place where identity,
+ * profiles, privacy decisions and memberships change. One object per workspace makes it the only
+ * writer of that workspace's identity state, so resolver batches never race each other.
+ *
+ * A row leaves the inbox only after its batch is written to D1. A crash between the two replays
+ * the batch: the events are deduplicated by messageId in the same atomic D1 write that changes
+ * the profiles, so nothing is counted twice. A batch that fails is retried row by row (with
+ * backoff) so that one poison message cannot hold up the rest; a row that keeps failing moves to
+ * the dead letters, which `replayDeadLetters` sends through the resolver again.
+ */
+export class IngestInbox extends DurableObject<Env> {
+  private draining: Promise<void> | null = null;
+  /** Consecutive failures while D1 itself was down (they never count against a message). */
+  private outages = 0;
+  /**
+   * Test seam for crashes: called with each batch before it is resolved, and after its D1 write
+   * but before its inbox delete; throwing there fails the batch at that point.
+   */
+  faults: { beforeResolve?(events: readonly StoredEvent[]): void | Promise<void>; afterResolve?(events: readonly StoredEvent[]): void } = {};
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(SCHEMA);
+  }
+
+  /**
+   * Appends events durably (a messageId already waiting is not appended twice) and makes sure the
+   * resolver runs. Returns how many rows were new.
+   */
+  async append(workspaceId: string, entries: readonly InboxEntry[]): Promise<number> {
+    const sql = this.ctx.storage.sql;
+    sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    const before = this.pendingCount();
+    // One statement whatever the batch size: the whole batch as one JSON parameter.
+    sql.exec(
+      'INSERT OR IGNORE INTO inbox (message_id, received_at, body) SELECT value->>0, value->>1, value->>2 FROM json_each(?)',
+      JSON.stringify(entries),
+    );
+    const added = this.pendingCount() - before;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    return added;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.drain(Date.now() + CYCLE_BUDGET_MS);
+  }
+
+  /** Resolves everything that is due now and waits for it (tests and replays use it; the alarm does the same). */
+  async settle(): Promise<InboxStatus> {
+    await this.drain(Number.POSITIVE_INFINITY);
+    return this.status();
+  }
+
+  status(now = Date.now()): InboxStatus {
+    const sql = this.ctx.storage.sql;
+    const row = sql.exec<{ n: number; oldest: number | null }>('SELECT count(*) AS n, min(received_at) AS oldest FROM inbox').one();
+    const dead = sql.exec<{ n: number }>('SELECT count(*) AS n FROM dead_letters').one();
+    return {
+      pending: row.n,
+      oldestPendingAt: row.oldest === null ? null : new Date(row.oldest).toISOString(),
+      lagMs: row.oldest === null ? 0 : Math.max(0, now - row.oldest),
+      deadLettered: dead.n,
+    };
+  }
+
+  deadLetters(limit = 100): DeadLetter[] {
+    const rows = this.ctx.storage.sql
+      .exec<{ message_id: string; received_at: number; body: string; attempts: number; error: string; failed_at: number }>(
+        'SELECT message_id, received_at, body, attempts, error, failed_at FROM dead_letters ORDER BY seq LIMIT ?',
+        limit,
+      )
+      .toArray();
+    return rows.map((r) => ({
+      messageId: r.message_id,
+      receivedAt: new Date(r.received_at).toISOString(),
+      failedAt: new Date(r.failed_at).toISOString(),
+      attempts: r.attempts,
+      error: r.error,
+      event: JSON.parse(r.body) as StoredEvent,
+    }));
+  }
+
+  /** Moves every dead letter back into the inbox with fresh attempts and runs the resolver on them. */
+  async replayDeadLetters(): Promise<{ replayed: number }> {
+    const sql = this.ctx.storage.sql;
+    const replayed = sql.exec<{ n: number }>('SELECT count(*) AS n FROM dead_letters').one().n;
+    this.ctx.storage.transactionSync(() => {
+      sql.exec('INSERT OR IGNORE INTO inbox (message_id, received_at, body) SELECT message_id, received_at, body FROM dead_letters ORDER BY seq');
+      sql.exec('DELETE FROM dead_letters');
+    });
+    if (replayed > 0) await this.ctx.storage.setAlarm(Date.now());
+    return { replayed };
+  }
+
+  private pendingCount(): number {
+    return this.ctx.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM inbox').one().n;
+  }
+
+  /** One drain at a time: the alarm and `settle` share it, so batches never run concurrently. */
+  private drain(deadline: number): Promise<void> {
+    const run = async () => {
+      while (Date.now() < deadline) {
+        const outcome = await this.cycle();
+        if (outcome === 'empty') return;
+        if (typeof outcome === 'number') {
+          // A failure: the failed rows wait out their backoff; the alarm brings them back.
+          await this.ctx.storage.setAlarm(Date.now() + outcome);
+          return;
+        }
+      }
+      await this.ctx.storage.setAlarm(Date.now());
+    };
+    const next = (this.draining ?? Promise.resolve()).then(run, run);
+    const current = next.finally(() => {
+      if (this.draining === current) this.draining = null;
+    });
+    this.draining = current;
+    return current;
+  }
+
+  /** Resolves one batch. Answers 'empty', 'done', or the ms to wait before retrying a failure. */
+  private async cycle(): Promise<'empty' | 'done' | number> {
+    const sql = this.ctx.storage.sql;
+    const rows = takeNext(
+      sql.exec<InboxRow & Record<string, SqlStorageValue>>('SELECT seq, message_id AS messageId, attempts, length(body) AS size FROM inbox ORDER BY seq LIMIT 2000').toArray(),
+    );
+    if (rows.length === 0) return 'empty';
+    const seqs = JSON.stringify(rows.map((r) => r.seq));
+    const bodies = sql.exec<{ body: string }>('SELECT body FROM inbox WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq', seqs).toArray();
+    const events = bodies.map((b) => JSON.parse(b.body) as StoredEvent);
+    try {
+      const workspaceId = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
+      const workspace = await getWorkspace(this.env.DB, workspaceId);
+      if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
+      await this.faults.beforeResolve?.(events);
+      await resolveBatch(this.env.DB, workspace, events, Date.now(), (p) => this.ctx.waitUntil(p));
+      this.faults.afterResolve?.(events);
+    } catch (err) {
+      return this.recordFailure(rows, err);
+    }
+    this.outages = 0;
+    sql.exec('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))', seqs);
+    return 'done';
+  }
+
+  /**
+   * A failed batch. While D1 itself is down nothing is held against the messages: they wait,
+   * backing off up to 30 s, however long the outage lasts. Otherwise each row's attempts go up,
+   * which sends them through one at a time, and a row that fails alone MAX_ATTEMPTS times becomes
+   * a dead letter.
+   */
+  private async recordFailure(rows: readonly InboxRow[], err: unknown): Promise<number> {
+    const sql = this.ctx.storage.sql;
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    console.error('resolver batch failed', rows.length, 'rows', error);
+    if (!(await storageAnswers(this.env.DB))) return retryAfterFailureMs(++this.outages);
+    this.outages = 0;
+    const seqs = JSON.stringify(rows.map((r) => r.seq));
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      sql.exec('UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE seq IN (SELECT value FROM json_each(?))', error, seqs);
+      if (rows.length === 1) {
+        sql.exec(
+          `INSERT INTO dead_letters (seq, message_id, received_at, body, attempts, error, failed_at)
+           SELECT seq, message_id, received_at, body, attempts, ?2, ?3 FROM inbox WHERE seq = ?1 AND attempts >= ?4`,
+          rows[0].seq,
+          error,
+          now,
+          MAX_ATTEMPTS,
+        );
+        sql.exec('DELETE FROM inbox WHERE seq = ? AND attempts >= ?', rows[0].seq, MAX_ATTEMPTS);
+      }
+    });
+    return retryAfterFailureMs(Math.max(...rows.map((r) => r.attempts)) + 1);
+  }
+}
+
+/** Attempts of a single message before it becomes a dead letter. */
+export const MAX_ATTEMPTS = 5;

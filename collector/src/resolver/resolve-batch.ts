@@ -1,0 +1,41 @@
+import { eventIdentifiers } from '../identity/identifiers';
+import { resolveAndStore, type StoreOutcome } from '../ingest/resolve-and-store';
+import type { StoredEvent } from '../ingest/normalise';
+import { privacyGate } from '../privacy/gate';
+import { refreshMemberships } from '../segments/realtime';
+import type { Workspace } from '../store/workspaces';
+
+/**
+ * Events in the order the resolver applies them: by event time, then arrival, then messageId, so a
+ * batch gives the same profiles however its messages were grouped into requests or arrived.
+ */
+export function inEventOrder(events: readonly StoredEvent[]): StoredEvent[] {
+  return [...events].sort(
+    (a, b) => a.timestamp - b.timestamp || a.receivedAt - b.receivedAt || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0),
+  );
+}
+
+/**
+ * The resolver: applies a batch of accepted events to a workspace. Privacy decisions (consent,
+ * suppression), identity, traits, computed traits and accounts are read once, planned purely and
+ * written in one atomic D1 batch together with the events themselves (deduplicated by messageId,
+ * so a batch applied twice counts once); then the memberships of every profile the batch touched
+ * are brought up to date and their webhooks queued. Ingest (through the inbox), replays of dead
+ * letters and rebuilds all go through here.
+ *
+ * @example
+ * await resolveBatch(env.DB, workspace, events, Date.now(), (p) => ctx.waitUntil(p));
+ */
+export async function resolveBatch(
+  db: D1Database,
+  workspace: Workspace,
+  events: readonly StoredEvent[],
+  now: number,
+  waitUntil?: (promise: Promise<unknown>) => void,
+): Promise<StoreOutcome> {
+  const screen = (batch: readonly StoredEvent[], suppressing: boolean) =>
+    privacyGate(db, workspace, batch, (e, country) => eventIdentifiers(e, country).ids, now, suppressing);
+  const stored = await resolveAndStore(db, workspace, inEventOrder(events), now, { screen });
+  await refreshMemberships(db, workspace.id, stored, now, waitUntil);
+  return stored;
+}
