@@ -1,7 +1,10 @@
 // bench/ingest: loads the real collector over loopback with batches of 1, 20, 100 and 500
-// events, then the same load against the insert-only baseline worker, and prints events/s,
-// p50/p99 latency and the collector/baseline ratio, plus the CPU time the worker runtime (worker
-// and local D1) spent per request, which does not depend on what else shares the cores.
+// events, then the same load against the insert-only baseline worker, and prints, beside the
+// baseline: acknowledged events/s (answers), end-to-end events/s (until the resolver has put every
+// accepted event in its profile: GET /v1/ingest/status says pending 0), the visibility lag of
+// probe events sent during the load (acknowledged -> readable in the profile, p50/p99), p50/p99
+// answer latency, and the CPU time the worker runtime (worker, Durable Objects and local D1)
+// spent per request, which does not depend on what else shares the cores.
 // Bounded in time and concurrency.
 //
 //   node bench/ingest/run.mjs [--seconds 8] [--concurrency 8] [--sizes 1,20,100,500] [--browser-sizes 20,100]
@@ -11,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyMigrations, createWorkspace, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 import { fmt, runLoad, sampleEvent } from '../lib/load.mjs';
+import { percentile, probeVisibility, waitResolved } from '../lib/resolved.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -36,11 +40,16 @@ const SHAPES = {
   browser: (i, j, size, runId) => sampleEvent(i * size + j, { runId, user: i % 10_000 }),
 };
 
-async function measure(target, { size, shape }, headers, runId, cpuMs) {
+async function measure(target, { size, shape }, headers, runId, cpuMs, ws) {
   // A short warm-up so bundling, isolate start and SQLite page cache are not in the figures.
   const body = (i) => JSON.stringify({ batch: Array.from({ length: size }, (_, j) => SHAPES[shape](i, j, size, runId)) });
   await runLoad({ url: `${target}/v1/batch`, headers, body, concurrency, durationMs: 500, eventsPerRequest: size });
-  return runLoad({
+  if (ws) await waitResolved(target, ws.secretKey);
+  const cpuBefore = cpuMs();
+  const started = performance.now();
+  let loading = true;
+  const probing = ws ? probeVisibility({ url: target, writeKey: ws.writeKey, secretKey: ws.secretKey, running: () => loading, runId }) : Promise.resolve([]);
+  const acked = await runLoad({
     url: `${target}/v1/batch`,
     headers,
     body: (i) => body(i + 1_000_000),
@@ -49,6 +58,21 @@ async function measure(target, { size, shape }, headers, runId, cpuMs) {
     eventsPerRequest: size,
     cpuMs,
   });
+  loading = false;
+  const lags = await probing;
+  // End to end: every event of the load (and the probes) resolved into its profile.
+  const resolvedAt = ws ? await waitResolved(target, ws.secretKey) : performance.now();
+  const e2eSeconds = (resolvedAt - started) / 1000;
+  const events = acked.eventsPerSecond * acked.seconds;
+  return {
+    ...acked,
+    endToEndPerSecond: ws ? events / e2eSeconds : acked.eventsPerSecond,
+    lagP50: percentile(lags, 50),
+    lagP99: percentile(lags, 99),
+    probes: lags.length,
+    // CPU until everything is resolved, per load request: what the whole pipeline costs.
+    e2eCpuPerRequest: (cpuMs() - cpuBefore) / Math.max(1, acked.requests),
+  };
 }
 
 async function withWorker(config, fn) {
@@ -70,30 +94,32 @@ const rows = [];
 for (const run of runs) {
   const satu = await withWorker('wrangler.toml', async (url, token, cpuMs) => {
     const ws = await createWorkspace(url, token, 'bench');
-    return measure(url, run, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${run.size}${run.shape}`, cpuMs);
+    return measure(url, run, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${run.size}${run.shape}`, cpuMs, ws);
   });
   const base = await withWorker('bench/baseline/wrangler.toml', (url, _token, cpuMs) => measure(url, run, {}, `b${run.size}${run.shape}`, cpuMs));
   rows.push({ ...run, satu, base });
   console.log(
-    `batch ${String(run.size).padStart(3)} ${run.shape.padEnd(7)}  satu ${fmt(satu.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(satu.p50, 1)} ms  p99 ${fmt(satu.p99, 1)} ms` +
+    `batch ${String(run.size).padStart(3)} ${run.shape.padEnd(7)}  satu acknowledged ${fmt(satu.eventsPerSecond).padStart(7)} ev/s, end to end ${fmt(satu.endToEndPerSecond).padStart(7)} ev/s` +
+      `, lag p50 ${fmt(satu.lagP50)} ms p99 ${fmt(satu.lagP99)} ms (${satu.probes} probes), answer p50 ${fmt(satu.p50, 1)} ms p99 ${fmt(satu.p99, 1)} ms` +
       `  | baseline ${fmt(base.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(base.p50, 1)} ms  p99 ${fmt(base.p99, 1)} ms` +
-      `  | ratio ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
+      `  | ratio acknowledged ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}, end to end ${fmt(satu.endToEndPerSecond / base.eventsPerSecond, 2)}` +
       (satu.failures + base.failures ? `  (failures: satu ${JSON.stringify(satu.statuses)}, baseline ${JSON.stringify(base.statuses)})` : ''),
   );
   // Where a Satu request's time went, by the collector's own Server-Timing phases (I/O waits included).
   const phases = Object.entries(satu.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
   console.log(`           satu Server-Timing, mean ms per request: ${phases}`);
   console.log(
-    `           runtime CPU per request (worker + local D1): satu ${fmt(satu.cpuPerRequest, 1)} ms, baseline ${fmt(base.cpuPerRequest, 1)} ms` +
-      ` | CPU ratio ${fmt(base.cpuPerRequest / satu.cpuPerRequest, 2)}`,
+    `           runtime CPU per request (worker + Durable Objects + local D1): satu ${fmt(satu.cpuPerRequest, 1)} ms during the load, ${fmt(satu.e2eCpuPerRequest, 1)} ms until resolved;` +
+      ` baseline ${fmt(base.cpuPerRequest, 1)} ms | CPU ratio ${fmt(base.cpuPerRequest / satu.e2eCpuPerRequest, 2)}`,
   );
 }
 
-console.log('\n| batch | people per request | Satu events/s | p50 ms | p99 ms | baseline events/s | p50 ms | p99 ms | ratio | CPU ms/request Satu / baseline | CPU ratio |');
+console.log('\n| batch | people per request | acknowledged ev/s | end-to-end ev/s | lag p50 / p99 ms | answer p50 / p99 ms | baseline ev/s | baseline p50 / p99 ms | ratio acknowledged | ratio end to end | CPU ms/request until resolved, Satu / baseline |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const { size, shape, satu, base } of rows) {
   console.log(
-    `| ${size} | ${shape === 'server' ? size : 1} (${shape}) | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.p50, 1)} | ${fmt(satu.p99, 1)} | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} | ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}` +
-      ` | ${fmt(satu.cpuPerRequest, 1)} / ${fmt(base.cpuPerRequest, 1)} | ${fmt(base.cpuPerRequest / satu.cpuPerRequest, 2)} |`,
+    `| ${size} | ${shape === 'server' ? size : 1} (${shape}) | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.endToEndPerSecond)} | ${fmt(satu.lagP50)} / ${fmt(satu.lagP99)} | ${fmt(satu.p50, 1)} / ${fmt(satu.p99, 1)}` +
+      ` | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} / ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)} | ${fmt(satu.endToEndPerSecond / base.eventsPerSecond, 2)}` +
+      ` | ${fmt(satu.e2eCpuPerRequest, 1)} / ${fmt(base.cpuPerRequest, 1)} |`,
   );
 }

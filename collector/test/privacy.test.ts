@@ -118,7 +118,8 @@ describe('DELETE /v1/profiles/{ref}', () => {
     const entry = entries[0];
     expect(entry.action).toBe('delete');
     expect(entry.keyId).toMatch(/^key_/);
-    expect(entry.ids.map((i) => i.type).sort()).toEqual(['anonymous_id', 'anonymous_id', 'email', 'user_id']);
+    // The alias names its previousId under both types (README, Identity): five identifiers.
+    expect(entry.ids.map((i) => i.type).sort()).toEqual(['anonymous_id', 'anonymous_id', 'email', 'user_id', 'user_id']);
     expect(entry.ids.every((i) => /^[0-9a-f]{64}$/.test(i.hash))).toBe(true);
     expect(entry.rowCounts.events).toBe(5);
     expect(Date.now() - Date.parse(entry.createdAt)).toBeLessThan(60_000);
@@ -159,7 +160,7 @@ describe('suppression', () => {
     expect((await call('/v1/suppressions/email:nobody@example.com/lift', { method: 'POST', headers: bearer(ws.secretKey) })).status).toBe(404);
     const lift = await call(`/v1/suppressions/email:${carl.email.toUpperCase()}/lift`, { method: 'POST', headers: bearer(ws.secretKey) });
     expect(lift.status).toBe(200);
-    expect(await lift.json()).toMatchObject({ lifted: 4 });
+    expect(await lift.json()).toMatchObject({ lifted: 5 });
     await sendBatch(ws.writeKey, [{ type: 'track', userId: carl.userId, event: 'Back', messageId: 'carl-back-4' }]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE message_id = 'carl-back-4'").first('n')).toBe(1);
     const log = await (await call('/v1/privacy/log', { headers: bearer(ws.secretKey) })).json<{ entries: { action: string }[] }>();

@@ -1,5 +1,6 @@
 import { nanoid } from 'nanoid';
 import { ServerTiming } from '../http/server-timing';
+import { inEventOrder } from '../identity/event-order';
 import { eventIdentifiers, identifierKey, type EventIdentifiers, type Identifier } from '../identity/identifiers';
 import { DEFAULT_CAPS, planBatch, type IdentityCaps, type Plan } from '../identity/planner';
 import { insertEventsStatements } from '../store/events';
@@ -90,8 +91,11 @@ export async function resolveAndStore(
     const seen = new Set(read.storedMessageIds);
     const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
     if (fresh.length === 0) return { stored: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
+    // Planned in event-time order (late events do not depend on when they arrive); stored in
+    // arrival order, which the live tail shows.
+    const ordered = inEventOrder(fresh);
     const plan = planBatch({
-      events: fresh,
+      events: ordered,
       known: read.known,
       profiles: read.profiles,
       accounts: read.accounts,
@@ -102,7 +106,7 @@ export async function resolveAndStore(
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
       identified,
     });
-    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, plan, now))));
+    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now))));
     if (written === RETRY) continue;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
     return { stored: fresh.length, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
@@ -126,8 +130,16 @@ async function retrying<T>(attempt: number, call: () => Promise<T>): Promise<T |
   }
 }
 
-function writeBatch(db: D1Database, workspaceId: string, events: readonly StoredEvent[], plan: Plan, now: number): D1PreparedStatement[] {
-  const withProfiles = events.map((e, i) => ({ ...e, profileId: plan.eventProfileIds[i] }));
+function writeBatch(
+  db: D1Database,
+  workspaceId: string,
+  arrived: readonly StoredEvent[],
+  planned: readonly StoredEvent[],
+  plan: Plan,
+  now: number,
+): D1PreparedStatement[] {
+  const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
+  const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
   return [
     ...guardStatements(db, workspaceId, plan),
     ...insertEventsStatements(db, workspaceId, withProfiles),

@@ -6,16 +6,6 @@ import { refreshMemberships } from '../segments/realtime';
 import type { Workspace } from '../store/workspaces';
 
 /**
- * Events in the order the resolver applies them: by event time, then arrival, then messageId, so a
- * batch gives the same profiles however its messages were grouped into requests or arrived.
- */
-export function inEventOrder(events: readonly StoredEvent[]): StoredEvent[] {
-  return [...events].sort(
-    (a, b) => a.timestamp - b.timestamp || a.receivedAt - b.receivedAt || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0),
-  );
-}
-
-/**
  * The resolver: applies a batch of accepted events to a workspace. Privacy decisions (consent,
  * suppression), identity, traits, computed traits and accounts are read once, planned purely and
  * written in one atomic D1 batch together with the events themselves (deduplicated by messageId,
@@ -35,7 +25,7 @@ export async function resolveBatch(
 ): Promise<StoreOutcome> {
   const screen = (batch: readonly StoredEvent[], suppressing: boolean) =>
     privacyGate(db, workspace, batch, (e, country) => eventIdentifiers(e, country).ids, now, suppressing);
-  const stored = await resolveAndStore(db, workspace, inEventOrder(events), now, { screen });
+  const stored = await resolveAndStore(db, workspace, events, now, { screen });
   await refreshMemberships(db, workspace.id, stored, now, waitUntil);
   return stored;
 }
