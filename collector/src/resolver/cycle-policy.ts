@@ -1,10 +1,10 @@
-/** An inbox row as the resolver's batching policy sees it (no body: only its size). */
+/** An inbox row as the resolver's batching policy sees it. */
 export interface InboxRow {
   seq: number;
   messageId: string;
   attempts: number;
-  /** Length of the stored event's JSON. */
-  size: number;
+  /** The stored event's JSON. */
+  body: string;
 }
 
 /**
@@ -16,23 +16,21 @@ export const MAX_BATCH_EVENTS = 1000;
 export const MAX_BATCH_CHARS = 4_000_000;
 
 /**
- * Which rows the next resolver cycle takes, from the oldest waiting rows in arrival order. Rows
- * that failed before are taken one at a time, first, so a poison message is isolated from the
- * healthy rows it was batched with (they go through on their next, single, try); otherwise as many
- * rows as fit in one batch.
+ * The rows of the next resolver batch, from the oldest waiting rows in arrival order: as many as
+ * fit MAX_BATCH_EVENTS and MAX_BATCH_CHARS (always at least one). Rows that failed before are not
+ * offered here: the inbox takes them one at a time, so a poison message is isolated from the
+ * healthy rows it was batched with.
  *
  * @example
- * takeNext([{ seq: 1, attempts: 0, ... }, { seq: 2, attempts: 1, ... }]) // -> [row 2]
+ * takeBatch(rowsOf(1500 small events)).length // -> 1000
  */
-export function takeNext(rows: readonly InboxRow[]): InboxRow[] {
-  const retried = rows.find((r) => r.attempts > 0);
-  if (retried) return [retried];
-  const batch: InboxRow[] = [];
+export function takeBatch<R extends Pick<InboxRow, 'body'>>(rows: Iterable<R>): R[] {
+  const batch: R[] = [];
   let chars = 0;
   for (const row of rows) {
-    if (batch.length >= MAX_BATCH_EVENTS || (batch.length > 0 && chars + row.size > MAX_BATCH_CHARS)) break;
+    if (batch.length >= MAX_BATCH_EVENTS || (batch.length > 0 && chars + row.body.length > MAX_BATCH_CHARS)) break;
     batch.push(row);
-    chars += row.size;
+    chars += row.body.length;
   }
   return batch;
 }

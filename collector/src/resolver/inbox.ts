@@ -3,7 +3,7 @@ import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
 import { storageAnswers } from '../store/health';
 import { getWorkspace } from '../store/workspaces';
-import { retryAfterFailureMs, takeNext, type InboxRow } from './cycle-policy';
+import { MAX_BATCH_EVENTS, retryAfterFailureMs, takeBatch, type InboxRow } from './cycle-policy';
 import { resolveBatch } from './resolve-batch';
 
 /** What `GET /v1/ingest/status` answers for a workspace. */
@@ -87,13 +87,11 @@ export class IngestInbox extends DurableObject<Env> {
   async append(workspaceId: string, entries: readonly InboxEntry[]): Promise<number> {
     const sql = this.ctx.storage.sql;
     sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
-    const before = this.pendingCount();
-    // One statement whatever the batch size: the whole batch as one JSON parameter.
-    sql.exec(
-      'INSERT OR IGNORE INTO inbox (message_id, received_at, body) SELECT value->>0, value->>1, value->>2 FROM json_each(?)',
-      JSON.stringify(entries),
-    );
-    const added = this.pendingCount() - before;
+    // A statement per row: SQLite in this object's own thread, no JSON re-encoding of the bodies.
+    let added = 0;
+    for (const [messageId, receivedAt, body] of entries) {
+      added += sql.exec('INSERT OR IGNORE INTO inbox (message_id, received_at, body) VALUES (?, ?, ?)', messageId, receivedAt, body).rowsWritten;
+    }
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
     return added;
   }
@@ -149,10 +147,6 @@ export class IngestInbox extends DurableObject<Env> {
     return { replayed };
   }
 
-  private pendingCount(): number {
-    return this.ctx.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM inbox').one().n;
-  }
-
   /** One drain at a time: the alarm and `settle` share it, so batches never run concurrently. */
   private drain(deadline: number): Promise<void> {
     const run = async () => {
@@ -178,13 +172,12 @@ export class IngestInbox extends DurableObject<Env> {
   /** Resolves one batch. Answers 'empty', 'done', or the ms to wait before retrying a failure. */
   private async cycle(): Promise<'empty' | 'done' | number> {
     const sql = this.ctx.storage.sql;
-    const rows = takeNext(
-      sql.exec<InboxRow & Record<string, SqlStorageValue>>('SELECT seq, message_id AS messageId, attempts, length(body) AS size FROM inbox ORDER BY seq LIMIT 2000').toArray(),
-    );
+    // Rows that failed before go one at a time; otherwise the oldest rows, as many as fit a batch.
+    const retried = sql.exec<InboxSqlRow>('SELECT seq, message_id AS messageId, attempts, body FROM inbox WHERE attempts > 0 ORDER BY seq LIMIT 1').toArray();
+    const rows = retried.length > 0 ? retried : takeBatch(sql.exec<InboxSqlRow>('SELECT seq, message_id AS messageId, attempts, body FROM inbox ORDER BY seq LIMIT ?', MAX_BATCH_EVENTS));
     if (rows.length === 0) return 'empty';
     const seqs = JSON.stringify(rows.map((r) => r.seq));
-    const bodies = sql.exec<{ body: string }>('SELECT body FROM inbox WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq', seqs).toArray();
-    const events = bodies.map((b) => JSON.parse(b.body) as StoredEvent);
+    const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
     try {
       const workspaceId = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
       const workspace = await getWorkspace(this.env.DB, workspaceId);
@@ -231,6 +224,8 @@ export class IngestInbox extends DurableObject<Env> {
     return retryAfterFailureMs(Math.max(...rows.map((r) => r.attempts)) + 1);
   }
 }
+
+type InboxSqlRow = InboxRow & Record<string, SqlStorageValue>;
 
 /** Attempts of a single message before it becomes a dead letter. */
 export const MAX_ATTEMPTS = 5;
