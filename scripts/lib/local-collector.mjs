@@ -90,7 +90,7 @@ export const randomToken = () => randomBytes(32).toString('hex');
 /**
  * Starts `wrangler dev` on 127.0.0.1 and resolves once /health answers. `cpuMs()` reads the
  * CPU time the worker's runtime (worker and local D1) has used so far, see runtimeCpuMs.
- * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, output: () => string, cpuMs: () => number}>}
+ * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, output: () => string, cpuMs: () => number}>}
  */
 export async function startCollector({
   port,
@@ -159,12 +159,23 @@ export async function startCollector({
     clearTimeout(timer);
   };
 
+  // kill -9 of every process of this collector (wrangler and its workerd), as a crash would.
+  const kill = async () => {
+    if (exited) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      return; // already gone
+    }
+    await exit;
+  };
+
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`wrangler dev exited before it was ready:\n${output}`);
     try {
       const res = await fetch(`${url}/health`);
-      if (res.ok) return { url, port: chosenPort, stop, output: () => output, cpuMs: () => runtimeCpuMs(child.pid, chosenPort) };
+      if (res.ok) return { url, port: chosenPort, stop, kill, output: () => output, cpuMs: () => runtimeCpuMs(child.pid, chosenPort) };
     } catch {
       /* not listening yet */
     }

@@ -15,7 +15,7 @@ import { startExampleServer } from '../../scripts/lib/example-server.mjs';
  * A reader of the collector's local D1: a second workerd on the same SQLite file (what
  * `wrangler d1 execute --local` does, without paying its ~5 s start per query).
  */
-async function d1Reader(stateDir: string) {
+export async function d1Reader(stateDir: string) {
   const mf = new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response(null) } }',
