@@ -7,6 +7,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { build } from './build-console.mjs';
 import { createSegments, demoMessages, sendMessages } from './lib/console-demo.mjs';
+import { waitResolved } from './lib/resolved.mjs';
 import { applyMigrations, createWorkspace, projectRoot, randomToken, startCollector } from './lib/local-collector.mjs';
 
 const out = path.resolve(process.argv[2] ?? path.join(projectRoot, 'docs/console.png'));
@@ -20,6 +21,7 @@ try {
   const ws = await createWorkspace(collector.url, adminToken, 'Warung Satu');
   const { messages } = demoMessages({ people: 60, seed: 7 });
   await sendMessages(collector.url, ws.writeKey, messages);
+  await waitResolved(collector.url, ws.secretKey);
   await createSegments(collector.url, ws.secretKey);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

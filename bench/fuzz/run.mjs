@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyMigrations, createWorkspace, projectRoot, randomToken, startCollector, wranglerEnv } from '../../scripts/lib/local-collector.mjs';
+import { waitResolved } from '../../scripts/lib/resolved.mjs';
 import { generators, validMessage } from './generators.mjs';
 import { prng } from './prng.mjs';
 
@@ -197,6 +198,7 @@ async function main() {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const seconds = (Date.now() - started) / 1000;
+    await waitResolved(collector.url, keys.A.secretKey); // stored means resolved: ingest answers before that
     await collector.stop();
     const stored = await storedCounts(stateDir, keys.A.id, prefix);
     if (stored.n !== VALID_EVENTS || stored.distinct_ids !== VALID_EVENTS) {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyMigrations, createWorkspace, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 import { fmt, runLoad, sampleEvent } from '../lib/load.mjs';
-import { percentile, probeVisibility, waitResolved } from '../lib/resolved.mjs';
+import { percentile, probeVisibility, waitResolved } from '../../scripts/lib/resolved.mjs';
 
 const { values } = parseArgs({
   options: {

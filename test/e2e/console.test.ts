@@ -10,6 +10,8 @@ import { CHROMIUM_ARGS } from './harness';
 import { build } from '../../scripts/build-console.mjs';
 // @ts-expect-error plain .mjs without types
 import { createSegments, demoMessages, sendMessages } from '../../scripts/lib/console-demo.mjs';
+// @ts-expect-error plain .mjs helpers without types
+import { waitResolved } from '../../scripts/lib/resolved.mjs';
 // @ts-expect-error plain .mjs without types
 import { applyMigrations, createWorkspace, projectRoot, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 
@@ -59,6 +61,7 @@ beforeAll(async () => {
   const demo = demoMessages({ people: 40, seed: 11 });
   people = demo.people;
   await sendMessages(collector.url, ws.writeKey, demo.messages);
+  await waitResolved(collector.url, ws.secretKey);
   await createSegments(collector.url, ws.secretKey);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
