@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { eventIdentifiers, isJunkId, normaliseIdentifier } from './identifiers';
-import { normalisePhone } from './phone';
 import { ev } from './test-fixtures';
 
 describe('isJunkId', () => {
@@ -14,26 +13,6 @@ describe('isJunkId', () => {
   });
 });
 
-describe('normalisePhone', () => {
-  it.each([
-    ['+1 (415) 555-2671', undefined, '+14155552671'],
-    ['0044 20 7946 0018', undefined, '+442079460018'],
-    ['020 7946 0018', 'GB', '+442079460018'],
-    ['020 7946 0018', undefined, null],
-    ['(415) 555-2671', 'US', '+14155552671'],
-    ['1-415-555-2671', 'US', '+14155552671'],
-    ['0812-3456-7890', 'ID', '+6281234567890'],
-    ['030 123456', 'DE', '+4930123456'],
-    ['612 345 678', 'ES', '+34612345678'],
-    ['12', 'US', null],
-    ['call me', 'US', null],
-    ['+1234567890123456', undefined, null],
-    ['555-2671', 'XX', null],
-  ])('%s (%s) -> %s', (raw, country, expected) => {
-    expect(normalisePhone(raw, country)).toBe(expected);
-  });
-});
-
 describe('normaliseIdentifier', () => {
   it.each([
     ['email', ' Ana@Example.COM ', { ok: true, id: { type: 'email', value: 'ana@example.com' } }],
@@ -44,6 +23,8 @@ describe('normaliseIdentifier', () => {
     ['user_id', { id: 1 }, { ok: false, reason: 'junk' }],
     ['phone', '+44 20 7946 0018', { ok: true, id: { type: 'phone', value: '+442079460018' } }],
     ['phone', '12', { ok: false, reason: 'invalid' }],
+    ['phone', '+62 (0)812-3456-7890', { ok: true, id: { type: 'phone', value: '+6281234567890' } }],
+    ['phone', '0812 345', { ok: false, reason: 'invalid' }],
   ])('%s %j', (type, raw, expected) => {
     expect(normaliseIdentifier(type, raw)).toEqual(expected);
   });

@@ -1,82 +1,77 @@
-/**
- * Country calling codes and national trunk prefixes for the countries a workspace can name as
- * its `defaultCountry`. Numbers written with `+` or `00` work for every country; only national
- * numbers (no country code) need this table. Deliberately small and honest: a country not listed
- * here cannot be a default, and we do not pretend to validate numbering plans (libphonenumber is
- * 500 KB of metadata; a CDP only needs a stable key to match the same phone twice).
- */
-export const COUNTRY_CALLING_CODES: Readonly<Record<string, { code: string; trunk?: string }>> = {
-  US: { code: '1', trunk: '1' },
-  CA: { code: '1', trunk: '1' },
-  GB: { code: '44', trunk: '0' },
-  IE: { code: '353', trunk: '0' },
-  DE: { code: '49', trunk: '0' },
-  FR: { code: '33', trunk: '0' },
-  NL: { code: '31', trunk: '0' },
-  BE: { code: '32', trunk: '0' },
-  ES: { code: '34' },
-  PT: { code: '351' },
-  IT: { code: '39' },
-  CH: { code: '41', trunk: '0' },
-  AT: { code: '43', trunk: '0' },
-  SE: { code: '46', trunk: '0' },
-  NO: { code: '47' },
-  DK: { code: '45' },
-  FI: { code: '358', trunk: '0' },
-  PL: { code: '48' },
-  AU: { code: '61', trunk: '0' },
-  NZ: { code: '64', trunk: '0' },
-  JP: { code: '81', trunk: '0' },
-  KR: { code: '82', trunk: '0' },
-  CN: { code: '86', trunk: '0' },
-  IN: { code: '91', trunk: '0' },
-  ID: { code: '62', trunk: '0' },
-  MY: { code: '60', trunk: '0' },
-  SG: { code: '65' },
-  PH: { code: '63', trunk: '0' },
-  TH: { code: '66', trunk: '0' },
-  VN: { code: '84', trunk: '0' },
-  BR: { code: '55', trunk: '0' },
-  MX: { code: '52' },
-  AR: { code: '54', trunk: '0' },
-  ZA: { code: '27', trunk: '0' },
-  NG: { code: '234', trunk: '0' },
-  KE: { code: '254', trunk: '0' },
-  AE: { code: '971', trunk: '0' },
-  TR: { code: '90', trunk: '0' },
-  IL: { code: '972', trunk: '0' },
-};
+// The "max" metadata: the only variant whose isValid() checks each country's number ranges, not
+// just lengths ("min" takes +62 999 9999 9999; "mobile" refuses landlines such as Jakarta's 021).
+// It adds about 20 KB gzip to the worker (see the README, Identity and profiles).
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
-/** E.164: a country code and subscriber number, 8 to 15 digits in all, never starting with 0. */
-const E164_DIGITS = /^[1-9]\d{7,14}$/;
+// What people type around a number: digits, a leading +, spaces (any Unicode space), dots,
+// dashes, slashes, parentheses. Letters (extensions, "call me") are refused rather than guessed.
+const PHONE_TEXT = /^(\(?\+)?[\d\s().\-/]+$/u;
 
 /**
- * Normalises a phone number to E.164 (`+` and digits). Separators (spaces, dots, dashes,
- * parentheses) are ignored; `00` is read as the international prefix; a national number gets
- * the default country's calling code after its trunk prefix is dropped. Returns null when the
- * input is not a phone number we can read: then it is not used as an identifier.
+ * True when libphonenumber knows the country's numbering plan, so it can be a workspace's
+ * `defaultCountry`.
  *
  * @example
- * normalisePhone('+1 (415) 555-2671') // -> '+14155552671'
- * normalisePhone('020 7946 0018', 'GB') // -> '+442079460018'
- * normalisePhone('020 7946 0018') // -> null (national number, no default country)
+ * isPhoneCountry('ID') // -> true
+ * isPhoneCountry('XX') // -> false
+ */
+export function isPhoneCountry(code: string): boolean {
+  return isSupportedCountry(code.toUpperCase());
+}
+
+const valid = (text: string, country?: CountryCode): string | null => {
+  const parsed = parsePhoneNumberFromString(text, country ? { defaultCountry: country } : undefined);
+  return parsed && parsed.isValid() ? parsed.number : null;
+};
+
+function parse(trimmed: string, defaultCountry: string | undefined): string | null {
+  if (!PHONE_TEXT.test(trimmed)) return null;
+  // "+62 (0)812...": libphonenumber drops a trunk prefix written after the country code.
+  if (trimmed.startsWith('+') || trimmed.startsWith('(+')) return valid(trimmed);
+  const digits = trimmed.replace(/\D/g, '');
+  // 00 is the international prefix in most of the world (not in Indonesia, where it is 001/007...,
+  // so libphonenumber alone would read 0062... as a national number).
+  if (digits.startsWith('00')) {
+    const international = valid(`+${digits.slice(2)}`);
+    if (international) return international;
+  }
+  const country = defaultCountry?.toUpperCase();
+  if (country && isSupportedCountry(country)) {
+    // Reads national forms (0812...) and the country code without + (62812...).
+    const national = valid(trimmed, country);
+    if (national) return national;
+  }
+  // No default country, or not a number of it: the country code written without + ("6281234567890",
+  // as WhatsApp links write numbers) is accepted when it makes a valid international number.
+  return valid(`+${digits}`);
+}
+
+// Parsing costs 15-35 µs a number; senders repeat the same few phones (context.traits on every
+// event), so results are kept per isolate. Bounded: cleared when full, never grows without limit.
+const cache = new Map<string, string | null>();
+const CACHE_LIMIT = 5000;
+
+/**
+ * Normalises a phone number as people type it to E.164 (`+` and digits) with libphonenumber-js:
+ * separators (spaces, dots, dashes, parentheses, slashes) are ignored; a trunk prefix written
+ * inside an international number (`+62 (0)812...`) is dropped; `00` reads as the international
+ * prefix; the country code without `+` (`62812...`) is recognised; national numbers (`0812...`)
+ * use `defaultCountry` (ISO 3166). Returns null unless the result is a valid number of its
+ * country (length and number range): invalid or too short numbers never become identifiers.
+ *
+ * @example
+ * normalisePhone('+62 (0)812-3456-7890') // -> '+6281234567890'
+ * normalisePhone('0812.3456.7890', 'ID') // -> '+6281234567890'
+ * normalisePhone('62812 3456 7890', 'ID') // -> '+6281234567890'
+ * normalisePhone('0812 345', 'ID') // -> null (too short)
  */
 export function normalisePhone(raw: string, defaultCountry?: string): string | null {
   const trimmed = raw.trim();
-  if (!/^[+(\d][\d\s().\-/]*$/.test(trimmed)) return null;
-  const digits = trimmed.replace(/\D/g, '');
-  let international: string | null = null;
-  if (trimmed.startsWith('+')) international = digits;
-  else if (digits.startsWith('00')) international = digits.slice(2);
-  else {
-    const country = defaultCountry ? COUNTRY_CALLING_CODES[defaultCountry.toUpperCase()] : undefined;
-    if (!country) return null;
-    let national = digits;
-    if (country.trunk && national.startsWith(country.trunk)) {
-      // NANP numbers written as 1-415-... carry the country code as a trunk prefix: 11 digits.
-      if (country.code !== '1' || national.length === 11) national = national.slice(country.trunk.length);
-    }
-    international = country.code + national;
-  }
-  return E164_DIGITS.test(international) ? `+${international}` : null;
+  const key = `${defaultCountry ?? ''}\u0000${trimmed}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const result = trimmed.length > 64 ? null : parse(trimmed, defaultCountry);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, result);
+  return result;
 }

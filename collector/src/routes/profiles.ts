@@ -93,12 +93,10 @@ profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
 });
 
 async function parseRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise<ProfileSelector> {
-  let parsed = parseProfileRef(ref);
-  if (parsed.kind === 'invalid' && ref.startsWith('phone:')) {
-    // National phone numbers need the workspace's default country; only then is it worth a read.
-    const workspace = await storageCall(() => getWorkspace(c.env.DB, c.var.workspaceId));
-    parsed = parseProfileRef(ref, workspace?.settings.defaultCountry);
-  }
+  // A phone is read with the workspace's default country, exactly as ingest read it (a number
+  // without + can be national or international depending on it); other refs need no read.
+  const workspace = ref.startsWith('phone:') ? await storageCall(() => getWorkspace(c.env.DB, c.var.workspaceId)) : null;
+  const parsed = parseProfileRef(ref, workspace?.settings.defaultCountry);
   if (parsed.kind === 'invalid') throw badRequest('invalid_ref', parsed.message, field);
   return parsed;
 }
