@@ -95,7 +95,7 @@ describe('normalisePhone: never an identifier', () => {
     ['', 'ID', 'empty'],
     ['+', 'ID', 'plus only'],
     ['() - .', 'ID', 'separators only'],
-  ])('%j (%s): %s', (raw, country) => {
+  ])('%j (%s): %s', (raw, country, _why) => {
     expect(normalisePhone(raw, country)).toBeNull();
   });
 

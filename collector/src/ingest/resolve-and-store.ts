@@ -2,7 +2,8 @@ import { nanoid } from 'nanoid';
 import { ServerTiming } from '../http/server-timing';
 import { inEventOrder } from '../identity/event-order';
 import { eventIdentifiers, identifierKey, type EventIdentifiers, type Identifier } from '../identity/identifiers';
-import { DEFAULT_CAPS, planBatch, type IdentityCaps, type Plan } from '../identity/planner';
+import { planBatch, type IdentityCaps, type Plan } from '../identity/planner';
+import { identityCapsOf } from '../settings/settings-patch';
 import { insertEventsStatements } from '../store/events';
 import { readIdentityState } from '../store/identity-reads';
 import type { Segment } from '../store/segments';
@@ -44,9 +45,7 @@ export interface StoreOptions {
 
 /** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
 export function workspaceCaps(workspace: Workspace): IdentityCaps {
-  const s = workspace.settings.identity as Partial<IdentityCaps> | undefined;
-  const pick = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : d);
-  return { maxIdentifiers: pick(s?.maxIdentifiers, DEFAULT_CAPS.maxIdentifiers), maxMerges: pick(s?.maxMerges, DEFAULT_CAPS.maxMerges) };
+  return identityCapsOf(workspace.settings);
 }
 
 /**

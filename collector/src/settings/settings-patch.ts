@@ -1,49 +1,115 @@
 import { badRequest } from '../http/errors';
+import { isPhoneCountry } from '../identity/phone';
+import { DEFAULT_CAPS, type IdentityCaps } from '../identity/planner';
 import type { IpPolicy, WorkspaceSettings } from '../store/workspaces';
 
 const IP_POLICIES: readonly IpPolicy[] = ['keep', 'truncate', 'drop'];
 // Consent categories are names chosen by the site's consent manager (Segment: "Advertising",
 // "Analytics", ...): letters, digits and a few separators, short.
 const CATEGORY = /^[\p{L}\p{N}][\p{L}\p{N} _.:-]{0,63}$/u;
-const EDITABLE = ['ipPolicy', 'requiredConsent', 'defaultCountry'] as const;
+const CAP_KEYS = ['maxIdentifiers', 'maxMerges'] as const satisfies readonly (keyof IdentityCaps)[];
+// A cap above this stops being a guard: one profile would read and write that many rows per event.
+const MAX_CAP = 10_000;
+
+/** Every key `PATCH /v1/settings` takes, as the API names it (and as a 400's `field` does). */
+export const EDITABLE_SETTINGS = ['ipPolicy', 'requiredConsent', 'defaultCountry', ...CAP_KEYS.map((k) => `identity.${k}`)] as const;
+
+const invalid = (field: string, message: string) => badRequest('invalid_field', message, field);
 
 /**
- * Applies a settings patch to the current settings. `null` removes an optional setting;
- * unknown fields are refused so a typo never silently does nothing.
+ * Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults.
+ * Tolerant of stored values older than validation (anything but a positive integer is the default).
  *
  * @example
- * applySettingsPatch({ ipPolicy: 'truncate' }, { ipPolicy: 'drop', requiredConsent: 'Analytics' })
- * // -> { ipPolicy: 'drop', requiredConsent: 'Analytics' }
+ * identityCapsOf({ ipPolicy: 'keep', identity: { maxMerges: 5 } }) // -> { maxIdentifiers: 100, maxMerges: 5 }
+ */
+export function identityCapsOf(settings: WorkspaceSettings): IdentityCaps {
+  const s = settings.identity as Partial<IdentityCaps> | undefined;
+  const pick = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : d);
+  return { maxIdentifiers: pick(s?.maxIdentifiers, DEFAULT_CAPS.maxIdentifiers), maxMerges: pick(s?.maxMerges, DEFAULT_CAPS.maxMerges) };
+}
+
+/**
+ * Flattens a patch to `field -> value` pairs: `{"identity":{"maxMerges":5}}` and
+ * `{"identity.maxMerges":5}` are the same change; `{"identity":null}` resets both caps.
+ */
+function flatten(patch: Record<string, unknown>): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (field !== 'identity') {
+      out.push([field, value]);
+    } else if (value === null) {
+      for (const k of CAP_KEYS) out.push([`identity.${k}`, null]);
+    } else if (typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) out.push([`identity.${k}`, v]);
+    } else {
+      throw invalid('identity', 'identity must be an object such as {"maxIdentifiers": 100, "maxMerges": 50}, or null');
+    }
+  }
+  return out;
+}
+
+function setCap(next: WorkspaceSettings, key: (typeof CAP_KEYS)[number], value: unknown) {
+  const field = `identity.${key}`;
+  const caps = { ...((next.identity as Partial<IdentityCaps> | undefined) ?? {}) };
+  if (value === null) delete caps[key];
+  else if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_CAP) caps[key] = value;
+  else throw invalid(field, `${field} must be an integer from 1 to ${MAX_CAP}, or null for the default (${DEFAULT_CAPS[key]})`);
+  if (Object.keys(caps).length > 0) next.identity = caps;
+  else delete next.identity;
+}
+
+/**
+ * Applies a settings patch to the current settings. `null` removes an optional setting (a cap
+ * goes back to its default); unknown fields and wrong types are refused with a 400 naming the
+ * field, so a typo never silently does nothing. Pure: the route stores the result.
+ *
+ * @example
+ * applySettingsPatch({ ipPolicy: 'truncate' }, { ipPolicy: 'drop', identity: { maxMerges: 5 } })
+ * // -> { ipPolicy: 'drop', identity: { maxMerges: 5 } }
  */
 export function applySettingsPatch(current: WorkspaceSettings, patch: Record<string, unknown>): WorkspaceSettings {
   const next: WorkspaceSettings = { ...current };
-  for (const [field, value] of Object.entries(patch)) {
-    if (!(EDITABLE as readonly string[]).includes(field)) {
-      throw badRequest('invalid_field', `Unknown setting; editable settings are ${EDITABLE.join(', ')}`, field);
-    }
-    if (field === 'ipPolicy') {
-      if (!IP_POLICIES.includes(value as IpPolicy)) {
-        throw badRequest('invalid_field', `ipPolicy must be one of ${IP_POLICIES.join(', ')}`, field);
-      }
-      next.ipPolicy = value as IpPolicy;
-    } else if (field === 'requiredConsent') {
-      if (value === null) delete next.requiredConsent;
-      else if (typeof value === 'string' && CATEGORY.test(value)) next.requiredConsent = value;
-      else throw badRequest('invalid_field', 'requiredConsent must be a consent category name (1-64 characters) or null', field);
-    } else {
-      if (value === null) delete next.defaultCountry;
-      else if (typeof value === 'string' && /^[a-z]{2}$/i.test(value)) next.defaultCountry = value.toUpperCase();
-      else throw badRequest('invalid_field', 'defaultCountry must be an ISO 3166 two-letter country code or null', field);
+  for (const [field, value] of flatten(patch)) {
+    switch (field) {
+      case 'ipPolicy':
+        if (!IP_POLICIES.includes(value as IpPolicy)) throw invalid(field, `ipPolicy must be one of ${IP_POLICIES.join(', ')}`);
+        next.ipPolicy = value as IpPolicy;
+        break;
+      case 'requiredConsent':
+        if (value === null) delete next.requiredConsent;
+        else if (typeof value === 'string' && CATEGORY.test(value)) next.requiredConsent = value;
+        else throw invalid(field, 'requiredConsent must be a consent category name (1-64 characters) or null');
+        break;
+      case 'defaultCountry':
+        if (value === null) delete next.defaultCountry;
+        else if (typeof value === 'string' && /^[a-z]{2}$/i.test(value) && isPhoneCountry(value)) next.defaultCountry = value.toUpperCase();
+        else throw invalid(field, 'defaultCountry must be an ISO 3166 two-letter country code with a phone numbering plan, or null');
+        break;
+      case 'identity.maxIdentifiers':
+      case 'identity.maxMerges':
+        setCap(next, field.slice('identity.'.length) as (typeof CAP_KEYS)[number], value);
+        break;
+      default:
+        throw invalid(field, `Unknown setting; editable settings are ${EDITABLE_SETTINGS.join(', ')}`);
     }
   }
   return next;
 }
 
-/** The settings as the API shows them. */
+/**
+ * The settings as the API shows them: every editable setting, optional ones as null when unset,
+ * the identity caps as they apply (defaults included).
+ *
+ * @example
+ * settingsView({ ipPolicy: 'truncate' })
+ * // -> { ipPolicy: 'truncate', requiredConsent: null, defaultCountry: null, identity: { maxIdentifiers: 100, maxMerges: 50 } }
+ */
 export function settingsView(settings: WorkspaceSettings) {
   return {
     ipPolicy: settings.ipPolicy,
     requiredConsent: typeof settings.requiredConsent === 'string' ? settings.requiredConsent : null,
     defaultCountry: typeof settings.defaultCountry === 'string' ? settings.defaultCountry : null,
+    identity: identityCapsOf(settings),
   };
 }
