@@ -61,6 +61,8 @@ export interface MergeRecord {
   absorbedId: string;
   reason: 'ingest' | 'alias' | 'force';
   cause: string | null;
+  /** The event whose identifiers caused the merge (a split gives it to the person taken out); null for force-merges. */
+  causeMessageId: string | null;
 }
 
 export interface Plan {
@@ -190,7 +192,7 @@ export function planBatch(input: PlanInput): Plan {
       other.state.canonicalId = target.state.id;
       other.state.mergedInto = target.state.id;
       redirect.set(other.state.id, { to: target.state.id });
-      merges.push({ id: input.newId('mrg'), survivorId: target.state.id, absorbedId: other.state.id, reason: aliasKeys.has(key) ? 'alias' : 'ingest', cause: key });
+      merges.push({ id: input.newId('mrg'), survivorId: target.state.id, absorbedId: other.state.id, reason: aliasKeys.has(key) ? 'alias' : 'ingest', cause: key, causeMessageId: event.messageId });
       counters.merges++;
       touched.add(other.state.id);
     }

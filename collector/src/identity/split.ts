@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../ingest/normalise';
+import { eventIdentifiers, identifierKey, identifierPriority, type Identifier } from './identifiers';
 import { applyEvent, emptyProfile, foldProfile, type ProfileState } from './profile-state';
 
 export interface TreeNode {
@@ -46,34 +47,146 @@ export function replayProfile(
   return p;
 }
 
+/** One stored event of a merge tree: `profileId` is the profile it resolved to at ingest. */
+export interface TreeEvent {
+  /** Storage order (events.seq): which event claimed an identifier first. */
+  seq: number;
+  profileId: string;
+  event: StoredEvent;
+}
+
+/** One identity row of a merge tree: the profile that first claimed it, and when. */
+export interface TreeIdentity extends Identifier {
+  profileId: string;
+  createdAt: number;
+}
+
+export interface SplitInput {
+  /** The canonical profile (root of the tree). */
+  survivor: Pick<ProfileState, 'id' | 'createdAt'>;
+  /** The absorbed profile taken back out, with its subtree. */
+  absorbed: Pick<ProfileState, 'id' | 'createdAt'>;
+  tree: readonly TreeNode[];
+  events: readonly TreeEvent[];
+  identities: readonly TreeIdentity[];
+  /** The logged merge being undone (null when the log has no row for it). */
+  merge: MergeToUndo | null;
+  /** The workspace's phone country, to read events' identifiers as ingest did. */
+  defaultCountry?: string;
+  now: number;
+}
+
 export interface SplitPlan {
   survivor: ProfileState;
   restored: ProfileState;
-  /** Ids whose canonical_id goes back to the restored profile. */
+  /** Ids whose canonical_id goes back to the restored profile (the absorbed subtree). */
   moved: string[];
+  /** Events that resolved to the survivor's side while merged but belong to the restored person. */
+  movedEvents: string[];
+  /** Identifiers the restored person brought while merged (held by the survivor's side until now). */
+  movedIdentities: Identifier[];
+  /** Account memberships that follow the moved group calls. */
+  members: { add: { groupId: string; profileId: string }[]; remove: { groupId: string; profileId: string }[] };
+}
+
+/** What the merge log says about the merge a split undoes. */
+export interface MergeToUndo {
+  /** The absorbed side's identifier that caused it (`type:value`); null for a force-merge. */
+  cause: string | null;
+  causeMessageId: string | null;
+  createdAt: number;
+}
+
+type Side = 'stay' | 'go';
+
+/** An event's identifiers as ingest matched them (alias previousId as user_id or anonymous_id), best first. */
+function keysOf(e: StoredEvent, defaultCountry: string | undefined): string[] {
+  const found = eventIdentifiers(e, defaultCountry);
+  const ids = [...found.ids];
+  if (found.previousId !== undefined) ids.push({ type: 'user_id', value: found.previousId }, { type: 'anonymous_id', value: found.previousId });
+  return ids.sort((a, b) => identifierPriority(b.type) - identifierPriority(a.type)).map(identifierKey);
 }
 
 /**
- * Splits `absorbedId` (and what was merged into it) out of the canonical profile `survivorId`:
- * both sides are replayed from their own events. `eventsByProfile` holds the tree's events
- * keyed by the profile they resolved to at ingest.
+ * Decides, for a split, which events and identifiers of the survivor's side belong to the person
+ * taken out. Identifiers their subtree claimed are theirs; the survivor's side claimed before the
+ * merge are the survivor's (even when the events that claimed them are gone). The survivor's side
+ * is walked in storage order: the merge-causing event goes with them (its traits were theirs: it is the event that
+ * claimed the other person's identifier); any other event goes to the side of its best identifier
+ * whose side is known, else stays; identifiers first seen on an event take that event's side.
+ * So what they sent while merged, and the identifiers it brought, go back with them, while events
+ * of the survivor that merely carried one of their ids (a login on a shared device) stay.
+ *
+ * @example
+ * assignSides({ moved: new Set(['B']), events, identities, causeMessageId: 'm-typo' })
+ * // -> { movedEvents: ['m-typo', 'm-after'], movedIdentities: [{ type: 'phone', value: '+62812...' }] }
  */
-export function planSplit(input: {
-  survivor: Pick<ProfileState, 'id' | 'createdAt'>;
-  absorbed: Pick<ProfileState, 'id' | 'createdAt'>;
-  tree: readonly TreeNode[];
-  eventsByProfile: ReadonlyMap<string, readonly StoredEvent[]>;
-  now: number;
-}): SplitPlan {
+export function assignSides(input: {
+  moved: ReadonlySet<string>;
+  events: readonly TreeEvent[];
+  identities: readonly TreeIdentity[];
+  merge: SplitInput['merge'];
+  defaultCountry?: string;
+}): { movedEvents: TreeEvent[]; movedIdentities: TreeIdentity[] } {
+  const side = new Map<string, Side | null>();
+  const mergedAt = input.merge?.createdAt ?? -Infinity;
+  for (const i of input.identities) side.set(identifierKey(i), input.moved.has(i.profileId) ? 'go' : i.createdAt < mergedAt ? 'stay' : null);
+  const staying = input.events.filter((e) => !input.moved.has(e.profileId)).sort((a, b) => a.seq - b.seq);
+  const keyed = staying.map((e) => ({ e, keys: keysOf(e.event, input.defaultCountry).filter((k) => side.has(k)) }));
+  const cause = input.merge?.causeMessageId ?? (input.merge?.cause ? keyed.find((x) => x.keys.includes(input.merge!.cause!))?.e.event.messageId : undefined);
+  const movedEvents: TreeEvent[] = [];
+  for (const { e, keys } of keyed) {
+    const known = keys.map((k) => side.get(k)).find((s) => s);
+    const s: Side = e.event.messageId === cause ? 'go' : (known ?? 'stay');
+    for (const k of keys) if (!side.get(k)) side.set(k, s);
+    if (s === 'go') movedEvents.push(e);
+  }
+  const movedIdentities = input.identities.filter((i) => !input.moved.has(i.profileId) && side.get(identifierKey(i)) === 'go');
+  return { movedEvents, movedIdentities };
+}
+
+/**
+ * Splits `absorbed` (and what was merged into it) out of the canonical profile `survivor`, as the
+ * exact inverse of the merge: the restored person gets back their subtree's identifiers and events,
+ * plus what they sent and the identifiers they brought while merged (see `assignSides`); both
+ * profiles are replayed from their own events; account memberships follow the moved group calls.
+ *
+ * @example
+ * planSplit({ survivor: { id: 'S', createdAt: 1 }, absorbed: { id: 'B', createdAt: 2 }, tree, events, identities, merge, now })
+ * // -> { survivor: S replayed, restored: B replayed, moved: ['B'], movedEvents: [...], movedIdentities: [...], members }
+ */
+export function planSplit(input: SplitInput): SplitPlan {
   const moved = subtreeOf(input.tree, input.absorbed.id);
-  const side = (inMoved: boolean) => input.tree.filter((n) => moved.has(n.id) === inMoved);
-  const eventsOf = (nodes: TreeNode[]) => nodes.flatMap((n) => input.eventsByProfile.get(n.id) ?? []);
-  const stay = side(false);
-  const go = side(true);
-  const survivor = replayProfile({ ...input.survivor, mergeCount: stay.length - 1 }, eventsOf(stay), input.now);
-  const restored = replayProfile({ ...input.absorbed, mergeCount: go.length - 1 }, eventsOf(go), input.now);
+  const { movedEvents, movedIdentities } = assignSides({ ...input, moved });
+  const goesBack = new Set(movedEvents);
+  const goes = (e: TreeEvent) => moved.has(e.profileId) || goesBack.has(e);
+  const events = (inMoved: boolean) => input.events.filter((e) => goes(e) === inMoved).map((e) => e.event);
+  const size = (inMoved: boolean) => input.tree.filter((n) => moved.has(n.id) === inMoved).length;
+  const survivor = replayProfile({ ...input.survivor, mergeCount: size(false) - 1 }, events(false), input.now);
+  const restored = replayProfile({ ...input.absorbed, mergeCount: size(true) - 1 }, events(true), input.now);
   restored.mergedInto = null;
-  return { survivor, restored, moved: [...moved] };
+
+  // A group call the restored person made while merged made the survivor's side a member of the
+  // account: the membership moves with the call, unless that profile also joined by its own call.
+  const staysIn = new Set(
+    input.events.filter((e) => !goes(e) && e.event.type === 'group' && e.event.groupId !== null).map((e) => `${e.profileId}\u0000${e.event.groupId}`),
+  );
+  const add = new Map<string, { groupId: string; profileId: string }>();
+  const remove = new Map<string, { groupId: string; profileId: string }>();
+  for (const e of movedEvents) {
+    const groupId = e.event.type === 'group' ? e.event.groupId : null;
+    if (groupId === null) continue;
+    add.set(groupId, { groupId, profileId: restored.id });
+    if (!staysIn.has(`${e.profileId}\u0000${groupId}`)) remove.set(`${e.profileId}\u0000${groupId}`, { groupId, profileId: e.profileId });
+  }
+  return {
+    survivor,
+    restored,
+    moved: [...moved],
+    movedEvents: movedEvents.map((e) => e.event.messageId),
+    movedIdentities: movedIdentities.map(({ type, value }) => ({ type, value })),
+    members: { add: [...add.values()], remove: [...remove.values()] },
+  };
 }
 
 /** Force-merge: folds `absorbed` into `survivor` (copies; the inputs are left alone). */

@@ -7,7 +7,7 @@ import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../identity/profile-view';
 import { planForceMerge, planSplit } from '../identity/split';
-import { forceMergeStatements, listMerges, loadTree, loadTreeEvents, splitStatements } from '../store/identity-admin';
+import { forceMergeStatements, listMerges, loadMergeToUndo, loadTree, loadTreeEvents, loadTreeIdentities, splitStatements } from '../store/identity-admin';
 import { isWriteConflict } from '../store/identity-writes';
 import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents, type ProfileSelector } from '../store/profiles';
 import { storageCall } from '../store/storage-call';
@@ -56,13 +56,21 @@ profileRoutes.post('/:ref/split', requireSecretKey('admin'), async (c) => {
   const db = c.env.DB;
   const ws = c.var.workspaceId;
   const canonicalId = await resolveRef(c, c.req.param('ref'));
+  const workspace = await storageCall(() => getWorkspace(db, ws));
   await withRetry(async () => {
     const tree = await loadTree(db, ws, canonicalId);
     const absorbed = tree.find((p) => p.id === absorbedId);
     const survivor = tree.find((p) => p.id === canonicalId);
     if (!absorbed || !survivor || absorbed.id === canonicalId) throw notFound('profileId is not a profile merged into this one');
-    const split = planSplit({ survivor, absorbed, tree, eventsByProfile: await loadTreeEvents(db, ws, canonicalId), now: Date.now() });
-    await db.batch(splitStatements(db, ws, { tree, ...split, parentId: absorbed.mergedInto!, now: Date.now() }));
+    const parentId = absorbed.mergedInto!;
+    const [events, identities, merge] = await Promise.all([
+      loadTreeEvents(db, ws, canonicalId),
+      loadTreeIdentities(db, ws, canonicalId),
+      loadMergeToUndo(db, ws, parentId, absorbedId),
+    ]);
+    const now = Date.now();
+    const plan = planSplit({ survivor, absorbed, tree, events, identities, merge, defaultCountry: workspace?.settings.defaultCountry, now });
+    await db.batch(splitStatements(db, ws, { tree, plan, parentId, now }));
   });
   // Both people are evaluated again: the split-off profile can enter segments, the survivor leave some.
   await refreshMemberships(db, ws, { touchedProfileIds: [canonicalId, absorbedId] }, Date.now(), waitUntilOf(c));
@@ -84,7 +92,7 @@ profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
     if (!a || !b) throw notFound('No such profile');
     const now = Date.now();
     const planned = planForceMerge(a.state, b.state, now);
-    const record = { id: `mrg_${nanoid(16)}`, survivorId, absorbedId, reason: 'force' as const, cause: null };
+    const record = { id: `mrg_${nanoid(16)}`, survivorId, absorbedId, reason: 'force' as const, cause: null, causeMessageId: null };
     await db.batch(forceMergeStatements(db, ws, { read: [a.state, b.state], ...planned, record, now }));
   });
   await refreshMemberships(db, ws, { touchedProfileIds: [survivorId], absorbedProfileIds: [absorbedId] }, Date.now(), waitUntilOf(c));

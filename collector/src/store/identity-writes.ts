@@ -36,8 +36,8 @@ WHERE workspace_id = ?1 AND canonical_id IN (SELECT value->>0 FROM json_each(?2)
 const INSERT_IDENTITIES = `INSERT INTO identities (workspace_id, type, value, profile_id, created_at)
 SELECT ?1, value->>0, value->>1, value->>2, ?3 FROM json_each(?2)`;
 
-const INSERT_MERGES = `INSERT INTO merge_log (id, workspace_id, survivor_id, absorbed_id, reason, cause, created_at)
-SELECT value->>0, ?1, value->>1, value->>2, value->>3, value->>4, ?3 FROM json_each(?2)`;
+const INSERT_MERGES = `INSERT INTO merge_log (id, workspace_id, survivor_id, absorbed_id, reason, cause, cause_message_id, created_at)
+SELECT value->>0, ?1, value->>1, value->>2, value->>3, value->>4, value->>5, ?3 FROM json_each(?2)`;
 
 const UPSERT_ACCOUNTS = `INSERT INTO accounts (workspace_id, group_id, traits, trait_times, version, created_at, updated_at)
 SELECT ?1, value->>0, value->>1, value->>2, 0, value->>3, ?3 FROM json_each(?2) WHERE true
@@ -101,7 +101,7 @@ export function planWriteStatements(db: D1Database, workspaceId: string, plan: P
   };
   bulk(MOVE_TREES, plan.canonicalMoves.map((m) => [m.from, m.to, m.parent]));
   bulk(INSERT_IDENTITIES, plan.identities.map((i) => [i.type, i.value, i.profileId]));
-  bulk(INSERT_MERGES, plan.merges.map((m) => [m.id, m.survivorId, m.absorbedId, m.reason, m.cause]));
+  bulk(INSERT_MERGES, plan.merges.map((m) => [m.id, m.survivorId, m.absorbedId, m.reason, m.cause, m.causeMessageId]));
   bulk(UPSERT_ACCOUNTS, plan.accounts.map((a) => [a.groupId, JSON.stringify(a.traits), JSON.stringify(a.times), a.createdAt]));
   bulk(INSERT_MEMBERS, plan.members.map((m) => [m.groupId, m.profileId]));
   const counters = addCountersStatement(db, workspaceId, plan.counters, now);
