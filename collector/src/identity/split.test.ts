@@ -21,9 +21,9 @@ describe('subtreeOf', () => {
   });
 });
 
-/** A tree's stored events in storage order: [profile it resolved to, messageId, event]. */
+/** A tree's stored events in event order (t = 100, 200, ...): [profile it resolved to, messageId, event]. */
 const stored = (rows: [string, string, Partial<StoredEvent> & { t?: number }][]): TreeEvent[] =>
-  rows.map(([profileId, messageId, e], i) => ({ seq: i + 1, profileId, event: ev({ t: (i + 1) * 100, ...e, messageId }) }));
+  rows.map(([profileId, messageId, e], i) => ({ profileId, event: ev({ t: (i + 1) * 100, ...e, messageId }) }));
 // Merges in these cases are logged at t=MERGED_AT; an identity row marked 'while merged' was claimed after it.
 const MERGED_AT = 50;
 const ids = (rows: ([string, string] | [string, string, 'while merged'])[]): TreeIdentity[] =>
@@ -62,6 +62,13 @@ describe('assignSides: what the person taken out sent or brought while merged', 
     ['a merge logged before causeMessageId: the first survivor-side event with the cause identifier', { cause: 'anonymous_id:k1', causeMessageId: null, createdAt: MERGED_AT }],
   ])('%s', (_case, merge) => {
     const got = assignSides({ moved: new Set(['B']), events: TYPO_EVENTS, identities: TYPO_IDS, merge });
+    expect(got.movedEvents.map((e) => e.event.messageId)).toEqual(['typo', 'bob-2', 'bob-3', 'bob-4']);
+    expect(got.movedIdentities.map((i) => `${i.type}:${i.value}`).sort()).toEqual(['email:bob@example.com', 'phone:+6281234567890']);
+  });
+
+  it('walks events by event time, not by the order they were stored (late delivery changes nothing)', () => {
+    const reversed = [...TYPO_EVENTS].reverse();
+    const got = assignSides({ moved: new Set(['B']), events: reversed, identities: TYPO_IDS, merge: { cause: 'anonymous_id:k1', causeMessageId: 'typo', createdAt: MERGED_AT } });
     expect(got.movedEvents.map((e) => e.event.messageId)).toEqual(['typo', 'bob-2', 'bob-3', 'bob-4']);
     expect(got.movedIdentities.map((i) => `${i.type}:${i.value}`).sort()).toEqual(['email:bob@example.com', 'phone:+6281234567890']);
   });

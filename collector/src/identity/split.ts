@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../ingest/normalise';
+import { inEventOrder } from './event-order';
 import { eventIdentifiers, identifierKey, identifierPriority, type Identifier } from './identifiers';
 import { applyEvent, emptyProfile, foldProfile, type ProfileState } from './profile-state';
 
@@ -49,8 +50,6 @@ export function replayProfile(
 
 /** One stored event of a merge tree: `profileId` is the profile it resolved to at ingest. */
 export interface TreeEvent {
-  /** Storage order (events.seq): which event claimed an identifier first. */
-  seq: number;
   profileId: string;
   event: StoredEvent;
 }
@@ -111,7 +110,7 @@ function keysOf(e: StoredEvent, defaultCountry: string | undefined): string[] {
  * Decides, for a split, which events and identifiers of the survivor's side belong to the person
  * taken out. Identifiers their subtree claimed are theirs; the survivor's side claimed before the
  * merge are the survivor's (even when the events that claimed them are gone). The survivor's side
- * is walked in storage order: the merge-causing event goes with them (its traits were theirs: it is the event that
+ * is walked in event order (as the resolver applies events): the merge-causing event goes with them (its traits were theirs: it is the event that
  * claimed the other person's identifier); any other event goes to the side of its best identifier
  * whose side is known, else stays; identifiers first seen on an event take that event's side.
  * So what they sent while merged, and the identifiers it brought, go back with them, while events
@@ -131,7 +130,10 @@ export function assignSides(input: {
   const side = new Map<string, Side | null>();
   const mergedAt = input.merge?.createdAt ?? -Infinity;
   for (const i of input.identities) side.set(identifierKey(i), input.moved.has(i.profileId) ? 'go' : i.createdAt < mergedAt ? 'stay' : null);
-  const staying = input.events.filter((e) => !input.moved.has(e.profileId)).sort((a, b) => a.seq - b.seq);
+  // In the resolver's order (event time), so the walk claims identifiers as the resolver did and
+  // gives the same answer however the events were delivered.
+  const byEvent = new Map(input.events.filter((e) => !input.moved.has(e.profileId)).map((e) => [e.event, e]));
+  const staying = inEventOrder([...byEvent.keys()]).map((e) => byEvent.get(e)!);
   const keyed = staying.map((e) => ({ e, keys: keysOf(e.event, input.defaultCountry).filter((k) => side.has(k)) }));
   const cause = input.merge?.causeMessageId ?? (input.merge?.cause ? keyed.find((x) => x.keys.includes(input.merge!.cause!))?.e.event.messageId : undefined);
   const movedEvents: TreeEvent[] = [];

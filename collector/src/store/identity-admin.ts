@@ -16,20 +16,19 @@ export async function loadTree(db: D1Database, workspaceId: string, canonicalId:
   return results.map(toProfileState);
 }
 
-/** An events row as a split's replay reads it (the same columns as the export's, less integrations). */
-type EventRow = Omit<StoredEventRow, 'integrations' | 'type' | 'profile_id'> & { type: StoredEvent['type']; profile_id: string };
+/** An events row as a split's replay reads it (the same columns as the export's, less seq and integrations). */
+type EventRow = Omit<StoredEventRow, 'seq' | 'integrations' | 'type' | 'profile_id'> & { type: StoredEvent['type']; profile_id: string };
 
-/** A tree's events in storage order, each with the profile it resolved to (for a split's replay). */
+/** A tree's events, each with the profile it resolved to (for a split's replay). */
 export async function loadTreeEvents(db: D1Database, workspaceId: string, canonicalId: string): Promise<TreeEvent[]> {
   const { results } = await db
-    .prepare(`SELECT e.seq, e.message_id, e.type, e.event, e.name, e.anonymous_id, e.user_id, e.group_id, e.previous_id, e.profile_id,
+    .prepare(`SELECT e.message_id, e.type, e.event, e.name, e.anonymous_id, e.user_id, e.group_id, e.previous_id, e.profile_id,
         e.timestamp, e.received_at, e.sent_at, e.original_timestamp, e.properties, e.traits, e.context
       FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
       WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND +e.workspace_id = ?1`)
     .bind(workspaceId, canonicalId)
     .all<EventRow>();
   return results.map((r) => ({
-    seq: r.seq,
     profileId: r.profile_id,
     event: {
       messageId: r.message_id,
