@@ -110,14 +110,15 @@ function keysOf(e: StoredEvent, defaultCountry: string | undefined): string[] {
  * Decides, for a split, which events and identifiers of the survivor's side belong to the person
  * taken out. Identifiers their subtree claimed are theirs; the survivor's side claimed before the
  * merge are the survivor's (even when the events that claimed them are gone). The survivor's side
- * is walked in event order (as the resolver applies events): the merge-causing event goes with them (its traits were theirs: it is the event that
- * claimed the other person's identifier); any other event goes to the side of its best identifier
- * whose side is known, else stays; identifiers first seen on an event take that event's side.
+ * is walked in event order (as the resolver applies events): the merge-causing event goes with
+ * them (its traits were theirs: it is the event that claimed the other person's identifier); any
+ * other event goes to the side of its best identifier whose side is known, else stays;
+ * identifiers first seen on an event take that event's side.
  * So what they sent while merged, and the identifiers it brought, go back with them, while events
  * of the survivor that merely carried one of their ids (a login on a shared device) stay.
  *
  * @example
- * assignSides({ moved: new Set(['B']), events, identities, causeMessageId: 'm-typo' })
+ * assignSides({ moved: new Set(['B']), events, identities, merge: { cause: 'anonymous_id:k1', causeMessageId: 'm-typo', createdAt } })
  * // -> { movedEvents: ['m-typo', 'm-after'], movedIdentities: [{ type: 'phone', value: '+62812...' }] }
  */
 export function assignSides(input: {
@@ -135,7 +136,10 @@ export function assignSides(input: {
   const byEvent = new Map(input.events.filter((e) => !input.moved.has(e.profileId)).map((e) => [e.event, e]));
   const staying = inEventOrder([...byEvent.keys()]).map((e) => byEvent.get(e)!);
   const keyed = staying.map((e) => ({ e, keys: keysOf(e.event, input.defaultCountry).filter((k) => side.has(k)) }));
-  const cause = input.merge?.causeMessageId ?? (input.merge?.cause ? keyed.find((x) => x.keys.includes(input.merge!.cause!))?.e.event.messageId : undefined);
+  // Merges logged before causeMessageId existed: the first event of the survivor's side that carried
+  // the absorbed side's identifier named as the cause.
+  const causeKey = input.merge?.cause ?? null;
+  const cause = input.merge?.causeMessageId ?? (causeKey === null ? undefined : keyed.find((x) => x.keys.includes(causeKey))?.e.event.messageId);
   const movedEvents: TreeEvent[] = [];
   for (const { e, keys } of keyed) {
     const known = keys.map((k) => side.get(k)).find((s) => s);
