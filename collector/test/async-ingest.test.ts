@@ -116,9 +116,9 @@ describe('delivery order and grouping', () => {
   // One journey: two devices, an alias chain, late and early events, trait overwrites by time.
   const journey = [
     { type: 'page', anonymousId: 'dev-1', name: 'Home', messageId: 'j-1', timestamp: '2026-03-01T10:00:00.000Z', context: { campaign: { name: 'spring' } } },
-    { type: 'identify', anonymousId: 'dev-1', traits: { email: 'jo@x.io', plan: 'free' }, messageId: 'j-2', timestamp: '2026-03-01T10:01:00.000Z' },
+    { type: 'identify', anonymousId: 'dev-1', traits: { email: 'jo@x.io', plan: 'free' }, context: { traitOps: { setOnce: { firstPlan: 'free' } } }, messageId: 'j-2', timestamp: '2026-03-01T10:01:00.000Z' },
     { type: 'track', anonymousId: 'dev-2', event: 'Product Viewed', messageId: 'j-3', timestamp: '2026-03-02T09:00:00.000Z' },
-    { type: 'identify', anonymousId: 'dev-2', userId: 'jo', traits: { plan: 'pro' }, messageId: 'j-4', timestamp: '2026-03-02T09:05:00.000Z' },
+    { type: 'identify', anonymousId: 'dev-2', userId: 'jo', traits: { plan: 'pro' }, context: { traitOps: { setOnce: { firstPlan: 'pro' } } }, messageId: 'j-4', timestamp: '2026-03-02T09:05:00.000Z' },
     { type: 'identify', userId: 'jo', anonymousId: 'dev-1', messageId: 'j-5', timestamp: '2026-03-03T08:00:00.000Z' },
     { type: 'track', userId: 'jo', event: 'Order Completed', properties: { revenue: 20 }, messageId: 'j-6', timestamp: '2026-03-03T08:10:00.000Z' },
     { type: 'identify', userId: 'jo', traits: { plan: 'trial' }, messageId: 'j-7', timestamp: '2026-02-20T00:00:00.000Z' },
@@ -152,7 +152,7 @@ describe('delivery order and grouping', () => {
       };
     }
     const [first, ...rest] = Object.values(results);
-    expect(first).toMatchObject({ traits: { email: 'jo@x.io', plan: 'pro' }, computed: { eventCount: 9, revenue: 25 } });
+    expect(first).toMatchObject({ traits: { email: 'jo@x.io', plan: 'pro', firstPlan: 'free' }, computed: { eventCount: 9, revenue: 25 } });
     for (const r of rest) expect(r).toEqual(first);
   });
 });

@@ -13,10 +13,51 @@ const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'ob
 const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
+ * One write of a trait as it is remembered: present (a value) or not (a removal), when, and whether
+ * a setOnce wrote it. A setOnce's time is kept with half a millisecond added (event times are whole
+ * milliseconds), so the mark needs no change of the stored format.
+ */
+interface Write {
+  present: boolean;
+  at: number;
+  once: boolean;
+}
+
+const ONCE_MARK = 0.5;
+const isOnce = (stored: number) => stored % 1 !== 0;
+const writeOf = (state: TraitState, name: string): Write | undefined => {
+  const stored = state.times[name];
+  return stored === undefined ? undefined : { present: name in state.traits, at: Math.floor(stored), once: isOnce(stored) };
+};
+
+/**
+ * Whether `challenger` decides a trait held by `incumbent`, so that the result is what applying
+ * every write one by one in event-time order gives, whatever order they arrive in:
+ * - plain writes: the later one (a tie goes to the challenger, applied last);
+ * - two setOnce writes: the earlier one (set once means the first value by event time);
+ * - a value set plainly beats a setOnce value whenever either happened (before it, the setOnce
+ *   would have found the trait present; after it, it overwrites); a removal beats it only if later;
+ * - a setOnce fills only a gap left by an earlier removal.
+ */
+export function prevails(challenger: Write, incumbent: Write | undefined): boolean {
+  if (!incumbent) return true;
+  if (challenger.once && incumbent.once) return challenger.at < incumbent.at;
+  if (challenger.once) return !incumbent.present && incumbent.at < challenger.at;
+  if (incumbent.once) return challenger.present || challenger.at >= incumbent.at;
+  return challenger.at >= incumbent.at;
+}
+
+function record(state: TraitState, name: string, value: unknown, at: number, once: boolean): void {
+  if (value === null) delete state.traits[name];
+  else state.traits[name] = value;
+  state.times[name] = once ? at + ONCE_MARK : at;
+}
+
+/**
  * Applies one identify/group call to a trait state, in place: `set` for every trait (a `null`
- * value removes it), then `context.traitOps` (`setOnce`, `unset`). Per trait, the write with
- * the latest event time wins, so out-of-order delivery ends in the right value; a tie goes to
- * the write applied last. Returns whether anything changed.
+ * value removes it), then `context.traitOps` (`setOnce`, `unset`). Which write decides a trait is
+ * `prevails`: the result does not depend on the order events arrive in. Returns whether anything
+ * changed.
  *
  * @example
  * const s = { traits: { plan: 'pro' }, times: { plan: 200 } };
@@ -24,38 +65,25 @@ const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export function applyTraitWrites(state: TraitState, set: JsonObject | null, ops: TraitOps | undefined, at: number): boolean {
   let changed = false;
-  const newer = (name: string) => !UNSAFE.has(name) && (state.times[name] === undefined || at >= state.times[name]);
-  for (const [name, value] of Object.entries(set ?? {})) {
-    if (!newer(name)) continue;
-    if (value === null) delete state.traits[name];
-    else state.traits[name] = value;
-    state.times[name] = at;
+  const apply = (name: string, value: unknown, once: boolean) => {
+    if (UNSAFE.has(name) || !prevails({ present: value !== null, at, once }, writeOf(state, name))) return;
+    record(state, name, value, at, once);
     changed = true;
-  }
+  };
+  for (const [name, value] of Object.entries(set ?? {})) apply(name, value, false);
   if (ops && isObject(ops.setOnce)) {
-    for (const [name, value] of Object.entries(ops.setOnce)) {
-      // setOnce fills a gap only: a present trait or a newer removal keeps it out.
-      if (UNSAFE.has(name) || value === null || name in state.traits) continue;
-      if (state.times[name] !== undefined && state.times[name] > at) continue;
-      state.traits[name] = value;
-      state.times[name] = at;
-      changed = true;
-    }
+    for (const [name, value] of Object.entries(ops.setOnce)) if (value !== null) apply(name, value, true);
   }
   if (ops && Array.isArray(ops.unset)) {
-    for (const name of ops.unset) {
-      if (typeof name !== 'string' || !newer(name)) continue;
-      delete state.traits[name];
-      state.times[name] = at;
-      changed = true;
-    }
+    for (const name of ops.unset) if (typeof name === 'string') apply(name, null, false);
   }
   return changed;
 }
 
 /**
- * Folds another trait state into `into`, in place, per trait by latest time (tombstones too):
- * the result does not depend on which profile survives a merge.
+ * Folds another trait state into `into`, in place, trait by trait with the same rule as
+ * `applyTraitWrites` (tombstones and setOnce marks too): the result does not depend on which
+ * profile survives a merge.
  *
  * @example
  * const a = { traits: { plan: 'pro' }, times: { plan: 5 } };
@@ -63,13 +91,13 @@ export function applyTraitWrites(state: TraitState, set: JsonObject | null, ops:
  * // a.traits -> { plan: 'free', age: 3 }
  */
 export function mergeTraitStates(into: TraitState, from: TraitState): void {
-  for (const [name, at] of Object.entries(from.times)) {
-    const mine = into.times[name];
-    if (mine !== undefined && mine > at) continue;
-    if (mine === at && name in into.traits && !(name in from.traits)) continue; // tie: keep the value
-    if (name in from.traits) into.traits[name] = from.traits[name];
-    else delete into.traits[name];
-    into.times[name] = at;
+  for (const name of Object.keys(from.times)) {
+    const theirs = writeOf(from, name)!;
+    const mine = writeOf(into, name);
+    // Equal plain times: a value beats a removal, whichever profile survives.
+    if (mine && !mine.once && !theirs.once && mine.at === theirs.at && mine.present && !theirs.present) continue;
+    if (!prevails(theirs, mine)) continue;
+    record(into, name, theirs.present ? from.traits[name] : null, theirs.at, theirs.once);
   }
 }
 

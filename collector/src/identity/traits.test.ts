@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { applyTraitWrites, mergeTraitStates, type TraitState } from './traits';
+
+/** One identify call's trait part: plain sets (null removes), setOnce, unset, at an event time. */
+interface Call {
+  set?: Record<string, unknown>;
+  setOnce?: Record<string, unknown>;
+  unset?: string[];
+  at: number;
+}
+
+const empty = (): TraitState => ({ traits: {}, times: {} });
+const apply = (state: TraitState, calls: readonly Call[]) => {
+  for (const c of calls) applyTraitWrites(state, c.set ?? null, c.setOnce || c.unset ? { setOnce: c.setOnce, unset: c.unset } : undefined, c.at);
+  return state;
+};
+const inTimeOrder = (calls: readonly Call[]) => [...calls].sort((a, b) => a.at - b.at);
+
+describe('applyTraitWrites: table', () => {
+  it.each<{ name: string; calls: Call[]; traits: Record<string, unknown> }>([
+    { name: 'a later set wins', calls: [{ set: { plan: 'free' }, at: 1 }, { set: { plan: 'pro' }, at: 2 }], traits: { plan: 'pro' } },
+    { name: 'a late, older set loses', calls: [{ set: { plan: 'pro' }, at: 2 }, { set: { plan: 'free' }, at: 1 }], traits: { plan: 'pro' } },
+    { name: 'setOnce keeps the earliest value even when it arrives last', calls: [{ setOnce: { first: 'b' }, at: 2 }, { setOnce: { first: 'a' }, at: 1 }], traits: { first: 'a' } },
+    { name: 'a plain set beats setOnce, earlier or later', calls: [{ setOnce: { x: 'once' }, at: 5 }, { set: { x: 'set' }, at: 1 }], traits: { x: 'set' } },
+    { name: 'setOnce fills the gap left by an earlier removal', calls: [{ set: { x: null }, at: 1 }, { setOnce: { x: 'once' }, at: 2 }], traits: { x: 'once' } },
+    { name: 'a later removal beats setOnce', calls: [{ setOnce: { x: 'once' }, at: 1 }, { unset: ['x'], at: 2 }], traits: {} },
+    { name: 'an older removal arriving late does not remove a setOnce value', calls: [{ setOnce: { x: 'once' }, at: 2 }, { set: { x: null }, at: 1 }], traits: { x: 'once' } },
+  ])('$name', ({ calls, traits }) => {
+    expect(apply(empty(), calls).traits).toEqual(traits);
+  });
+});
+
+// Seeded PRNG (mulberry32): reproducible random journeys.
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Random journeys over two traits: `plan` gets plain sets and removals (null, unset), `first` gets
+ * plain sets and setOnce. (A removal between setOnce writes that arrive out of order is the one
+ * case a single remembered write per trait cannot decide: README, Identity.)
+ */
+function randomCalls(random: () => number): Call[] {
+  const times = [...Array(12).keys()].map((i) => i * 10 + 10).sort(() => random() - 0.5);
+  return Array.from({ length: 2 + Math.floor(random() * 8) }, (_, i) => {
+    const at = times[i];
+    const kind = Math.floor(random() * 5);
+    if (kind === 0) return { set: { plan: `v${at}` }, at };
+    if (kind === 1) return { set: { plan: null }, at };
+    if (kind === 2) return { unset: ['plan'], at };
+    if (kind === 3) return { set: { first: `v${at}` }, at };
+    return { setOnce: { first: `once${at}` }, at };
+  });
+}
+
+const shuffled = <T>(items: readonly T[], random: () => number) => [...items].sort(() => random() - 0.5);
+
+describe('traits do not depend on delivery order (property, 500 random journeys each)', () => {
+  it('any arrival order gives what time order gives', () => {
+    const random = prng(19);
+    for (let n = 0; n < 500; n++) {
+      const calls = randomCalls(random);
+      const expected = apply(empty(), inTimeOrder(calls)).traits;
+      expect(apply(empty(), shuffled(calls, random)).traits, JSON.stringify(calls)).toEqual(expected);
+    }
+  });
+
+  it('two profiles folded by a merge give what one profile would have, whichever survives', () => {
+    const random = prng(7);
+    for (let n = 0; n < 500; n++) {
+      const calls = randomCalls(random);
+      const expected = apply(empty(), inTimeOrder(calls)).traits;
+      const split = calls.map(() => random() < 0.5);
+      const left = apply(empty(), shuffled(calls.filter((_, i) => split[i]), random));
+      const right = apply(empty(), shuffled(calls.filter((_, i) => !split[i]), random));
+      const intoLeft = structuredClone(left);
+      mergeTraitStates(intoLeft, right);
+      mergeTraitStates(right, left);
+      expect(intoLeft.traits, JSON.stringify(calls)).toEqual(expected);
+      expect(right.traits, JSON.stringify(calls)).toEqual(expected);
+    }
+  });
+});
