@@ -78,7 +78,24 @@ export async function acceptMessages(env: Pick<Env, 'INBOX'>, input: AcceptInput
   const result: IngestResult = { ok: true, accepted: events.length, rejected };
   if (events.length === 0) return result;
   const entries: InboxEntry[] = events.map((e) => [e.messageId, e.receivedAt, JSON.stringify(e)]);
-  const append = () => storageCall(() => inboxOf(env, input.workspace.id).append(input.workspace.id, entries));
+  const append = () => storageCall(() => appendRetrying(() => inboxOf(env, input.workspace.id).append(input.workspace.id, entries)));
   await (input.timing ? input.timing.time('append', append) : append());
   return result;
+}
+
+/**
+ * Calls the inbox again when Durable Objects say the failure is retryable (the object was reset
+ * or moved), with a fresh stub each time as Cloudflare advises; an overloaded object, or a third
+ * failure, is left to the caller (503 + Retry-After: the sender retries later). An append that
+ * failed may still have been stored: the retry is idempotent (same messageIds).
+ */
+async function appendRetrying<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const e = err as { retryable?: boolean; overloaded?: boolean };
+      if (attempt >= attempts || !e?.retryable || e.overloaded) throw err;
+    }
+  }
 }
