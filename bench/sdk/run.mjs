@@ -12,7 +12,7 @@
 // then the ratios against analytics-next and the issue's goals, and the other calls' (page,
 // identify, group, alias) first-call medians. Prints a markdown table (for the README).
 //
-//   node bench/sdk/run.mjs [--runs 5]        (builds the SDK first; needs /usr/bin/chromium)
+//   node bench/sdk/run.mjs [--runs 5] [--only satu]      (builds the SDK first; needs /usr/bin/chromium)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,8 @@ import { build } from '../../scripts/build-sdk.mjs';
 import { libraries } from './libraries.mjs';
 import { startSink } from './sink.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+// --only satu: measure one library alone (while working on it; ratios need all three)
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string' } } });
 const RUNS = Number(values.runs);
 const FIRST = 20;
 const OTHERS = ['page', 'identify', 'group', 'alias'];
@@ -132,7 +133,7 @@ async function measure(browser, sink, files, lib, run) {
 }
 
 await build();
-const libs = await libraries(root);
+const libs = (await libraries(root)).filter((l) => !values.only || l.name.toLowerCase().includes(values.only));
 const files = Object.fromEntries(libs.map((l) => [l.file, l.code]));
 const sink = await startSink({ files });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -180,6 +181,7 @@ for (const s of summary) console.log(`| ${s.name} | ${OTHERS.map((m) => n(s.othe
 // Ratios and the goals of issue 22: each call <= 1/20 of analytics-next's and <= 50 us, no long
 // task after a burst in any run, ready <= 10 ms, <= 3,000 B brotli.
 const [satu, segment, rudder] = summary;
+if (!segment || !rudder) process.exit(0);
 const ratio = (a, b) => (b / a >= 10 ? n(b / a) : n(b / a, 1));
 console.log('\nSatu against the others (how many times cheaper):');
 for (const other of [segment, rudder]) {

@@ -25,5 +25,9 @@ export function chunk<T>(items: readonly T[], sizeOf: (item: T) => number, limit
   return groups;
 }
 
-/** UTF-8 bytes of a string: what the limits are measured in (string length undercounts non-ASCII). */
-export const byteLength = (text: string): number => new TextEncoder().encode(text).length;
+/**
+ * UTF-8 bytes of a string: what the limits are measured in (string length undercounts non-ASCII).
+ * ASCII, most JSON, is counted without encoding it.
+ */
+export const byteLength = (text: string): number =>
+  /[^\0-\x7f]/.test(text) ? new TextEncoder().encode(text).length : text.length;

@@ -38,6 +38,10 @@ export const idbStore = (): UseStore | undefined =>
 export const listen = (type: string, fn: () => void, onDocument?: 1): void =>
   (onDocument ? document : window).addEventListener(type, fn);
 
+/** Runs `fn` when the page is idle (within 1 s), or in a later task where there is no idle callback. */
+export const idle = (fn: () => void): void =>
+  void (typeof requestIdleCallback == 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn));
+
 export const isOnline = (): boolean => navigator.onLine !== false;
 export const isHidden = (): boolean => document.visibilityState == 'hidden';
 
@@ -58,32 +62,54 @@ export const hasKeepalive = (): boolean => 'keepalive' in Request.prototype;
 /** The page's URL without its hash: what page views compare (hash changes are not page views). */
 export const currentUrl = (): string => location.href.split('#')[0]!;
 
-/** The page facts of Segment's `context.page` (and of page() properties). */
-export function pageFacts(referrer: string): JsonObject {
-  return { url: location.href, path: location.pathname, referrer, title: document.title, search: location.search };
-}
-
-/** UTM parameters as Segment's `context.campaign` (utm_campaign -> name, utm_source -> source, ...). */
-export function campaign(): JsonObject | undefined {
-  let found: JsonObject | undefined;
-  new URLSearchParams(location.search).forEach((value, key) => {
-    if (key.startsWith('utm_')) (found ??= {})[key == 'utm_campaign' ? 'name' : key.slice(4)] = value;
-  });
-  return found;
-}
+/** What is known of the current URL: [href, path, search, campaign]. */
+let here: [string, string, string, JsonObject | undefined] = ['', '', '', undefined];
 
 /**
- * What every event carries about the browser. The user agent goes raw: it is parsed on the
- * collector, never in the bundle.
+ * The URL's parts, read again only when href changed (reading `location` costs microseconds a
+ * property, more than the rest of a call). UTM parameters become Segment's `context.campaign`
+ * (utm_campaign -> name, utm_source -> source, ...), one never-mutated object per URL.
+ */
+function url() {
+  const href = location.href;
+  if (href != here[0]) {
+    let found: JsonObject | undefined;
+    new URLSearchParams(location.search).forEach((value, key) => {
+      if (key.startsWith('utm_')) (found ??= {})[key == 'utm_campaign' ? 'name' : key.slice(4)] = value;
+    });
+    here = [href, location.pathname, location.search, found];
+  }
+  return here;
+}
+
+/** The page facts of Segment's `context.page` (and of page() properties). */
+export function pageFacts(referrer: string): JsonObject {
+  const [href, path, search] = url();
+  return { url: href, path, referrer, title: document.title, search };
+}
+
+/** UTM parameters as Segment's `context.campaign`, or undefined. */
+export const campaign = (): JsonObject | undefined => url()[3];
+
+/**
+ * What every event carries about the browser, but its timezone (see `timezone`). The user agent
+ * goes raw: it is parsed on the collector, never in the bundle.
  */
 export function browserFacts(): JsonObject {
   return {
     locale: navigator.language,
-    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
     userAgent: navigator.userAgent,
   };
 }
+
+let zone: string | undefined;
+
+/**
+ * The IANA timezone (`context.timezone`). Intl's first use in a page loads time zone data (tens of
+ * ms measured here), so it is read in idle time or when the first event is written, never in a call.
+ */
+export const timezone = (): string => (zone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
 
 /** The document's referrer, what the first page view of a load reports. */
 export const documentReferrer = (): string => document.referrer;

@@ -7,16 +7,30 @@ export interface Envelope {
   attempts: number;
   /** Epoch ms before which it is not retried (backoff). */
   nextAttemptAt: number;
-  message: Message;
+  /** The message as JSON, what is stored and sent: serialised once, when it is written (`admit`). */
+  json: string;
+  /** The message until then (the queue of SDK 0.1.0 stored this instead of `json`). */
+  message?: Message;
 }
 
+/** Most envelopes written in one task: a burst is stored over several short tasks, not one long one. */
+const WRITE_CHUNK = 250;
+
 export interface Queue {
-  /** Persists an envelope; resolves once IndexedDB holds it (or at once in memory mode). */
+  /**
+   * Queues an envelope; resolves once IndexedDB holds it (or at once in memory mode). Synchronous
+   * work is a Map insert: every envelope pushed in one task is written in one transaction, in the
+   * next task, and every push of that task gets the same Promise.
+   */
   push(envelope: Envelope): Promise<void>;
+  /** Starts writing everything pushed now rather than in the next tasks (page hide, before a read). */
+  write(everything?: boolean): void;
   /** Everything queued by every tab of the site, oldest first. */
   all(): Promise<Envelope[]>;
   /** What this page knows to be unacknowledged, synchronously (for pagehide, which cannot wait). */
   pending(): Envelope[];
+  /** How many envelopes pending() would return, without sorting them. */
+  size(): number;
   /** Writes back envelopes whose attempts/nextAttemptAt changed. */
   put(envelopes: Envelope[]): Promise<void>;
   /** Removes acknowledged (or dropped) envelopes. */
@@ -30,20 +44,36 @@ const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : a.id > b.id ? 1 :
 
 /**
  * The delivery queue: IndexedDB (shared by the site's tabs, survives crashes and reloads) with an
- * in-memory mirror of what this page knows is pending. Every message is written on push, before
- * anything is sent, and removed only when acknowledged. Bounded at `max` envelopes: overflow
- * drops the oldest and counts them. If IndexedDB is missing or fails (private modes, blocked,
- * quota), the mirror carries on alone as a memory queue.
+ * in-memory mirror of what this page knows is pending. Every message is written before anything
+ * is sent (a read first starts the writes it would otherwise overtake) and removed only when
+ * acknowledged. Writes are coalesced: one transaction per task for what was pushed (up to
+ * WRITE_CHUNK), so a call costs the page a Map insert. `admit` prepares each envelope when its
+ * write comes (sets `json`) or refuses it (e.g. over the size limit), which drops it. Bounded at
+ * `max` envelopes: overflow drops the oldest and counts them, checked when the queue is read and,
+ * after writes, in idle time (`idle`).
+ * If IndexedDB is missing or fails (private modes, blocked, quota), the mirror carries on alone
+ * as a memory queue.
  *
  * @example
  * const queue = createQueue(1000, createStore('satu', 'queue'));
- * await queue.push({ id: messageId(Date.now()), attempts: 0, nextAttemptAt: 0, message });
+ * await queue.push({ id: messageId(Date.now()), attempts: 0, nextAttemptAt: 0, json: JSON.stringify(message) });
  */
-export function createQueue(max: number, store?: UseStore, warn: (reason: unknown) => void = () => {}): Queue {
+export function createQueue(
+  max: number,
+  store?: UseStore,
+  warn: (reason: unknown) => void = () => {},
+  admit: (envelope: Envelope) => boolean = () => true,
+  idle: (fn: () => void) => void = setTimeout,
+): Queue {
   let mirror = new Map<string, Envelope>();
   /** Ids whose IndexedDB write finished: absent from a later read means another tab delivered them. */
   const saved = new Set<string>();
   let dropped = 0;
+  /** Pushed in this task and not yet handed to IndexedDB; `written` settles when they are stored. */
+  let unwritten: Envelope[] = [];
+  let written: Promise<void> | undefined;
+  let settle: () => void;
+  let trimming = false;
 
   const use = <T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => T | PromiseLike<T>): Promise<T | void> =>
     store
@@ -54,38 +84,71 @@ export function createQueue(max: number, store?: UseStore, warn: (reason: unknow
         })
       : Promise.resolve();
 
-  const trimMirror = () => {
-    const excess = [...mirror.keys()].sort().slice(0, Math.max(0, mirror.size - max));
-    for (const id of excess) mirror.delete(id);
-    if (!store) dropped += excess.length;
+  /** In transaction `s`: deletes the oldest envelopes beyond `max` (every tab's), then calls `then`. */
+  const bound = (s: IDBObjectStore, then = () => {}) => {
+    const keys = s.getAllKeys();
+    keys.onsuccess = () => {
+      const excess = keys.result.slice(0, Math.max(0, keys.result.length - max));
+      dropped += excess.length;
+      for (const id of excess) s.delete(id), mirror.delete(id as string);
+      then();
+    };
+  };
+
+  const write = (everything?: boolean) => {
+    if (!written) return;
+    const batch = unwritten.splice(0, everything ? unwritten.length : WRITE_CHUNK).filter((e) => admit(e) || !mirror.delete(e.id));
+    let done: (() => void) | undefined;
+    // Transactions on one store complete in order: the last chunk's settles every push before it.
+    if (unwritten.length) setTimeout(write);
+    else (done = settle), (written = undefined);
+    use('readwrite', (s) => {
+      for (const e of batch) s.put(e, e.id);
+      // Hand the transaction to the browser now: nothing waits for a later request of ours.
+      s.transaction.commit?.();
+      return promisifyRequest(s.transaction);
+    }).then(() => {
+      if (store) for (const e of batch) saved.add(e.id);
+      done?.();
+      if (store && !trimming) {
+        trimming = true;
+        idle(() => use('readwrite', (s) => (bound(s), promisifyRequest(s.transaction))).then(() => (trimming = false)));
+      }
+    });
   };
 
   return {
-    async push(envelope) {
+    push(envelope) {
       mirror.set(envelope.id, envelope);
-      trimMirror();
+      // The mirror is in push order, so its first key is the oldest this page knows.
+      if (mirror.size > max) mirror.delete(mirror.keys().next().value!), store || dropped++;
+      unwritten.push(envelope);
+      if (!written) {
+        written = new Promise((resolve) => (settle = resolve));
+        setTimeout(write);
+      }
+      return written;
+    },
+    write,
+    async all() {
+      write(true); // so the read below is ordered after the writes of what was pushed
+      let list: Envelope[] | undefined;
       await use('readwrite', (s) => {
-        s.put(envelope, envelope.id);
-        const keys = s.getAllKeys();
-        keys.onsuccess = () => {
-          const excess = keys.result.slice(0, Math.max(0, keys.result.length - max));
-          dropped += excess.length;
-          for (const id of excess) s.delete(id), mirror.delete(id as string);
-        };
+        bound(s, () => {
+          const all = s.getAll();
+          all.onsuccess = () => (list = all.result);
+        });
         return promisifyRequest(s.transaction);
       });
-      if (store) saved.add(envelope.id);
-    },
-    async all() {
-      const list = await use('readonly', (s) => promisifyRequest(s.getAll() as IDBRequest<Envelope[]>));
       if (list) {
-        const next = new Map(list.map((e) => (saved.add(e.id), [e.id, e])));
+        const next = new Map(list.map((e) => (saved.add(e.id), (e.json ??= JSON.stringify(e.message)), [e.id, e])));
         mirror.forEach((e, id) => saved.has(id) || next.set(id, e));
         mirror = next;
       }
       return [...mirror.values()].sort(byId);
     },
     pending: () => [...mirror.values()].sort(byId),
+    size: () => mirror.size,
     async put(envelopes) {
       for (const e of envelopes) mirror.set(e.id, e);
       await use('readwrite', (s) => {
@@ -103,6 +166,7 @@ export function createQueue(max: number, store?: UseStore, warn: (reason: unknow
     },
     async clear() {
       mirror.clear();
+      unwritten = [];
       await use('readwrite', (s) => {
         s.clear();
         return promisifyRequest(s.transaction);

@@ -5,13 +5,14 @@ import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, type JsonObject, type Message, type
 import { identifyUser, resetUser, type User } from './identity';
 import { messageId, uuid } from './ids';
 import {
-  browserFacts, campaign, currentUrl, documentReferrer, idbStore, isHidden, isOnline, listen, onNavigate,
-  pageFacts, readCookie, stored, withLock, writeCookie,
+  browserFacts, campaign, currentUrl, documentReferrer, idbStore, idle, isHidden, isOnline, listen, onNavigate,
+  pageFacts, readCookie, stored, timezone, withLock, writeCookie,
 } from './platform';
 import { createQueue, type Envelope } from './queue';
 import { batchBody, post, postOnExit } from './transport';
 
 export const VERSION = '0.1.0';
+const LIBRARY = { name: 'satu', version: VERSION };
 /** Browsers allow 64 KB of keepalive/beacon bodies in flight per page; keep room for the batch wrapper. */
 const EXIT_BYTES = 60_000;
 /** Room for the batch wrapper (sentAt, writeKey) under the collector's 500 KB limit. */
@@ -71,7 +72,21 @@ export function createSatu(options: SatuOptions): Satu {
   const o = { flushAt: 20, flushInterval: 1000, maxQueue: 1000, autoPage: true, ...options };
   const url = o.host.replace(/\/+$/, '') + '/v1/batch';
   const warn = (...args: unknown[]) => void (o.debug && console.warn('[satu]', ...args));
-  const queue = createQueue(o.maxQueue, idbStore(), warn);
+  /** When an event is written (in a task after the call, not in it): its timezone, JSON and size check. */
+  const admit = (e: Envelope) => {
+    const message = e.message!;
+    message.context!.timezone ??= timezone();
+    e.message = undefined;
+    try {
+      e.json = JSON.stringify(message);
+    } catch (err) {
+      warn(err); // not JSON (a cycle, a BigInt): tracking must never throw into the page
+    }
+    return (!!e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) || (warn('event dropped: over 32 KB or not JSON', message), false);
+  };
+  const queue = createQueue(o.maxQueue, idbStore(), warn, admit, idle);
+  /** What every event carries about the browser, read once (the timezone is added when written). */
+  const facts = browserFacts();
   const saved = stored<User>('satu_user');
   let user: User = { traits: {}, userId: null, ...saved, anonymousId: readCookie('satu_aid') || saved?.anonymousId || uuid() };
   let preferences = stored<CategoryPreferences>('satu_consent');
@@ -87,10 +102,21 @@ export function createSatu(options: SatuOptions): Satu {
   const exiting = new Set<string>();
   const mode = () => consentMode(o.requireConsent, preferences, optedOut);
 
+  let userStored = true;
+  /** Writes the user to storage and the cookie (a year from now again). */
+  const storeUser = () => {
+    if (userStored) return;
+    userStored = true;
+    stored('satu_user', user);
+    writeCookie('satu_aid', user.anonymousId, o.cookieDomain);
+  };
+  /**
+   * Storage and cookie writes cost more than a whole call, so they happen in the next task: before
+   * the write of the events of this task, which are queued after this timer (and on page hide).
+   */
   const saveUser = (next: User) => {
     user = next;
-    stored('satu_user', next);
-    writeCookie('satu_aid', next.anonymousId, o.cookieDomain);
+    if (userStored) (userStored = false), setTimeout(storeUser);
   };
 
   const schedule = (at: number) => {
@@ -107,7 +133,7 @@ export function createSatu(options: SatuOptions): Satu {
     if (mode() != 'send' || !isOnline()) return; // 'online' and consent() start the next round
     if (!force && now < pausedUntil) return schedule(pausedUntil);
     for (const batch of planBatches(await queue.all(), now, !!force, BATCH_BYTES, exiting)) {
-      const outcome = await post(url, batchBody(o.writeKey, batch.map((e) => e.message)));
+      const outcome = await post(url, batchBody(o.writeKey, batch.map((e) => e.json)));
       if ('after' in outcome) {
         pausedUntil = afterFailure(batch, Date.now(), outcome.after, Math.random())[0]!.nextAttemptAt;
         await queue.put(batch);
@@ -127,16 +153,22 @@ export function createSatu(options: SatuOptions): Satu {
 
   /** Page hide/unload: one keepalive-sized batch of what is pending; it stays queued until acknowledged. */
   const exit = () => {
+    storeUser();
+    queue.write(true); // what was pushed lately: its transaction starts before the page goes
     if (mode() != 'send') return;
     const [batch] = chunk(queue.pending().filter((e) => !exiting.has(e.id)), sizeOf, EXIT_BYTES);
     if (!batch) return;
     const ids = batch.map((e) => (exiting.add(e.id), e.id));
-    postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.message))).then((outcome) => {
+    postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.json))).then((outcome) => {
       for (const id of ids) exiting.delete(id);
       if (outcome?.kind == 'ok') return queue.remove(ids);
     });
   };
 
+  /**
+   * What every call does synchronously: build the message and hand it to the queue, which writes
+   * it in the next task. Properties are referenced, not copied: they are read when written.
+   */
   const enqueue = (message: Message, context?: JsonObject): Promise<void> => {
     if (mode() == 'off') return running;
     const now = Date.now();
@@ -148,27 +180,16 @@ export function createSatu(options: SatuOptions): Satu {
       ...message,
       messageId: id,
       context: {
-        ...browserFacts(),
+        ...facts,
         page: pageFacts(referrer),
         campaign: campaign(),
-        library: { name: 'satu', version: VERSION },
+        library: LIBRARY,
         consent: preferences ? { categoryPreferences: preferences } : undefined,
         ...context,
       },
     };
-    let size: number;
-    try {
-      size = sizeOf({ message: full } as Envelope);
-    } catch (err) {
-      size = Infinity; // not JSON (a cycle, a BigInt): tracking must never throw into the page
-      warn(err);
-    }
-    if (size > MAX_MESSAGE_BYTES) {
-      warn('event dropped: over 32 KB or not JSON', full);
-      return running;
-    }
-    const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, message: full });
-    schedule(nextFlushAt(now, queue.pending().length, o.flushAt, o.flushInterval, pausedUntil));
+    const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, json: '', message: full });
+    schedule(nextFlushAt(now, queue.size(), o.flushAt, o.flushInterval, pausedUntil));
     return pushed;
   };
 
@@ -213,6 +234,7 @@ export function createSatu(options: SatuOptions): Satu {
   };
 
   saveUser(user);
+  idle(timezone);
   listen('pagehide', exit);
   listen('visibilitychange', () => isHidden() && exit(), 1);
   listen('online', () => send());

@@ -1,14 +1,18 @@
 import { parseRetryAfter } from './backoff';
-import type { Batch, IngestResult } from './contract';
+import type { IngestResult } from './contract';
 import { beacon, hasKeepalive } from './platform';
 import { classify, type Outcome } from './transport-outcome';
 
 /**
- * The batch body. The write key travels in the body and the body as text/plain, so the request is
- * a CORS "simple request": no preflight round trip, and sendBeacon can carry the same body.
+ * The batch body (a contract `Batch`) around messages already in JSON, which are not serialised
+ * again. The write key travels in the body and the body as text/plain, so the request is a CORS
+ * "simple request": no preflight round trip, and sendBeacon can carry the same body.
+ *
+ * @example
+ * batchBody('wk_1', ['{"type":"track","event":"A"}']) // -> '{"batch":[{"type":"track","event":"A"}],"sentAt":"...","writeKey":"wk_1"}'
  */
-export const batchBody = (writeKey: string, batch: Batch['batch']): string =>
-  JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey } satisfies Batch);
+export const batchBody = (writeKey: string, messages: string[]): string =>
+  `{"batch":[${messages}],"sentAt":"${new Date().toISOString()}","writeKey":${JSON.stringify(writeKey)}}`;
 
 /**
  * POSTs a batch body and classifies the answer. `keepalive` lets the request outlive the page
