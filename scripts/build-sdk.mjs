@@ -12,7 +12,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const at = (p) => path.join(root, p);
 
 export async function build() {
-  const common = { bundle: true, target: 'es2020', legalComments: 'none', logLevel: 'warning' };
+  // es2021: `??=` stays as written (Chrome 85, Firefox 79, Safari 14), smaller than its lowering.
+  const common = { bundle: true, target: 'es2021', legalComments: 'none', logLevel: 'warning' };
   await esbuild.build({
     ...common,
     entryPoints: [at('sdk/src/tag.ts')],

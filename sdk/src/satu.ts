@@ -79,10 +79,8 @@ export function createSatu(options: SatuOptions): Satu {
     e.message = undefined;
     try {
       e.json = JSON.stringify(message);
-    } catch (err) {
-      warn(err); // not JSON (a cycle, a BigInt): tracking must never throw into the page
-    }
-    return (!!e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) || (warn('event dropped: over 32 KB or not JSON', message), false);
+    } catch {} // not JSON (a cycle, a BigInt): dropped below, tracking must never throw into the page
+    return (!!e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) || (warn('dropped: over 32 KB or not JSON', message), false);
   };
   const queue = createQueue(o.maxQueue, idbStore(), warn, admit, idle);
   /** What every event carries about the browser, read once (the timezone is added when written). */
@@ -140,8 +138,8 @@ export function createSatu(options: SatuOptions): Satu {
         break;
       }
       // Acknowledged, or refused for good (other 4xx): either way it leaves the queue.
-      if (outcome.kind == 'drop') warn('batch dropped, HTTP', outcome.status);
-      else for (const r of outcome.rejected) warn('event rejected', r);
+      if (outcome.kind == 'drop') warn('batch dropped: HTTP', outcome.status);
+      else for (const r of outcome.rejected) warn('rejected', r);
       await queue.remove(batch.map((e) => e.id));
     }
     const left = queue.pending();

@@ -61,6 +61,35 @@ describe('delivery', () => {
     await context.close();
   });
 
+  it('loses nothing of a burst of calls followed at once by a reload, and stores each event once', async () => {
+    const context = await h.browser.newContext();
+    const tab = await openShop(h, context);
+    // 500 calls and the reload in one task: the writes were only queued when the page started to go.
+    await tab
+      .evaluate(() => {
+        for (let i = 0; i < 500; i++) (window as any).satu.track(`Burst Reload ${String(i).padStart(3, '0')}`, { i });
+        location.reload();
+      })
+      .catch(() => {}); // the reload may destroy the context before evaluate answers
+    await tab.waitForLoadState('load');
+    await sdkReady(tab);
+    const all = async () => {
+      const counts = await countsByEvent('Burst Reload ');
+      return Object.keys(counts).length === 500 && Object.values(counts).every((n) => n === 1);
+    };
+    await eventually(all, { timeoutMs: 90_000 });
+    // And nothing arrives twice later (page-exit request and the reloaded page's resend are deduplicated).
+    await eventually(() => tab.evaluate(() => new Promise<boolean>((resolve) => {
+      const open = indexedDB.open('satu');
+      open.onsuccess = () => {
+        const count = open.result.transaction('queue').objectStore('queue').count();
+        count.onsuccess = () => resolve(count.result === 0);
+      };
+    })));
+    expect(await all()).toBe(true);
+    await context.close();
+  });
+
   it('delivers an event tracked right before the page is closed', async () => {
     const context = await h.browser.newContext();
     const page = await openShop(h, context);
