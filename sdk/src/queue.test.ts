@@ -130,6 +130,17 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     expect(events(await createQueue(100, store).all())).toEqual(['a']);
   });
 
+  it('does not return what was pushed while it read, before it is stored', async () => {
+    const queue = createQueue(100, freshStore());
+    await queue.push(envelope('a', 1000));
+    const reading = queue.all();
+    const writing = queue.push({ ...envelope('b', 2000), json: '' }); // as satu pushes: JSON comes when written
+    expect(events(await reading)).toEqual(['a']);
+    expect(events(queue.pending().filter((e) => e.json))).toEqual(['a']);
+    await writing;
+    expect(queue.pending().map((e) => e.id)).toHaveLength(2);
+  });
+
   it('reads envelopes stored by SDK 0.1.0 (message, no json) as JSON', async () => {
     const store = freshStore();
     const old = { id: messageId(1000), attempts: 1, nextAttemptAt: 0, message: { type: 'track' as const, event: 'from 0.1.0' } };

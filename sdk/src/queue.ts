@@ -142,10 +142,12 @@ export function createQueue(
       });
       if (list) {
         const next = new Map(list.map((e) => (saved.add(e.id), (e.json ??= JSON.stringify(e.message)), [e.id, e])));
+        // Pushed while this read ran: pending, but not returned (not sent) before it is stored.
         mirror.forEach((e, id) => saved.has(id) || next.set(id, e));
         mirror = next;
+        return list; // in key order: oldest first
       }
-      return [...mirror.values()].sort(byId);
+      return [...mirror.values()].filter((e) => e.json).sort(byId);
     },
     pending: () => [...mirror.values()].sort(byId),
     size: () => mirror.size,
