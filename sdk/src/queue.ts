@@ -14,7 +14,7 @@ export interface Envelope {
 }
 
 /** Most envelopes written in one task: a burst is stored over several short tasks, not one long one. */
-const WRITE_CHUNK = 250;
+const WRITE_CHUNK = 50;
 
 export interface Queue {
   /**
