@@ -13,6 +13,7 @@
 // identify, group, alias) first-call medians. Prints a markdown table (for the README).
 //
 //   node bench/sdk/run.mjs [--runs 5] [--only satu]      (builds the SDK first; needs /usr/bin/chromium)
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -191,10 +192,12 @@ for (const other of [segment, rudder]) {
       `, size x${ratio(satu.brotli, other.brotli)}, ready x${ratio(satu.readyMs, other.readyMs)}`,
   );
 }
+// The ratio is the goal; 50 us is the absolute aim, which depends on what else the machine runs.
+const calls = [['track() first 20', satu.firstUs, segment.firstUs], ['track() burst', satu.burstUs, segment.burstUs],
+  ...OTHERS.map((m) => [`${m}()`, satu.others[m], segment.others[m]])];
 const goals = [
-  ['track() first 20 <= 1/20 of analytics-next and <= 50 us', satu.firstUs <= segment.firstUs / 20 && satu.firstUs <= 50],
-  ['track() burst <= 1/20 of analytics-next and <= 50 us', satu.burstUs <= segment.burstUs / 20 && satu.burstUs <= 50],
-  ...OTHERS.map((m) => [`${m}() <= 1/20 of analytics-next and <= 50 us`, satu.others[m] <= segment.others[m] / 20 && satu.others[m] <= 50]),
+  ...calls.map(([what, ours, theirs]) => [`${what} <= 1/20 of analytics-next's`, ours <= theirs / 20]),
+  ...calls.map(([what, ours]) => [`${what} <= 50 us (aim; load average now ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`, ours <= 50]),
   ['no long task after the burst, in any run', satu.longMax == 0],
   ['ready <= 10 ms', satu.readyMs <= 10],
   ['<= 3,000 B brotli', satu.brotli <= 3000],

@@ -88,8 +88,8 @@ export function pageFacts(referrer: string): JsonObject {
   return { url: href, path, referrer, title: document.title, search };
 }
 
-/** UTM parameters as Segment's `context.campaign`, or undefined. */
-export const campaign = (): JsonObject | undefined => url()[3];
+/** UTM parameters as Segment's `context.campaign`, or undefined, for the URL the last pageFacts() saw. */
+export const campaign = (): JsonObject | undefined => here[3];
 
 /**
  * What every event carries about the browser, but its timezone (see `timezone`). The user agent

@@ -167,6 +167,25 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     expect(await createQueue(1000, store).all()).toHaveLength(600);
   });
 
+  it('write(true) writes again what is still being written (a transaction in flight can die with the page)', async () => {
+    const store = freshStore();
+    const puts: string[][] = []; // ids written per transaction
+    const counting: UseStore = (mode, fn) =>
+      store(mode, (s) => {
+        const ids: string[] = (puts.push([]), puts.at(-1)!);
+        const put = s.put.bind(s);
+        s.put = (value, key) => (ids.push(JSON.parse(value.json).event), put(value, key));
+        return fn(s);
+      });
+    const queue = createQueue(100, counting);
+    const stored = queue.push(envelope('a', 1000));
+    queue.write(true); // e.g. pagehide: a's transaction starts
+    queue.write(true); // pagehide again before it completed: a is written again
+    await stored;
+    queue.write(true); // stored by now: nothing to write
+    expect(puts.filter((p) => p.length)).toEqual([['a'], ['a']]);
+  });
+
   it('write() starts the transaction at once (page hide): a reader sees it without waiting a task', async () => {
     const store = freshStore();
     const queue = createQueue(100, store);

@@ -23,7 +23,10 @@ export interface Queue {
    * next task, and every push of that task gets the same Promise.
    */
   push(envelope: Envelope): Promise<void>;
-  /** Starts writing everything pushed now rather than in the next tasks (page hide, before a read). */
+  /**
+   * Starts writing everything pushed now rather than in the next tasks, and writes again what is
+   * still being written (page hide, before a read).
+   */
   write(everything?: boolean): void;
   /** Everything queued by every tab of the site, oldest first. */
   all(): Promise<Envelope[]>;
@@ -96,8 +99,12 @@ export function createQueue(
   };
 
   const write = (everything?: boolean) => {
-    if (!written) return;
-    const batch = unwritten.splice(0, everything ? unwritten.length : WRITE_CHUNK).filter((e) => admit(e) || !mirror.delete(e.id));
+    // `everything` (page hide, reads) also writes again what is still being written: Chromium can
+    // abort a transaction in flight when the page goes, while one started in pagehide completes.
+    const fresh = new Set(unwritten.splice(0, everything ? unwritten.length : WRITE_CHUNK));
+    const again = everything && store ? [...mirror.values()].filter((e) => e.json && !saved.has(e.id) && !fresh.has(e)) : [];
+    if (!written && !again.length) return;
+    const batch = again.concat([...fresh].filter((e) => admit(e) || !mirror.delete(e.id)));
     let done: (() => void) | undefined;
     // Transactions on one store complete in order: the last chunk's settles every push before it.
     if (unwritten.length) setTimeout(write);

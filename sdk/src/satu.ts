@@ -183,7 +183,7 @@ export function createSatu(options: SatuOptions): Satu {
       context: {
         ...facts,
         page: pageFacts(referrer),
-        campaign: campaign(),
+        campaign: campaign(), // of the URL pageFacts() just read
         library: LIBRARY,
         consent: preferences ? { categoryPreferences: preferences } : undefined,
         ...context,
