@@ -3,6 +3,13 @@ import { evaluateSegments } from './segments/evaluate';
 import { listSegments, workspacesWithSegments } from './store/segments';
 import { pruneHistoryStatements } from './store/deliveries';
 import { drainDeliveries, type DrainReport } from './webhooks/drain';
+import { refreshAllComputedTraits } from './computed-traits/refresh';
+import { fitWorkspace } from './predictions/service';
+import { workspacesWithWindowedTraits } from './store/computed-traits';
+import { workspacesDueForFit } from './store/predictions';
+
+/** Predictive models are refitted once they are this old (checked on the hourly sweep). */
+export const REFIT_AFTER_MS = 86_400_000 - 10 * 60_000;
 
 /** Finished deliveries and old changes are kept this long (listed per destination), then pruned hourly. */
 export const HISTORY_RETENTION_MS = 30 * 86_400_000;
@@ -13,6 +20,9 @@ export interface ScheduledReport {
   exited: number;
   failedWorkspaces: string[];
   deliveries: DrainReport;
+  /** Workspaces refitted, and windowed computed traits recomputed, on this run. */
+  refits: number;
+  windowedTraits: number;
 }
 
 /** The first run of each hour (cron every 5 minutes) re-evaluates every segment, not only time-relative ones. */
@@ -30,8 +40,11 @@ export const isSweepRun = (now: number) => new Date(now).getUTCMinutes() < 5;
  * await runScheduled(env, controller.scheduledTime)
  */
 export async function runScheduled(env: Env, now: number): Promise<ScheduledReport> {
-  const report: ScheduledReport = { workspaces: 0, entered: 0, exited: 0, failedWorkspaces: [], deliveries: { attempted: 0, delivered: 0, retrying: 0, dead: 0 } };
+  const report: ScheduledReport = { workspaces: 0, entered: 0, exited: 0, failedWorkspaces: [], deliveries: { attempted: 0, delivered: 0, retrying: 0, dead: 0 }, refits: 0, windowedTraits: 0 };
   const sweep = isSweepRun(now);
+  // Hourly, before segments: windowed computed traits lose expired events, and models older than
+  // a day are refitted (each re-evaluates the segments that compare its values).
+  if (sweep) await refreshDerivedTraits(env.DB, now, report);
   for (const workspaceId of await workspacesWithSegments(env.DB, { timeRelativeOnly: !sweep })) {
     try {
       const segments = await listSegments(env.DB, workspaceId);
@@ -50,4 +63,23 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
   const started = Date.now();
   report.deliveries = await drainDeliveries(env.DB, { now: () => now + (Date.now() - started) });
   return report;
+}
+
+async function refreshDerivedTraits(db: D1Database, now: number, report: ScheduledReport): Promise<void> {
+  for (const workspaceId of await workspacesWithWindowedTraits(db)) {
+    try {
+      report.windowedTraits += (await refreshAllComputedTraits(db, workspaceId, now, true)).length;
+    } catch (err) {
+      console.error('scheduled computed trait refresh failed', workspaceId, err);
+      report.failedWorkspaces.push(workspaceId);
+    }
+  }
+  for (const workspaceId of await workspacesDueForFit(db, now - REFIT_AFTER_MS)) {
+    try {
+      if (await fitWorkspace(db, workspaceId, now)) report.refits++;
+    } catch (err) {
+      console.error('scheduled model refit failed', workspaceId, err);
+      report.failedWorkspaces.push(workspaceId);
+    }
+  }
 }

@@ -5,7 +5,7 @@
  * p ~ Beta(a, b). Per customer: x repeat purchases, the last at t_x, observed for T since the
  * first purchase (all in one time unit; the collector uses days).
  */
-import { hyp2f1, lnGamma } from './special';
+import { hyp2f1Scaled, lnGamma } from './special';
 import { minimise } from './nelder-mead';
 
 export interface BgNbdParams {
@@ -106,6 +106,12 @@ export interface BgNbdFit {
   converged: boolean;
 }
 
+/**
+ * Parameters stay within e^-12..e^12: a base too small or too regular to identify the model
+ * drifts to the edge rather than to infinity, where the 2F1 series would need billions of terms.
+ */
+const MAX_LOG_PARAM = 12;
+
 /** Above this many customers the search starts on a systematic sample, then polishes on all. */
 const SAMPLE_SIZE = 10_000;
 
@@ -139,7 +145,7 @@ const logToParams = (v: number[]): BgNbdParams => ({ r: Math.exp(v[0]!), alpha: 
 
 function search(data: PreparedRecency, start: number[], step: number) {
   // The mean log-likelihood keeps tolerances independent of the number of customers.
-  const objective = (v: number[]) => (v.some((u) => Math.abs(u) > 30) ? NaN : -preparedLogLikelihood(logToParams(v), data) / data.size);
+  const objective = (v: number[]) => (v.some((u) => Math.abs(u) > MAX_LOG_PARAM) ? NaN : -preparedLogLikelihood(logToParams(v), data) / data.size);
   return minimise(objective, start, { step });
 }
 
@@ -171,12 +177,16 @@ export function probabilityAlive(params: BgNbdParams, c: Recency): number {
  */
 export function conditionalExpectedPurchases(params: BgNbdParams, c: Recency, t: number): number {
   if (t <= 0) return 0;
-  const { r, alpha, b, } = params;
+  const { r, alpha, b } = params;
   // The formula divides by a - 1; at a = 1 it has a finite limit, approached from a hair away.
   const a = Math.abs(params.a - 1) < 1e-7 ? 1 + 1e-7 : params.a;
   const z = t / (alpha + c.T + t);
-  const f = hyp2f1(a + b - 1 - r, a - 1, a + b + c.x - 1, z);
+  // In log scale: with large parameters the series and (1-z)^(a-1) are each astronomically
+  // large or small while their product stays modest.
+  const f = hyp2f1Scaled(a + b - 1 - r, a - 1, a + b + c.x - 1, z);
+  const lnFactor = (a - 1) * Math.log1p(-z) + f.lnScale;
   const leading = (a + b + c.x - 1) / (a - 1);
-  const bracket = 1 - Math.exp((a - 1) * Math.log1p(-z)) * f;
+  // 1 - (1-z)^(a-1) 2F1(...); expm1 keeps the digits when the product is close to 1.
+  const bracket = f.sum > 0 ? -Math.expm1(lnFactor + Math.log(f.sum)) : 1 - f.sum * Math.exp(lnFactor);
   return (leading * bracket) * probabilityAlive({ ...params, a }, c);
 }

@@ -4,7 +4,7 @@ import { conditionalExpectedValue, fitGammaGamma } from './gamma-gamma';
 import { minimise } from './nelder-mead';
 import { rfmCuts, rfmScore } from './rfm';
 import { simulateShop } from './simulate';
-import { hyp2f1, lnGamma, lnBeta } from './special';
+import { hyp2f1, hyp2f1Scaled, lnGamma, lnBeta } from './special';
 
 // Fader, Hardie & Lee (2005), CDNOW sample, time unit: weeks.
 const CDNOW = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
@@ -30,6 +30,16 @@ describe('special functions', () => {
     ['terminating (b = -2)', 3, -2, 4, 0.5, 1 - (3 * 2 * 0.5) / 4 + (3 * 4 * 2 * 1 * 0.25) / (4 * 5 * 2)],
   ])('hyp2f1: %s', (_, a, b, c, z, expected) => {
     expect(hyp2f1(a, b, c, z)).toBeCloseTo(expected, 9);
+  });
+
+  it('sums a series too large for a double in log scale', () => {
+    // 2F1(a, b; b; z) = (1-z)^-a
+    const { sum, lnScale } = hyp2f1Scaled(2000, 1, 1, 0.9);
+    expect((Math.log(sum) + lnScale) / (-2000 * Math.log(0.1))).toBeCloseTo(1, 12);
+  });
+
+  it('stops early for huge parameters and a tiny z (the bound, not n, decides)', () => {
+    expect(hyp2f1(8e8, 1.5, 1.5, 2e-9)).toBeCloseTo(Math.exp(-8e8 * Math.log1p(-2e-9)), 9);
   });
 
   it('hyp2f1 refuses z outside [0, 1) and a pole in c', () => {

@@ -38,34 +38,55 @@ export class SeriesDivergenceError extends Error {
 const MAX_TERMS = 1_000_000;
 const RELATIVE_TOLERANCE = 1e-14;
 
+// Terms are rescaled past this size so that a series whose value is astronomically large
+// (large parameters, z near 1) is summed in log scale instead of overflowing.
+const RESCALE_AT = 1e200;
+const LN_RESCALE = Math.log(RESCALE_AT);
+
 /**
- * The Gauss hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1 by its power series,
- * summed until the remaining tail is provably below 1e-14 of the sum. The terms' ratio
- * (a+n)(b+n)z / ((c+n)(n+1)) tends to z, so once it is below 1 and the tail is bounded by
- * a geometric series with ratio max(ratio, z), the sum is done. Near z = 1 convergence is
- * slow: after a million terms it throws instead of returning a truncated value.
+ * The power series of 2F1 as `sum * e^lnScale`. Summation stops once the remaining tail is
+ * provably below 1e-14 of the sum: for m >= n past every sign change, the term ratio
+ * (a+m)(b+m)z / ((c+m)(m+1)) is z times two factors that each move monotonically towards 1,
+ * so it stays below z * max(|a+n|/(c+n), 1) * max(|b+n|/(n+1), 1); when that bound is below 1
+ * the tail is at most a geometric series. After a million terms it throws instead of
+ * returning a truncated value.
  *
  * @example
- * hyp2f1(1, 1, 2, 0.5) // -ln(1 - 0.5) / 0.5 = 1.386...
+ * hyp2f1Scaled(2000, 1, 1, 0.9) // { sum, lnScale } with ln(sum) + lnScale = -2000 ln(0.1) = 4605.2
  */
-export function hyp2f1(a: number, b: number, c: number, z: number): number {
+export function hyp2f1Scaled(a: number, b: number, c: number, z: number): { sum: number; lnScale: number } {
   if (!(z >= 0 && z < 1)) throw new RangeError(`hyp2f1 needs 0 <= z < 1, got ${z}`);
   // c may be negative (a + b < 1 with x = 0), but never a pole: 0, -1, -2, ...
   if (c <= 0 && Number.isInteger(c)) throw new RangeError(`hyp2f1 is undefined for c = ${c}`);
   let term = 1;
   let sum = 1;
+  let lnScale = 0;
+  const signsSettleAt = Math.max(0, -a, -b, -c);
   for (let n = 0; n < MAX_TERMS; n++) {
-    const ratio = ((a + n) * (b + n) * z) / ((c + n) * (n + 1));
-    term *= ratio;
+    term *= ((a + n) * (b + n) * z) / ((c + n) * (n + 1));
     sum += term;
-    if (term === 0) return sum;
-    // The next ratios stay below `bound` once n is past the point where they approach z
-    // monotonically; (a+n)(b+n)/((c+n)(n+1)) is monotone for n > |a|+|b|+|c|.
-    const bound = Math.max(Math.abs(ratio), z);
-    if (n > Math.abs(a) + Math.abs(b) + Math.abs(c) && bound < 1) {
-      const tail = (Math.abs(term) * bound) / (1 - bound);
-      if (tail <= RELATIVE_TOLERANCE * Math.abs(sum)) return sum;
+    if (term === 0) return { sum, lnScale };
+    if (Math.abs(term) > RESCALE_AT) {
+      term /= RESCALE_AT;
+      sum /= RESCALE_AT;
+      lnScale += LN_RESCALE;
+    }
+    const m = n + 1;
+    if (m > signsSettleAt) {
+      const bound = z * Math.max(Math.abs(a + m) / (c + m), 1) * Math.max(Math.abs(b + m) / (m + 1), 1);
+      if (bound < 1 && (Math.abs(term) * bound) / (1 - bound) <= RELATIVE_TOLERANCE * Math.abs(sum)) return { sum, lnScale };
     }
   }
   throw new SeriesDivergenceError(`hyp2f1(${a}, ${b}; ${c}; ${z}) did not converge in ${MAX_TERMS} terms`);
+}
+
+/**
+ * The Gauss hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1 by its power series.
+ *
+ * @example
+ * hyp2f1(1, 1, 2, 0.5) // -ln(1 - 0.5) / 0.5 = 1.386...
+ */
+export function hyp2f1(a: number, b: number, c: number, z: number): number {
+  const { sum, lnScale } = hyp2f1Scaled(a, b, c, z);
+  return lnScale === 0 ? sum : sum * Math.exp(lnScale);
 }

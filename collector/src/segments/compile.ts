@@ -2,6 +2,7 @@ import {
   COMPUTED_COLUMNS,
   isComputedColumn,
   isDaysAgo,
+  PREDICTION_FIELDS,
   type Comparison,
   type Condition,
   type EventCondition,
@@ -52,6 +53,17 @@ export function compileCondition(condition: Condition, params: Params, now: numb
   }
   if ('event' in condition) return events.mode === 'set' ? compileEventSet(condition, params, now, events.workspaceId) : compileEvent(condition, params, now);
   if ('trait' in condition) return compileComparison({ json: 'p.traits', path: jsonPath([condition.trait]) }, condition, params, now);
+  if ('prediction' in condition) {
+    // Column names come from the fixed PREDICTION_FIELDS table, never from input.
+    const column = `(SELECT pp.${PREDICTION_FIELDS[condition.prediction]} FROM profile_predictions pp WHERE pp.workspace_id = p.workspace_id AND pp.profile_id = p.id)`;
+    return compileComparison({ column, kind: 'number' }, condition, params, now);
+  }
+  if ('computedTrait' in condition) {
+    // A person without matching events has the trait's empty value (0 for counts), not "missing".
+    const key = params.add(condition.computedTrait);
+    const doc = `coalesce((SELECT v.value FROM computed_trait_values v WHERE v.workspace_id = p.workspace_id AND v.trait_key = ${key} AND v.profile_id = p.id), (SELECT t.empty_value FROM computed_traits t WHERE t.workspace_id = p.workspace_id AND t.key = ${key}))`;
+    return compileComparison({ json: doc, path: '$' }, condition, params, now);
+  }
   const name = condition.computed;
   if (isComputedColumn(name)) return compileComparison({ column: COMPUTED_COLUMNS[name].sql, kind: COMPUTED_COLUMNS[name].kind }, condition, params, now);
   // Nested computed traits use a dot once: "eventCounts.Order Completed".

@@ -39,6 +39,29 @@ export interface ComputedCondition extends Comparison {
   computed: string;
 }
 
+/** Per-person predictions of the latest model (store: profile_predictions). */
+export const PREDICTION_FIELDS = {
+  pAlive: 'p_alive',
+  churnRisk: 'churn_risk',
+  expectedOrders30d: 'expected_orders_30d',
+  expectedOrders90d: 'expected_orders_90d',
+  expectedOrders365d: 'expected_orders_365d',
+  expectedOrderValue: 'expected_order_value',
+  ltv365d: 'ltv_365d',
+  ltvPercentile: 'ltv_percentile',
+} as const;
+export type PredictionField = keyof typeof PREDICTION_FIELDS;
+export const isPredictionField = (name: string): name is PredictionField => Object.hasOwn(PREDICTION_FIELDS, name);
+
+export interface PredictionCondition extends Comparison {
+  prediction: PredictionField;
+}
+
+/** A marketer-defined computed trait (POST /v1/computed-traits), by key. */
+export interface ComputedTraitCondition extends Comparison {
+  computedTrait: string;
+}
+
 export interface PropertyFilter extends Comparison {
   property: string;
 }
@@ -76,6 +99,8 @@ export interface SegmentRefCondition {
 export type Condition =
   | TraitCondition
   | ComputedCondition
+  | PredictionCondition
+  | ComputedTraitCondition
   | EventCondition
   | AndCondition
   | OrCondition
@@ -120,5 +145,17 @@ export function isTimeRelative(condition: Condition): boolean {
     return relativeWindow || (condition.where ?? []).some((f) => isDaysAgo(f.value));
   }
   if ('trait' in condition || 'computed' in condition) return isDaysAgo(condition.value);
+  // Predictions and computed traits move with the clock too, but through their own refresh
+  // (daily refit, windowed traits in the cron), which re-evaluates the segments that use them.
+  return false;
+}
+
+/** Whether a condition reads predictions or these computed traits (so a refresh of them re-evaluates it). */
+export function readsDerivedTraits(condition: Condition, traitKeys?: ReadonlySet<string>): boolean {
+  if ('and' in condition) return condition.and.some((c) => readsDerivedTraits(c, traitKeys));
+  if ('or' in condition) return condition.or.some((c) => readsDerivedTraits(c, traitKeys));
+  if ('not' in condition) return readsDerivedTraits(condition.not, traitKeys);
+  if ('prediction' in condition) return !traitKeys;
+  if ('computedTrait' in condition) return !traitKeys || traitKeys.has(condition.computedTrait);
   return false;
 }

@@ -3,6 +3,8 @@ import {
   COMPUTED_COLUMNS,
   isComputedColumn,
   isDaysAgo,
+  isPredictionField,
+  PREDICTION_FIELDS,
   type CompareOp,
   type Comparison,
   type Condition,
@@ -65,9 +67,9 @@ function checkNode(node: unknown, path: string, depth: number, budget: { nodes: 
   if (depth > MAX_DEPTH) throw new Invalid(path, `conditions nest at most ${MAX_DEPTH} levels deep`);
   if (++budget.nodes > MAX_NODES) throw new Invalid(path, `a segment holds at most ${MAX_NODES} conditions`);
   if (!isObject(node)) throw new Invalid(path, 'a condition must be a JSON object');
-  const kinds = ['and', 'or', 'not', 'segment', 'event', 'trait', 'computed'].filter((k) => k in node);
+  const kinds = ['and', 'or', 'not', 'segment', 'event', 'trait', 'computed', 'prediction', 'computedTrait'].filter((k) => k in node);
   if (kinds.length !== 1) {
-    throw new Invalid(path, 'a condition has exactly one of: trait, computed, event, and, or, not, segment');
+    throw new Invalid(path, 'a condition has exactly one of: trait, computed, prediction, computedTrait, event, and, or, not, segment');
   }
   const [kind] = kinds;
   if (kind === 'and' || kind === 'or') {
@@ -89,6 +91,21 @@ function checkNode(node: unknown, path: string, depth: number, budget: { nodes: 
     return { segment: node.segment };
   }
   if (kind === 'event') return checkEvent(node, path);
+  if (kind === 'prediction') {
+    onlyKeys(node, ['prediction', 'op', 'value'], path);
+    const field = node.prediction;
+    if (typeof field !== 'string' || !isPredictionField(field)) {
+      throw new Invalid(`${path}.prediction`, `prediction must be one of ${Object.keys(PREDICTION_FIELDS).join(', ')}`);
+    }
+    return { prediction: field, ...checkComparison(node, path, 'number') };
+  }
+  if (kind === 'computedTrait') {
+    onlyKeys(node, ['computedTrait', 'op', 'value'], path);
+    if (typeof node.computedTrait !== 'string' || !SEGMENT_KEY_PATTERN.test(node.computedTrait)) {
+      throw new Invalid(`${path}.computedTrait`, 'computedTrait must be a computed trait key (a-z, 0-9, _ and -)');
+    }
+    return { computedTrait: node.computedTrait, ...checkComparison(node, path, 'any') };
+  }
   if (kind === 'trait') {
     onlyKeys(node, ['trait', 'op', 'value'], path);
     const name = checkName(node.trait, `${path}.trait`);

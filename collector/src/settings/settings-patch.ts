@@ -12,7 +12,21 @@ const CAP_KEYS = ['maxIdentifiers', 'maxMerges'] as const satisfies readonly (ke
 const MAX_CAP = 10_000;
 
 /** Every key `PATCH /v1/settings` takes, as the API names it (and as a 400's `field` does). */
-export const EDITABLE_SETTINGS = ['ipPolicy', 'requiredConsent', 'defaultCountry', ...CAP_KEYS.map((k) => `identity.${k}`)] as const;
+export const EDITABLE_SETTINGS = ['ipPolicy', 'requiredConsent', 'defaultCountry', ...CAP_KEYS.map((k) => `identity.${k}`), 'predictions.orderEvent'] as const;
+
+/** The event the predictive models count as an order when the workspace names none. */
+export const DEFAULT_ORDER_EVENT = 'Order Completed';
+
+/**
+ * The workspace's order event: `settings.predictions.orderEvent`, else `Order Completed`.
+ *
+ * @example
+ * orderEventOf({ ipPolicy: 'keep', predictions: { orderEvent: 'Purchase' } }) // -> 'Purchase'
+ */
+export function orderEventOf(settings: WorkspaceSettings): string {
+  const p = settings.predictions as { orderEvent?: unknown } | undefined;
+  return typeof p?.orderEvent === 'string' ? p.orderEvent : DEFAULT_ORDER_EVENT;
+}
 
 const invalid = (field: string, message: string) => badRequest('invalid_field', message, field);
 
@@ -36,7 +50,12 @@ export function identityCapsOf(settings: WorkspaceSettings): IdentityCaps {
 function flatten(patch: Record<string, unknown>): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [field, value] of Object.entries(patch)) {
-    if (field !== 'identity') {
+    if (field === 'predictions') {
+      // {"predictions": {"orderEvent": "Purchase"}} or null (back to the default)
+      if (value === null) out.push(['predictions.orderEvent', null]);
+      else if (typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) out.push([`predictions.${k}`, v]);
+      else throw invalid('predictions', 'predictions must be an object such as {"orderEvent": "Order Completed"}, or null');
+    } else if (field !== 'identity') {
       out.push([field, value]);
     } else if (value === null) {
       for (const k of CAP_KEYS) out.push([`identity.${k}`, null]);
@@ -90,6 +109,11 @@ export function applySettingsPatch(current: WorkspaceSettings, patch: Record<str
       case 'identity.maxMerges':
         setCap(next, field.slice('identity.'.length) as (typeof CAP_KEYS)[number], value);
         break;
+      case 'predictions.orderEvent':
+        if (value === null) delete next.predictions;
+        else if (typeof value === 'string' && value.length > 0 && value.length <= 200) next.predictions = { orderEvent: value };
+        else throw invalid(field, 'predictions.orderEvent must be an event name (1-200 characters), or null for "Order Completed"');
+        break;
       default:
         throw invalid(field, `Unknown setting; editable settings are ${EDITABLE_SETTINGS.join(', ')}`);
     }
@@ -103,7 +127,8 @@ export function applySettingsPatch(current: WorkspaceSettings, patch: Record<str
  *
  * @example
  * settingsView({ ipPolicy: 'truncate' })
- * // -> { ipPolicy: 'truncate', requiredConsent: null, defaultCountry: null, identity: { maxIdentifiers: 100, maxMerges: 50 } }
+ * // -> { ipPolicy: 'truncate', requiredConsent: null, defaultCountry: null, identity: { maxIdentifiers: 100, maxMerges: 50 },
+ * //      predictions: { orderEvent: 'Order Completed' } }
  */
 export function settingsView(settings: WorkspaceSettings) {
   return {
@@ -111,5 +136,6 @@ export function settingsView(settings: WorkspaceSettings) {
     requiredConsent: typeof settings.requiredConsent === 'string' ? settings.requiredConsent : null,
     defaultCountry: typeof settings.defaultCountry === 'string' ? settings.defaultCountry : null,
     identity: identityCapsOf(settings),
+    predictions: { orderEvent: orderEventOf(settings) },
   };
 }
