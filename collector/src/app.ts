@@ -19,6 +19,8 @@ import { ingestStatusRoutes } from './routes/ingest-status';
 import { privacyInfoRoutes, privacyProfileRoutes, suppressionRoutes } from './routes/privacy';
 import { profileSegmentRoutes } from './routes/profile-segments';
 import { profileRoutes } from './routes/profiles';
+import { predictionRoutes } from './routes/predictions';
+import { computedTraitRoutes } from './routes/computed-traits';
 import { sdkAssetRoutes } from './routes/sdk-asset';
 import { segmentRoutes } from './routes/segments';
 
@@ -55,6 +57,8 @@ export function createApp() {
   // Before profileRoutes: GET /v1/profiles/{ref}/segments is answered by the segments module.
   app.route('/v1/profiles', profileSegmentRoutes);
   app.route('/v1/profiles', profileRoutes);
+  app.route('/v1/predictions', predictionRoutes);
+  app.route('/v1/computed-traits', computedTraitRoutes);
   app.route('/v1/accounts', accountRoutes);
   app.route('/v1/identity', identityRoutes);
   app.route('/', sdkAssetRoutes);

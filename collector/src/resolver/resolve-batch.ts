@@ -3,6 +3,7 @@ import { resolveAndStore, type StoreOutcome } from '../ingest/resolve-and-store'
 import type { StoredEvent } from '../ingest/normalise';
 import { privacyGate } from '../privacy/gate';
 import { refreshMemberships } from '../segments/realtime';
+import { refreshComputedTraits } from '../computed-traits/refresh';
 import type { Workspace } from '../store/workspaces';
 
 /**
@@ -26,6 +27,8 @@ export async function resolveBatch(
   const screen = (batch: readonly StoredEvent[], suppressing: boolean) =>
     privacyGate(db, workspace, batch, (e, country) => eventIdentifiers(e, country).ids, now, suppressing);
   const stored = await resolveAndStore(db, workspace, events, now, { screen });
+  // Computed traits and stored predictions first: segments may compare them.
+  await refreshComputedTraits(db, workspace.id, [...stored.touchedProfileIds, ...stored.absorbedProfileIds], now);
   await refreshMemberships(db, workspace.id, stored, now, waitUntil);
   return stored;
 }

@@ -12,6 +12,9 @@ import { isWriteConflict } from '../store/identity-writes';
 import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents, type ProfileSelector } from '../store/profiles';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
+import { refreshComputedTraits } from '../computed-traits/refresh';
+import { profilePredictions } from '../predictions/service';
+import { profileComputedTraits } from '../store/computed-traits';
 
 /**
  * Profiles read API (secret key, `read` scope; split and merge need `admin`). `{ref}` is a
@@ -23,9 +26,14 @@ profileRoutes.use('*', requireSecretKey('read'));
 
 profileRoutes.get('/:ref', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
-  const record = await storageCall(() => getProfileRecord(c.env.DB, c.var.workspaceId, selector));
+  const db = c.env.DB;
+  const ws = c.var.workspaceId;
+  const record = await storageCall(() => getProfileRecord(db, ws, selector));
   if (!record) throw notFound('No such profile');
-  return c.json(profileJson(record));
+  const id = record.state.id;
+  const [derived, computedTraits] = await storageCall(() => Promise.all([profilePredictions(db, ws, id, Date.now()), profileComputedTraits(db, ws, id)]));
+  // predictions and rfm only for people with orders (and once a model is fitted).
+  return c.json({ ...profileJson(record), ...(derived ?? {}), computedTraits });
 });
 
 profileRoutes.get('/:ref/events', async (c) => {
@@ -73,6 +81,7 @@ profileRoutes.post('/:ref/split', requireSecretKey('admin'), async (c) => {
     await db.batch(splitStatements(db, ws, { tree, plan, parentId, now }));
   });
   // Both people are evaluated again: the split-off profile can enter segments, the survivor leave some.
+  await refreshComputedTraits(db, ws, [canonicalId, absorbedId], Date.now());
   await refreshMemberships(db, ws, { touchedProfileIds: [canonicalId, absorbedId] }, Date.now(), waitUntilOf(c));
   const [left, right] = await storageCall(() => Promise.all([getProfileRecord(db, ws, canonicalId), getProfileRecord(db, ws, absorbedId)]));
   return c.json({ profiles: [left, right].filter((r) => r !== null).map(profileJson) });
@@ -95,6 +104,7 @@ profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
     const record = { id: `mrg_${nanoid(16)}`, survivorId, absorbedId, reason: 'force' as const, cause: null, causeMessageId: null };
     await db.batch(forceMergeStatements(db, ws, { read: [a.state, b.state], ...planned, record, now }));
   });
+  await refreshComputedTraits(db, ws, [survivorId, absorbedId], Date.now());
   await refreshMemberships(db, ws, { touchedProfileIds: [survivorId], absorbedProfileIds: [absorbedId] }, Date.now(), waitUntilOf(c));
   const record = await storageCall(() => getProfileRecord(db, ws, survivorId));
   return c.json(profileJson(record!));
