@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barLayout, niceMax, sparkPath } from './chart-geometry';
+import { barLayout, linePath, niceMax, sparkPath } from './chart-geometry';
 
 describe('niceMax', () => {
   it.each([
@@ -38,4 +38,18 @@ describe('sparkPath', () => {
     ['gaps break the line', [0, null, 5, 10], 'M0 20h1M66.7 10L100 0'],
     ['one point', [7], 'M0 10h1'],
   ])('%s', (_label, values, path) => expect(sparkPath(values, 100, 20)).toBe(path));
+});
+
+describe('linePath', () => {
+  it.each([
+    ['slot centres, scaled to max', [0, 5], 100, 50, 10, 'M25 50L75 25'],
+    ['nulls break the line', [2, null, 4, 8], 100, 8, 8, 'M12.5 6M62.5 4L87.5 0'],
+    ['values above max are clipped to the top', [20], 10, 10, 10, 'M5 0'],
+  ])('%s', (_label, values, width, height, max, path) => expect(linePath(values, width, height, max)).toBe(path));
+
+  it('shares a scale with bars when given the same max', () => {
+    const { bars } = barLayout([5], 100, 50, 2, 10);
+    expect(bars[0]!.height).toBe(25);
+    expect(linePath([5], 100, 50, 10)).toBe('M50 25');
+  });
 });

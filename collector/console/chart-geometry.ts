@@ -21,11 +21,11 @@ export function niceMax(max: number): number {
 
 /**
  * Bars for `values` in a `width` x `height` box, with `gap` between bars. A zero keeps a
- * 1-unit stub so empty days stay visible as days.
+ * 1-unit stub so empty days stay visible as days. `max` (default: a nice maximum of the values)
+ * lets bars share a scale with a line drawn over them.
  * @example barLayout([1, 2], 100, 50, 2) // two bars, 49 wide
  */
-export function barLayout(values: readonly number[], width: number, height: number, gap = 2): { bars: Bar[]; max: number } {
-  const max = niceMax(Math.max(0, ...values));
+export function barLayout(values: readonly number[], width: number, height: number, gap = 2, max = niceMax(Math.max(0, ...values))): { bars: Bar[]; max: number } {
   const n = values.length || 1;
   const slot = width / n;
   const barWidth = Math.max(1, slot - gap);
@@ -50,7 +50,11 @@ export function sparkPath(values: readonly (number | null)[], width: number, hei
   const max = Math.max(...known);
   const span = max - min || 1;
   const step = values.length > 1 ? width / (values.length - 1) : 0;
-  const y = (v: number) => r(max === min ? height / 2 : height - ((v - min) / span) * height);
+  return polyline(values, (i) => i * step, (v) => (max === min ? height / 2 : height - ((v - min) / span) * height), true);
+}
+
+/** An SVG path through the non-null values at (x(i), y(v)); `null`s start a new piece. `tickLone` marks an isolated point with a 1-unit stroke. */
+function polyline(values: readonly (number | null)[], x: (i: number) => number, y: (v: number) => number, tickLone: boolean): string {
   let path = '';
   let drawing = false;
   values.forEach((v, i) => {
@@ -59,9 +63,19 @@ export function sparkPath(values: readonly (number | null)[], width: number, hei
       return;
     }
     const next = values[i + 1];
-    path += drawing ? `L${r(i * step)} ${y(v)}` : `M${r(i * step)} ${y(v)}`;
-    if (!drawing && (next === null || next === undefined)) path += 'h1';
+    path += `${drawing ? 'L' : 'M'}${r(x(i))} ${r(y(v))}`;
+    if (tickLone && !drawing && (next === null || next === undefined)) path += 'h1';
     drawing = true;
   });
   return path;
+}
+
+/**
+ * Points of a line over the same slots as `barLayout` (one per value, at the slot's centre),
+ * scaled to `max`; `null`s break the line.
+ * @example linePath([0, 5], 100, 50, 10) // "M25 50L75 25"
+ */
+export function linePath(values: readonly (number | null)[], width: number, height: number, max: number): string {
+  const slot = width / (values.length || 1);
+  return polyline(values, (i) => i * slot + slot / 2, (v) => height - (Math.min(v, max) / max) * height, false);
 }

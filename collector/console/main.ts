@@ -8,6 +8,7 @@ import { h, mount } from './dom';
 import { clearKey, getKey, type SessionInfo } from './session';
 import { clearError, showError } from './ui';
 import { overviewView } from './views/overview';
+import { predictionsView } from './views/predictions';
 import { profileView, profilesView } from './views/profiles';
 import { segmentEditView, segmentsView, segmentView } from './views/segments';
 import { signInView } from './views/sign-in';
@@ -31,6 +32,7 @@ const routes: [RegExp, View, string][] = [
   [/^\/console\/segments\/new$/, segmentEditView, 'Segments'],
   [/^\/console\/segments\/([^/]+)\/edit$/, segmentEditView, 'Segments'],
   [/^\/console\/segments\/([^/]+)$/, segmentView, 'Segments'],
+  [/^\/console\/predictions\/?$/, predictionsView, 'Predictions'],
 ];
 
 const main = document.getElementById('main')!;

@@ -12,6 +12,33 @@ export interface Profile {
   consent: Record<string, { granted: boolean; updatedAt: string | null }>;
   accounts: { groupId: string; traits: Record<string, unknown> }[];
   createdAt?: string;
+  /** From the latest predictive model; absent for people without orders or before a fit. */
+  predictions?: import('../src/predictions/customer').Predictions;
+  rfm?: { recency: number; frequency: number; monetary: number; score: string };
+  computedTraits?: Record<string, unknown>;
+}
+/** The profile's predictions, as the collector computes them (type shared with the server). */
+export type { Predictions } from '../src/predictions/customer';
+export interface PredictionModel {
+  asOf: string;
+  timeUnit: 'day';
+  customers: number;
+  orderEvent: string;
+  bgnbd: { r: number; alpha: number; a: number; b: number; logLikelihood: number };
+  gammaGamma: { p: number; q: number; v: number } | null;
+  fitMs: number;
+  rfm?: { recency: number[]; frequency: number[]; monetary: number[] };
+  weekly?: { weekStart: string; expected: number | null; actual: number }[];
+}
+export interface ComputedTrait {
+  key: string;
+  name: string;
+  aggregate: string;
+  event: string;
+  property: string | null;
+  windowDays: number | null;
+  profiles: number;
+  computedAt: string | null;
 }
 export interface TimelineEvent {
   messageId: string;

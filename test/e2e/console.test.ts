@@ -165,6 +165,30 @@ describe('the console in Chromium', () => {
     await page.close();
   });
 
+  it('shows predictions, RFM and computed traits on a profile, and the model with its weekly chart', async () => {
+    await secretApi('/v1/predictions/fit', { method: 'POST' });
+    await secretApi('/v1/computed-traits', { method: 'POST', json: { key: 'orders_total', aggregate: 'count', event: 'Order Completed' } });
+    const person = people.find((p) => p.email && p.orders > 0)!;
+    const profile = await secretApi<{ predictions: { churnRisk: number }; rfm: { score: string } }>(`/v1/profiles/${encodeURIComponent(`email:${person.email}`)}`);
+    const page = await signedIn();
+    await page.goto(`${collector.url}/console/profiles/${encodeURIComponent(`email:${person.email}`)}`);
+    const predictions = page.getByRole('table', { name: 'Predictions', exact: true });
+    await predictions.waitFor();
+    expect(await predictions.textContent()).toContain(`${Math.round(profile.predictions.churnRisk * 1000) / 10}%`);
+    expect(await predictions.textContent()).toContain(profile.rfm.score);
+    expect(await page.getByRole('table', { name: 'Your computed traits', exact: true }).textContent()).toContain(String(person.orders));
+    await shot(page, 'profile-predictions');
+
+    await page.getByRole('link', { name: 'Predictions', exact: true }).click();
+    await page.getByRole('heading', { name: 'Predictions', exact: true }).waitFor();
+    await page.getByRole('img', { name: /Repeat orders per week/ }).waitFor();
+    expect(await page.locator('.chart .expected-line').count()).toBe(1);
+    expect(await page.getByRole('table', { name: 'Model', exact: true }).textContent()).toContain('Order Completed');
+    expect(await page.locator('main').textContent()).toContain('orders_total');
+    await shot(page, 'predictions');
+    await page.close();
+  });
+
   it('builds a segment with the builder, shows the same preview count as the API, saves it and lists its members', async () => {
     const page = await signedIn();
     await page.goto(`${collector.url}/console/segments/new`);

@@ -2,7 +2,7 @@ import { api, refPath, request } from '../api';
 import { field, h, mount, select } from '../dom';
 import { formatDate, formatValue, messageLabel } from '../format';
 import type { ViewContext } from '../main';
-import type { Profile, TimelineEvent } from '../types';
+import type { Predictions, Profile, TimelineEvent } from '../types';
 import { cursorPager, download, empty, inlineError, kvTable, section, showError } from '../ui';
 
 const LOOKUP_TYPES = [
@@ -115,6 +115,31 @@ function personActions(ctx: ViewContext, profile: Profile, ref: string) {
 }
 
 const COMPUTED_DATES = new Set(['firstSeen', 'lastSeen']);
+
+const share = (x: number) => `${Math.round(x * 1000) / 10}%`;
+const orders = (x: number | null) => (x === null ? 'unknown' : x.toFixed(2));
+const money = (x: number | null) => (x === null ? 'unknown' : x.toLocaleString(undefined, { maximumFractionDigits: 2 }));
+
+/** Predictions and RFM in words a marketer reads; absent before the first order (or the first fit). */
+function predictionsSection(p: Predictions | undefined, rfm: Profile['rfm']) {
+  if (!p) return section('Predictions', empty('No orders yet, or no model fitted: see Predictions.'));
+  return section(
+    'Predictions',
+    kvTable(
+      {
+        'still a customer (P alive)': share(p.pAlive),
+        'churn risk': share(p.churnRisk),
+        'expected orders, next 30 / 90 / 365 days': `${orders(p.expectedOrders30d)} / ${orders(p.expectedOrders90d)} / ${orders(p.expectedOrders365d)}`,
+        'expected order value': money(p.expectedOrderValue),
+        'value, next 365 days': money(p.ltv365d),
+        'value percentile': p.ltvPercentile === null ? 'unknown' : `${p.ltvPercentile}`,
+        ...(rfm ? { 'RFM score (recency, frequency, monetary; 5 is best)': rfm.score } : {}),
+      },
+      String,
+      'Predictions',
+    ),
+  );
+}
 const formatComputed = (v: unknown) => (typeof v === 'number' ? v.toLocaleString() : formatValue(v));
 
 /** One person: identities, traits, computed traits, consent, accounts, segments, timeline. */
@@ -146,6 +171,8 @@ export async function profileView(ctx: ViewContext): Promise<void> {
       section('Segments', segments),
       section('Traits', kvTable(profile.traits, (v) => formatValue(v), 'Traits')),
       section('Computed traits', kvTable(computed, formatComputed, 'Computed traits')),
+      predictionsSection(profile.predictions, profile.rfm),
+      section('Your computed traits', profile.computedTraits && Object.keys(profile.computedTraits).length ? kvTable(profile.computedTraits, formatComputed, 'Your computed traits') : empty('None defined: see Predictions.')),
       section(
         'Consent',
         kvTable(Object.fromEntries(Object.entries(profile.consent ?? {}).map(([k, v]) => [k, `${v.granted ? 'granted' : 'not granted'}${v.updatedAt ? `, ${formatDate(v.updatedAt)}` : ''}`])), String, 'Consent'),
