@@ -125,4 +125,14 @@ describe('computed traits', () => {
     expect((await profile('ana')).computedTraits.last_30d).toBe(1);
     expect(await membersOf(ws.id, 'no_recent_orders')).toEqual(['ben', 'cat']);
   });
+
+  it('erases a deleted person\'s trait values and predictions', async () => {
+    expect((await api(ws.secretKey, '/v1/predictions/fit', { method: 'POST' })).status).toBe(200);
+    const rowsOf = (table: string) => env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE profile_id IN ('ana', 'ana_guest')`).first<{ n: number }>();
+    expect((await rowsOf('computed_trait_values'))!.n).toBeGreaterThan(0);
+    expect((await rowsOf('profile_predictions'))!.n).toBe(1);
+    expect((await api(ws.secretKey, '/v1/profiles/ana', { method: 'DELETE' })).status).toBe(200);
+    expect((await rowsOf('computed_trait_values'))!.n).toBe(0);
+    expect((await rowsOf('profile_predictions'))!.n).toBe(0);
+  });
 });

@@ -3,7 +3,8 @@
  * an ingest batch touched, for everyone when a trait is defined, and as windows move (cron).
  */
 import { refreshPredictionsStatements, reevaluateDerived } from '../predictions/service';
-import { computeTraitStatements, listComputedTraits, type StoredComputedTrait } from '../store/computed-traits';
+import { computeTraitStatements, listComputedTraits, listComputedTraitsStatement, toComputedTraits, type StoredComputedTrait } from '../store/computed-traits';
+import { predictionModelStatement, toStoredModel } from '../store/predictions';
 import type { ComputedTraitDefinition } from './definition';
 
 // D1 runs a batch as one transaction; each trait costs two statements here.
@@ -24,7 +25,10 @@ export async function refreshComputedTraits(db: D1Database, workspaceId: string,
   const ids = [...new Set(profileIds)];
   if (ids.length === 0) return;
   try {
-    const [traits, predictions] = await Promise.all([listComputedTraits(db, workspaceId), refreshPredictionsStatements(db, workspaceId, ids, now)]);
+    // One round trip for both definitions: with neither, an ingest batch pays only this.
+    const [traitRows, modelRows] = await db.batch([listComputedTraitsStatement(db, workspaceId), predictionModelStatement(db, workspaceId)]);
+    const traits = toComputedTraits(traitRows!.results);
+    const predictions = await refreshPredictionsStatements(db, workspaceId, toStoredModel(modelRows!.results), ids, now);
     const statements = [...traits.flatMap((t) => computeTraitStatements(db, workspaceId, t, now, ids)), ...predictions];
     for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) await db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH));
   } catch (err) {

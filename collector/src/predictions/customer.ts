@@ -135,18 +135,27 @@ export const TRACKING_WEEKS = 26;
 /**
  * Fits both models over every customer with an order as of `asOf` and derives what a read
  * needs: RFM cut points, the LTV percentile grid and the weekly tracking series (`actualWeekly`:
- * repeat orders per week, oldest first, ending at the week containing asOf).
+ * repeat orders per week, oldest first, ending at the week containing asOf). Returns everyone's
+ * predictions too, computed once for the grid and then ranked against it.
  *
  * @example
- * buildModel(stats, weeklyRepeatOrders, Date.now(), 'Order Completed')
+ * const { model, predictions } = buildModel(stats, weeklyRepeatOrders, Date.now(), 'Order Completed')
  */
-export function buildModel(stats: readonly CustomerStats[], actualWeekly: readonly number[], asOf: number, orderEvent: string): PredictionModel {
+export function buildModel(
+  stats: readonly CustomerStats[],
+  actualWeekly: readonly number[],
+  asOf: number,
+  orderEvent: string,
+): { model: PredictionModel; predictions: { profileId: string; predictions: Predictions }[] } {
   const recencies = stats.map((s) => recencyOf(s, asOf));
   const bg = fitBgNbd(recencies);
   const gg = fitGammaGamma(stats.map((s) => ({ x: s.orders - 1, mean: repeatMean(s) })));
   const base = { bgnbd: bg.params, gammaGamma: gg?.params ?? null, ltvPercentiles: [] as number[] };
-  const ltvs = stats.map((s) => predictCustomer(base, s, asOf).ltv365d).filter((v): v is number => v !== null).sort((a, b) => a - b);
-  return {
+  const predictions = stats.map((s) => ({ profileId: s.profileId, predictions: predictCustomer(base, s, asOf) }));
+  const ltvs = predictions.map((p) => p.predictions.ltv365d).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const ltvPercentiles = ltvs.length ? Array.from({ length: 101 }, (_, i) => round(quantile(ltvs, i / 100), 2)) : [];
+  for (const { predictions: p } of predictions) p.ltvPercentile = p.ltv365d === null || ltvs.length === 0 ? null : percentileOf(p.ltv365d, ltvPercentiles);
+  const model: PredictionModel = {
     asOf,
     timeUnit: 'day',
     customers: stats.length,
@@ -154,9 +163,10 @@ export function buildModel(stats: readonly CustomerStats[], actualWeekly: readon
     bgnbd: { ...base.bgnbd, logLikelihood: bg.logLikelihood },
     gammaGamma: base.gammaGamma,
     rfm: rfmCuts(stats.map((s) => ({ recencyDays: (asOf - s.lastAt) / DAY_MS, orders: s.orders, monetary: s.total }))),
-    ltvPercentiles: ltvs.length ? Array.from({ length: 101 }, (_, i) => round(quantile(ltvs, i / 100), 2)) : [],
+    ltvPercentiles,
     weekly: trackingSeries(bg.params, stats.map((s) => s.firstAt), actualWeekly, asOf),
   };
+  return { model, predictions };
 }
 
 /** Start (epoch ms) of the i-th tracking week, i = 0 the oldest; the last week ends at asOf. */

@@ -6,7 +6,7 @@
 import { orderEventOf } from '../settings/settings-patch';
 import { evaluateSegments } from '../segments/evaluate';
 import { readsDerivedTraits } from '../segments/condition';
-import { getPredictionModel, loadCustomerStats, loadWeeklyRepeatOrders, refreshPredictionStatements, saveFitStatements } from '../store/predictions';
+import { getPredictionModel, loadCustomerStats, type StoredModel, loadWeeklyRepeatOrders, refreshPredictionStatements, saveFitStatements } from '../store/predictions';
 import { listSegments } from '../store/segments';
 import { getWorkspace } from '../store/workspaces';
 import { buildModel, predictCustomer, rfmOf, TRACKING_WEEKS, type PredictionModel, type Predictions } from './customer';
@@ -35,8 +35,7 @@ export async function fitWorkspace(db: D1Database, workspaceId: string, now: num
   ]);
   if (stats.length === 0) return null;
   const started = Date.now();
-  const model = buildModel(stats, weekly, now, orderEvent);
-  const predictions = stats.map((s) => ({ profileId: s.profileId, predictions: predictCustomer(model, s, now) }));
+  const { model, predictions } = buildModel(stats, weekly, now, orderEvent);
   const fitMs = Date.now() - started;
   await db.batch(saveFitStatements(db, workspaceId, model, fitMs, predictions));
   await reevaluateDerived(db, workspaceId, now);
@@ -52,12 +51,11 @@ export async function reevaluateDerived(db: D1Database, workspaceId: string, now
 
 /**
  * The stored predictions of some canonical profiles after their orders changed (an ingest
- * batch, a merge): recomputed against the latest model; nothing to do before the first fit.
+ * batch, a merge): recomputed against the latest model (`stored`, read by the caller); nothing
+ * to do before the first fit.
  */
-export async function refreshPredictionsStatements(db: D1Database, workspaceId: string, profileIds: readonly string[], now: number): Promise<D1PreparedStatement[]> {
-  if (profileIds.length === 0) return [];
-  const stored = await getPredictionModel(db, workspaceId);
-  if (!stored) return [];
+export async function refreshPredictionsStatements(db: D1Database, workspaceId: string, stored: StoredModel | null, profileIds: readonly string[], now: number): Promise<D1PreparedStatement[]> {
+  if (profileIds.length === 0 || !stored) return [];
   const stats = await loadCustomerStats(db, workspaceId, stored.model.orderEvent, now, profileIds);
   const predictions = stats.map((s) => ({ profileId: s.profileId, predictions: predictCustomer(stored.model, s, now) }));
   return refreshPredictionStatements(db, workspaceId, profileIds, predictions, now);

@@ -32,9 +32,12 @@ const toTrait = (r: TraitRow): StoredComputedTrait => ({
 
 const COLUMNS = 'key, name, aggregate, event, property, window_days, created_at, computed_at';
 
+export const listComputedTraitsStatement = (db: D1Database, workspaceId: string) =>
+  db.prepare(`SELECT ${COLUMNS} FROM computed_traits WHERE workspace_id = ? ORDER BY key`).bind(workspaceId);
+export const toComputedTraits = (rows: readonly unknown[]) => (rows as TraitRow[]).map(toTrait);
+
 export async function listComputedTraits(db: D1Database, workspaceId: string): Promise<StoredComputedTrait[]> {
-  const { results } = await db.prepare(`SELECT ${COLUMNS} FROM computed_traits WHERE workspace_id = ? ORDER BY key`).bind(workspaceId).all<TraitRow>();
-  return results.map(toTrait);
+  return toComputedTraits((await listComputedTraitsStatement(db, workspaceId).all()).results);
 }
 
 export async function getComputedTrait(db: D1Database, workspaceId: string, key: string): Promise<StoredComputedTrait | null> {

@@ -70,12 +70,15 @@ export interface StoredModel {
   fitMs: number;
 }
 
-export async function getPredictionModel(db: D1Database, workspaceId: string): Promise<StoredModel | null> {
-  const row = await db
-    .prepare('SELECT model, fit_ms FROM prediction_models WHERE workspace_id = ?')
-    .bind(workspaceId)
-    .first<{ model: string; fit_ms: number }>();
+export const predictionModelStatement = (db: D1Database, workspaceId: string) =>
+  db.prepare('SELECT model, fit_ms FROM prediction_models WHERE workspace_id = ?').bind(workspaceId);
+export const toStoredModel = (rows: readonly unknown[]): StoredModel | null => {
+  const row = rows[0] as { model: string; fit_ms: number } | undefined;
   return row ? { model: JSON.parse(row.model) as PredictionModel, fitMs: row.fit_ms } : null;
+};
+
+export async function getPredictionModel(db: D1Database, workspaceId: string): Promise<StoredModel | null> {
+  return toStoredModel((await predictionModelStatement(db, workspaceId).all()).results);
 }
 
 /** Workspaces whose model is missing or older than `olderThan`, among those with any events of their order event. */
