@@ -79,7 +79,7 @@ function aggregateSql(d: ComputedTraitDefinition, scoped: boolean): string {
     ? 'profiles p CROSS JOIN events e ON e.profile_id = p.id'
     : 'events e CROSS JOIN profiles p ON p.id = e.profile_id';
   const where = [
-    scoped ? 'p.workspace_id = ?1 AND p.canonical_id IN (SELECT value FROM json_each(?5)) AND e.workspace_id = ?1' : 'e.workspace_id = ?1 AND p.workspace_id = ?1',
+    scoped ? 'p.workspace_id = ?1 AND p.canonical_id IN (SELECT value FROM json_each(?5)) AND +e.workspace_id = ?1' : 'e.workspace_id = ?1 AND p.workspace_id = ?1',
     d.event === '*' ? '?2 = ?2' : 'e.event = ?2',
     '(?3 IS NULL OR e.timestamp >= ?3)',
   ];

@@ -18,11 +18,13 @@ const ORDER_VALUE = `coalesce(${numberAt('$.revenue')}, ${numberAt('$.total')}, 
  * Every order of the workspace up to asOf with its person (canonical profile, so an order sent
  * under a guest id counts once the guest is merged) and its rank in that person's orders.
  * ?1 workspace, ?2 order event name, ?3 asOf, optional ?4 JSON array of canonical ids.
+ * Scoped to a few people, `+e.workspace_id` keeps SQLite on the (profile_id, timestamp) index:
+ * otherwise it picks (workspace_id, timestamp) and scans the whole workspace for each read.
  */
 const orders = (scoped: boolean) => `SELECT p.canonical_id AS cid, e.timestamp AS ts, ${ORDER_VALUE} AS value,
     row_number() OVER (PARTITION BY p.canonical_id ORDER BY e.timestamp, e.seq) AS rn
   FROM ${scoped ? 'profiles p CROSS JOIN events e ON e.profile_id = p.id' : 'events e CROSS JOIN profiles p ON p.id = e.profile_id'}
-  WHERE ${scoped ? 'p.workspace_id = ?1 AND p.canonical_id IN (SELECT value FROM json_each(?4)) AND e.workspace_id = ?1' : 'e.workspace_id = ?1 AND p.workspace_id = ?1'}
+  WHERE ${scoped ? 'p.workspace_id = ?1 AND p.canonical_id IN (SELECT value FROM json_each(?4)) AND +e.workspace_id = ?1' : 'e.workspace_id = ?1 AND p.workspace_id = ?1'}
     AND e.type = 'track' AND e.event = ?2 AND e.timestamp <= ?3`;
 
 interface StatsRow {
