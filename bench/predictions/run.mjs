@@ -17,7 +17,7 @@ import { fmt } from '../lib/load.mjs';
 const { values } = parseArgs({
   options: {
     customers: { type: 'string', default: '100000' },
-    reads: { type: 'string', default: '2000' },
+    reads: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '4' },
   },
 });
@@ -123,6 +123,7 @@ try {
     if (pending) await new Promise((r) => setTimeout(r, 500));
   }
   const before = await reads(worker.url, ws.secretKey, 'before');
+  console.log(`profile read before any model: p50 ${fmt(before.p50, 1)} ms, p99 ${fmt(before.p99, 1)} ms`);
 
   const cpuBefore = worker.cpuMs();
   const t0 = performance.now();
