@@ -13,6 +13,9 @@ describe('applySettingsPatch', () => {
     [{ 'identity.maxMerges': 5 }, { ipPolicy: 'truncate', identity: { maxMerges: 5 } }],
     [{ identity: { maxIdentifiers: 1, maxMerges: 10_000 } }, { ipPolicy: 'truncate', identity: { maxIdentifiers: 1, maxMerges: 10_000 } }],
     [{ identity: {} }, { ipPolicy: 'truncate' }],
+    [{ predictions: { orderEvent: 'Purchase' } }, { ipPolicy: 'truncate', predictions: { orderEvent: 'Purchase' } }],
+    [{ 'predictions.orderEvent': 'Purchase' }, { ipPolicy: 'truncate', predictions: { orderEvent: 'Purchase' } }],
+    [{ predictions: null }, { ipPolicy: 'truncate' }],
     [{}, { ipPolicy: 'truncate' }],
   ])('%j -> %j', (patch, expected) => {
     expect(applySettingsPatch({ ...DEFAULT_SETTINGS }, patch)).toEqual(expected);
@@ -53,6 +56,10 @@ describe('applySettingsPatch', () => {
     [{ 'identity.maxMerge': 5 }, 'identity.maxMerge'],
     [{ maxMerges: 5 }, 'maxMerges'],
     [{ retention: 30 }, 'retention'],
+    [{ predictions: { orderEvent: '' } }, 'predictions.orderEvent'],
+    [{ predictions: { orderEvent: 5 } }, 'predictions.orderEvent'],
+    [{ predictions: { event: 'Purchase' } }, 'predictions.event'],
+    [{ predictions: 'Purchase' }, 'predictions'],
     [{ ipPolicy: 'keep', colour: 'red' }, 'colour'],
     [{ __proto__: 1, constructor: 2 }, 'constructor'],
     [JSON.parse('{"__proto__": {"maxMerges": 1}}'), '__proto__'],
@@ -82,6 +89,7 @@ describe('settingsView', () => {
       requiredConsent: null,
       defaultCountry: null,
       identity: { maxIdentifiers: 100, maxMerges: 5 },
+      predictions: { orderEvent: 'Order Completed' },
     });
   });
 });
