@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest, notFound } from '../http/errors';
+import { phase, timedRequest } from '../http/server-timing';
 import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../identity/profile-view';
 import { planForceMerge, planSplit } from '../identity/split';
 import { forceMergeStatements, listMerges, loadMergeToUndo, loadTree, loadTreeEvents, loadTreeIdentities, splitStatements } from '../store/identity-admin';
@@ -19,19 +20,21 @@ import { getWorkspace } from '../store/workspaces';
  */
 export const profileRoutes = new Hono<AppEnv>();
 
-profileRoutes.use('*', requireSecretKey('read'));
+// Reads say where their time went (Server-Timing: key, limit, read, total), like ingest.
+profileRoutes.use('*', timedRequest, requireSecretKey('read'));
 
 profileRoutes.get('/:ref', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
-  const record = await storageCall(() => getProfileRecord(c.env.DB, c.var.workspaceId, selector));
+  const record = await phase(c, 'read', () => storageCall(() => getProfileRecord(c.env.DB, c.var.workspaceId, selector)));
   if (!record) throw notFound('No such profile');
   return c.json(profileJson(record));
 });
 
 profileRoutes.get('/:ref/events', async (c) => {
   const q = eventQuery(c);
-  const id = await resolveRef(c, c.req.param('ref'));
-  const rows = await storageCall(() => listProfileEvents(c.env.DB, c.var.workspaceId, id, q));
+  const selector = await parseRef(c, c.req.param('ref'));
+  const { canonicalId, events: rows } = await phase(c, 'read', () => storageCall(() => listProfileEvents(c.env.DB, c.var.workspaceId, selector, q)));
+  if (canonicalId === null) throw notFound('No such profile');
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const hasMore = rows.length > q.limit;
