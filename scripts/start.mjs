@@ -7,7 +7,7 @@
 // SATU_STATE_DIR (local D1 data, default .wrangler/state).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyMigrations, createWorkspace, freePort, projectRoot, randomToken, startCollector } from './lib/local-collector.mjs';
+import { applyMigrations, createWorkspace, projectRoot, randomToken, startCollector } from './lib/local-collector.mjs';
 import { startExampleServer } from './lib/example-server.mjs';
 
 const port = Number(process.env.PORT ?? 8787);
@@ -50,8 +50,10 @@ await import('./build.mjs');
 console.log(`Applying D1 migrations to the local database in ${path.relative(projectRoot, stateDir) || '.'}...`);
 await applyMigrations(stateDir);
 console.log('Starting the collector...');
-// Devtools on wrangler's usual 9229 when it is free (chrome://inspect looks there).
-const collector = await startCollector({ port, stateDir, adminToken: token, inspectorPort: await freePort(9229) });
+// Devtools on wrangler's usual 9229 when it is free (chrome://inspect looks there). startCollector
+// waits for PORT while a killed predecessor lets go of it, and starts wrangler again on fresh
+// ports when another process takes a port it picked.
+const collector = await startCollector({ port, stateDir, adminToken: token, inspectorPort: 9229 });
 const demo = await demoWorkspace(collector.url, token);
 // wrangler listens on 127.0.0.1; browsers and curl reach it as localhost.
 const publicUrl = `http://localhost:${collector.port}`;

@@ -1,10 +1,14 @@
-// bench/profiles: loads 100k profiles / 1M events into a local D1 through the real collector
-// (identity resolution on), then measures profile lookups (p50/p99) and ingest events/s at
-// batch 100 on the loaded database (100 people per request, then one person per request), next
-// to the insert-only baseline worker (bench/baseline) loaded with the same 1M events and measured
-// with the same load in the same run.
+// bench/profiles: loads people and events (default 100k / 1M) into a local D1 through the real
+// collector (identity resolution on), waits until ingest says nothing is pending, then measures the
+// profile reads against a request that does nothing, in the same run, at the same concurrency:
+// rounds of GET /health, GET /v1/profiles/{ref} and GET /v1/profiles/{ref}/events, each phase
+// `concurrency` requests at a time back to back. It prints client p50/p99 of each beside /health with
+// the ratios, and the p50/p99 of the collector's own Server-Timing `total` on the reads.
+// With --ingest it then also measures steady-state ingest at batch 100 on the loaded database next to
+// the insert-only baseline (bench/baseline) loaded the same way.
 //
-//   node bench/profiles/run.mjs [--people 100000] [--events 1000000] [--seconds 10] [--concurrency 8]
+//   node bench/profiles/run.mjs [--people 100000] [--events 1000000] [--concurrency 8] [--lookups 2000]
+//                               [--rounds 3] [--ingest] [--seconds 10]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +22,9 @@ const { values } = parseArgs({
     events: { type: 'string', default: '1000000' },
     seconds: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
-    lookups: { type: 'string', default: '4000' },
+    lookups: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
+    ingest: { type: 'boolean', default: false },
   },
 });
 const PEOPLE = Number(values.people);
@@ -63,13 +69,17 @@ async function load(url, headers, label) {
       const batch = [];
       for (let k = from; k < Math.min(EVENTS, from + LOAD_BATCH); k++) batch.push(personEvent(k));
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ batch }) });
-        const text = await res.text();
-        if (res.ok) break;
+        // A dropped connection (the runtime restarting an overloaded isolate) is retried like a 5xx:
+        // every event id is sent again, and messageId idempotency keeps the counts right.
+        const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ batch }) }).catch((err) => err);
+        const status = res instanceof Error ? `a network error (${res.cause?.code ?? res.message})` : res.status;
+        const text = res instanceof Error ? '' : await res.text();
+        if (!(res instanceof Error) && res.ok) break;
         if (failures < 3) console.log(text.slice(0, 200));
         failures++;
-        if (failures <= 3) console.log(`\n${label}: batch at ${from} answered ${res.status}, retrying`);
-        if (attempt > 5) throw new Error(`${label}: batch at ${from} failed with ${res.status}`);
+        if (failures <= 3) console.log(`\n${label}: batch at ${from} answered ${status}, retrying`);
+        if (attempt > 5) throw new Error(`${label}: batch at ${from} failed with ${status}`);
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
       done += batch.length;
     }
@@ -81,27 +91,138 @@ async function load(url, headers, label) {
   return failures;
 }
 
-async function lookups(url, secretKey) {
+/** The ref of the j-th lookup: half by anonymous id, half by user id where the person has one. */
+function refOf(j) {
+  const p = (j * 104729) % PEOPLE;
+  return j % 2 === 0 || p % 3 !== 0 ? `anonymous_id:${anon(p)}` : `user_id:user-${p}`;
+}
+
+const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+/**
+ * `n` GETs of `pathOf(j)`, CONCURRENCY at a time back to back: client latencies, the Server-Timing
+ * `total` of each answer (when sent) and the mean of every other phase.
+ */
+async function measureGets(url, pathOf, n, headers = {}) {
   const latencies = [];
+  const totals = [];
+  const phases = {};
   let failures = 0;
-  const n = Number(values.lookups);
   let i = 0;
   const worker = async () => {
     while (i < n) {
       const j = i++;
-      const p = (j * 104729) % PEOPLE;
-      const ref = j % 2 === 0 ? `anonymous_id:${anon(p)}` : p % 3 === 0 ? `user_id:user-${p}` : `anonymous_id:${anon(p)}`;
       const t0 = performance.now();
-      const res = await fetch(`${url}/v1/profiles/${encodeURIComponent(ref)}`, { headers: { authorization: `Bearer ${secretKey}` } });
+      const res = await fetch(`${url}${pathOf(j)}`, { headers });
       await res.arrayBuffer();
       latencies.push(performance.now() - t0);
       if (res.status !== 200) failures++;
+      for (const m of (res.headers.get('server-timing') ?? '').matchAll(/([\w-]+);dur=([\d.]+)/g)) {
+        if (m[1] === 'total') totals.push(Number(m[2]));
+        else phases[m[1]] = (phases[m[1]] ?? 0) + Number(m[2]);
+      }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  latencies.sort((a, b) => a - b);
-  const pct = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { n, failures, p50: pct(0.5), p99: pct(0.99) };
+  return { latencies, totals, phases, failures, n };
+}
+
+/** Several measurements of the same kind as one: latencies and totals pooled, phase sums added. */
+function pool(runs) {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const totals = runs.flatMap((r) => r.totals).sort((a, b) => a - b);
+  const phases = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.phases)) phases[k] = (phases[k] ?? 0) + v;
+  const n = latencies.length;
+  return {
+    n,
+    failures: runs.reduce((a, r) => a + r.failures, 0),
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    st50: pct(totals, 0.5),
+    st99: pct(totals, 0.99),
+    phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / Math.max(1, n)])),
+  };
+}
+
+/**
+ * Ingest may acknowledge before profiles are resolved: wait until `GET /v1/ingest/status` says
+ * nothing is pending. A collector without that route (404) resolves before it answers.
+ */
+async function waitForResolved(url, secretKey, timeoutMs = 30 * 60_000) {
+  const started = performance.now();
+  for (let last = 0; ; ) {
+    const res = await fetch(`${url}/v1/ingest/status`, { headers: { authorization: `Bearer ${secretKey}` } });
+    if (res.status === 404) return 0;
+    const status = await res.json();
+    if (res.ok && status.pending === 0) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`still ${status.pending} messages pending after ${timeoutMs} ms`);
+    if (performance.now() - last > 10_000) {
+      last = performance.now();
+      console.log(`waiting for the resolver: ${JSON.stringify(status)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Rounds of the given kinds of GET, each phase CONCURRENCY at a time back to back, so every kind and
+ * the do-nothing reference share the machine's load. The first round only warms up (isolate, caches).
+ */
+async function measureKinds(url, kinds) {
+  const n = Number(values.lookups);
+  for (const [pathOf, headers] of Object.values(kinds)) await measureGets(url, pathOf, Math.min(n, 200), headers);
+  const runs = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const [kind, [pathOf, headers]] of Object.entries(kinds)) runs[kind].push(await measureGets(url, pathOf, n, headers));
+  }
+  return Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, pool(r)]));
+}
+
+/** /health, a profile, a timeline page. */
+function measureReads(url, secretKey) {
+  const auth = { authorization: `Bearer ${secretKey}` };
+  return measureKinds(url, {
+    health: [() => '/health', {}],
+    profile: [(j) => `/v1/profiles/${encodeURIComponent(refOf(j))}`, auth],
+    events: [(j) => `/v1/profiles/${encodeURIComponent(refOf(j + 1))}/events?limit=20`, auth],
+  });
+}
+
+const readRow = (name, x, h) =>
+  `| ${name} | ${x.n} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${x === h ? '' : fmt(x.p50 / h.p50, 2)} | ${x === h ? '' : fmt(x.p99 / h.p99, 2)} | ${fmt(x.st50, 1)} | ${fmt(x.st99, 1)} | ${x.failures} |`;
+const READ_HEAD = '| request | n | p50 ms | p99 ms | p50 / health | p99 / health | Server-Timing total p50 ms | total p99 ms | non-200 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+
+function printReads(r) {
+  const h = r.health;
+  console.log(`\nreads, ${CONCURRENCY} concurrent, ${values.rounds} rounds of health / profile / events back to back:\n`);
+  console.log(READ_HEAD);
+  console.log(readRow('GET /health', h, h));
+  console.log(readRow('GET /v1/profiles/{ref}', r.profile, h));
+  console.log(readRow('GET /v1/profiles/{ref}/events?limit=20', r.events, h));
+  for (const kind of ['profile', 'events']) {
+    const phases = Object.entries(r[kind].phases).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+    if (phases) console.log(`\n${kind} Server-Timing phases, mean ms: ${phases}`);
+  }
+  const worst = Math.max(r.profile.p50 / h.p50, r.profile.p99 / h.p99, r.events.p50 / h.p50, r.events.p99 / h.p99);
+  const st = Math.max(r.profile.st99, r.events.st99);
+  console.log(`\nworst read/health ratio ${fmt(worst, 2)} (goal <= 1.5); Server-Timing total p99 ${fmt(st, 1)} ms (goal < 5)`);
+}
+
+/**
+ * What any read costs under wrangler dev, on the insert-only worker (bench/baseline): one D1
+ * round trip that does no work (SELECT 1), and one call to a Durable Object of the same worker that
+ * reads its own SQLite storage, beside that worker's /health.
+ */
+async function printFloor() {
+  const r = await withWorker('bench/baseline/wrangler.toml', (url) =>
+    measureKinds(url, { health: [() => '/health', {}], d1: [() => '/ping-d1', {}], durableObject: [() => '/ping-do', {}] }),
+  );
+  console.log(`\nfloor of a read under wrangler dev (bench/baseline worker, same concurrency and rounds):\n`);
+  console.log(READ_HEAD);
+  console.log(readRow('GET /health', r.health, r.health));
+  console.log(readRow('GET /ping-d1 (one D1 SELECT 1)', r.d1, r.health));
+  console.log(readRow('GET /ping-do (one Durable Object call, SELECT 1 on its storage)', r.durableObject, r.health));
 }
 
 // Steady-state ingest at batch 100, new events of people already in the database, in two shapes:
@@ -138,21 +259,25 @@ async function withWorker(config, fn) {
   }
 }
 
-console.log(`bench/profiles: ${PEOPLE.toLocaleString('en')} people, ${EVENTS.toLocaleString('en')} events, ${CONCURRENCY} concurrent senders, loopback (wrangler dev, local D1)\n`);
+console.log(`bench/profiles: ${PEOPLE.toLocaleString('en')} people, ${EVENTS.toLocaleString('en')} events, ${CONCURRENCY} concurrent clients, loopback (wrangler dev, local D1)\n`);
 const satu = await withWorker('wrangler.toml', async (url, token, worker) => {
   const ws = await createWorkspace(url, token, 'bench-profiles');
   const headers = { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` };
   const failed = await load(url, headers, 'satu load (batch 500)');
   if (failed) console.log(`collector log (tail):\n${worker.output().slice(-1500)}`);
+  const waited = await waitForResolved(url, ws.secretKey);
+  if (waited) console.log(`resolver caught up ${fmt(waited / 1000, 1)} s after the last acknowledgement`);
   const stats = await fetch(`${url}/v1/identity/stats`, { headers: { authorization: `Bearer ${ws.secretKey}` } }).then((r) => r.json());
   console.log(`identity: ${stats.profilesCreated.toLocaleString('en')} profiles created, ${stats.merges.toLocaleString('en')} merges, ${stats.userIdConflicts} user_id conflicts`);
-  const look = await lookups(url, ws.secretKey);
-  console.log(`profile lookup (GET /v1/profiles/{ref}, ${look.n} lookups): p50 ${fmt(look.p50, 1)} ms, p99 ${fmt(look.p99, 1)} ms${look.failures ? `, ${look.failures} non-200` : ''}`);
+  printReads(await measureReads(url, ws.secretKey));
+  if (!values.ingest) return null;
   await measureIngest(url, headers, 'warm'); // warm-up is a full run: same length for both sides
   const ingest = await measureIngest(url, headers, 'steady', worker.cpuMs);
   const browser = await measureIngest(url, headers, 'browser', worker.cpuMs, 'browser');
-  return { ingest, browser, look, stats };
+  return { ingest, browser };
 });
+await printFloor();
+if (!satu) process.exit(0);
 const base = await withWorker('bench/baseline/wrangler.toml', async (url, _token, worker) => {
   await load(url, {}, 'baseline load (batch 500)');
   await measureIngest(url, {}, 'warm');

@@ -23,6 +23,8 @@ export interface Vars {
   /** Scopes of the secret key that authenticated the request. */
   scopes: ReadonlySet<string>;
   keyId: string;
+  /** Phase timings of a timed route (http/server-timing.ts `timedRequest`), sent as Server-Timing. */
+  timing?: import('./http/server-timing').ServerTiming;
 }
 
 export type AppEnv = { Bindings: Env; Variables: Vars };

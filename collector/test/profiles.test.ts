@@ -165,6 +165,23 @@ describe('event timeline', () => {
     expect(body.data[0]).toMatchObject({ type: 'track', event: 'Even', timestamp: '2026-02-01T00:04:00.000Z', properties: { i: 4 } });
   });
 
+  it('answers an empty page, not a 404, when the profile has no event in range; an absorbed id reads its survivor', async () => {
+    const res = await ok(get('/v1/profiles/user_id:tl-user/events?event=Never'));
+    expect(await res.json()).toEqual({ data: [], cursor: { next: null, hasMore: false } });
+    const survivor = await profile('user_id:tl-user');
+    const { results } = await env.DB.prepare('SELECT id FROM profiles WHERE canonical_id = ?1 AND id != ?1').bind(survivor.id).all<{ id: string }>();
+    expect(results.length).toBeGreaterThan(0);
+    const viaAbsorbed = await (await ok(get(`/v1/profiles/${results[0].id}/events?limit=100`))).json<{ data: unknown[] }>();
+    expect(viaAbsorbed.data).toHaveLength(9);
+  });
+
+  it('says where a read spent its time (Server-Timing), on answers and on errors', async () => {
+    for (const path of ['/v1/profiles/user_id:tl-user', '/v1/profiles/user_id:tl-user/events', '/v1/profiles/user_id:nobody']) {
+      const res = await get(path);
+      expect(res.headers.get('server-timing'), path).toMatch(/^key;dur=\d+, limit;dur=\d+, read;dur=\d+, total;dur=\d+$/);
+    }
+  });
+
   it.each([
     ['limit=0', 'limit'],
     ['limit=101', 'limit'],

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const wranglerBin = path.join(projectRoot, 'node_modules/wrangler/bin/wrangler.js');
+const guard = path.join(projectRoot, 'scripts/lib/group-guard.mjs');
 
 /** Environment that keeps wrangler offline and its logs inside the project. */
 export function wranglerEnv(extra = {}) {
@@ -87,26 +88,54 @@ export async function applyMigrations(stateDir, { config = 'wrangler.toml' } = {
 /** A random admin token (hex, 32 bytes). */
 export const randomToken = () => randomBytes(32).toString('hex');
 
+/** Whether nothing listens on 127.0.0.1:`port` now (nothing reserves it: only a hint). */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Waits until a port the caller insists on is free (a collector killed a moment ago lets go of it). */
+async function waitForPort(port, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await portIsFree(port))) {
+    if (Date.now() > deadline) throw new Error(`port ${port} is in use by another process (set PORT to use another one)`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** wrangler (or its workerd) could not bind a port: another process took it first. */
+const isBindFailure = (output) => /EADDRINUSE|Address already in use/i.test(output);
+
 /**
  * Starts `wrangler dev` on 127.0.0.1 and resolves once /health answers. `cpuMs()` reads the
  * CPU time the worker's runtime (worker and local D1) has used so far, see runtimeCpuMs.
- * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, output: () => string, cpuMs: () => number}>}
+ * `port` (given: that port, waited for while a previous collector lets go of it; else any free one)
+ * and `inspectorPort` (a preference: taken when free). A port found free can be taken by another
+ * process before wrangler binds it (ephemeral ports are handed out again quickly): wrangler then
+ * exits with "Address already in use", and it is started again on fresh ports, up to 5 times.
+ * The collector never outlives the process that started it (scripts/lib/group-guard.mjs).
+ * `kill()` ends every process of the collector with SIGKILL, as a crash would.
+ * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, output: () => string, cpuMs: () => number, attempts: number}>}
  */
-export async function startCollector({
-  port,
-  stateDir,
-  adminToken,
-  config = 'wrangler.toml',
-  vars = {},
-  inherit = false,
-  timeoutMs = 60_000,
-  inspectorPort,
-} = {}) {
-  const chosenPort = port ?? (await freePort());
-  // Left to itself, every wrangler dev tries devtools port 9229 first: two collectors starting at the
-  // same moment (two test runs, or tests beside `npm start`) can both find it free, and the loser exits
-  // with "Address already in use". A port of its own each avoids the race.
-  inspectorPort ??= await freePort();
+export async function startCollector(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    if (options.port) await waitForPort(options.port);
+    const port = options.port ?? (await freePort());
+    // Left to itself, every wrangler dev tries devtools port 9229 first: two collectors starting at the
+    // same moment (two test runs, or tests beside `npm start`) can both find it free, and the loser exits
+    // with "Address already in use". A port of its own each avoids most of that; the retry the rest.
+    const inspectorPort = await freePort(attempt === 1 ? options.inspectorPort : 0);
+    const started = await startOnce({ ...options, port, inspectorPort });
+    if (started.ok) return { ...started.collector, attempts: attempt };
+    if (!isBindFailure(started.output) || attempt >= 5) throw started.error;
+    console.error(`wrangler dev could not bind a port (attempt ${attempt}); starting it again on fresh ports`);
+  }
+}
+
+async function startOnce({ port, stateDir, adminToken, config = 'wrangler.toml', vars = {}, inherit = false, timeoutMs = 60_000, inspectorPort }) {
   const args = [
     wranglerBin,
     'dev',
@@ -115,7 +144,7 @@ export async function startCollector({
     '--ip',
     '127.0.0.1',
     '--port',
-    String(chosenPort),
+    String(port),
     '--persist-to',
     stateDir,
     '--inspector-port',
@@ -127,20 +156,23 @@ export async function startCollector({
   for (const [key, value] of Object.entries({ ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}), ...vars })) {
     args.push('--var', `${key}:${value}`);
   }
-  // Own process group, so stop() ends wrangler and the workerd it spawned together.
-  const child = spawn(process.execPath, args, {
+  // Own process group, so stop() ends wrangler and the workerd it spawned together; led by the
+  // guard, which ends that group when this process dies without calling stop() (kill -9).
+  const child = spawn(process.execPath, [guard, process.execPath, ...args], {
     cwd: projectRoot,
     env: wranglerEnv(),
     detached: true,
-    stdio: ['ignore', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'],
+    stdio: ['pipe', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'],
   });
+  // The guard's stdin is the lifeline: never written, closed by the kernel when this process ends.
+  child.stdin.on('error', () => {});
   let output = '';
   child.stdout?.on('data', (d) => (output = (output + d).slice(-20_000)));
   child.stderr?.on('data', (d) => (output = (output + d).slice(-20_000)));
   let exited = false;
   const exit = new Promise((resolve) => child.on('exit', (code) => ((exited = true), resolve(code))));
 
-  const url = `http://127.0.0.1:${chosenPort}`;
+  const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (exited) return;
     try {
@@ -172,17 +204,20 @@ export async function startCollector({
 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`wrangler dev exited before it was ready:\n${output}`);
+    if (exited) return { ok: false, output, error: new Error(`wrangler dev exited before it was ready:\n${output}`) };
     try {
       const res = await fetch(`${url}/health`);
-      if (res.ok) return { url, port: chosenPort, stop, kill, output: () => output, cpuMs: () => runtimeCpuMs(child.pid, chosenPort) };
+      if (res.ok && !exited) {
+        const collector = { url, port, stop, kill, output: () => output, cpuMs: () => runtimeCpuMs(child.pid, port) };
+        return { ok: true, collector };
+      }
     } catch {
       /* not listening yet */
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();
-  throw new Error(`collector did not answer /health within ${timeoutMs} ms:\n${output}`);
+  return { ok: false, output, error: new Error(`collector did not answer /health within ${timeoutMs} ms:\n${output}`) };
 }
 
 /** Creates a workspace through the admin API: {id, name, writeKey, secretKey}. */

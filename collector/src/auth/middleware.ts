@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { forbidden, unauthorized } from '../http/errors';
+import { phase } from '../http/server-timing';
 import { enforceRateLimit } from '../limits/enforce';
 import { storageCall } from '../store/storage-call';
 import { keyFromAuthorization } from './credentials';
@@ -16,11 +17,11 @@ export function requireSecretKey(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const plaintext = keyFromAuthorization(c.req.header('authorization'));
     if (!plaintext) throw unauthorized('Missing secret key: send Authorization: Bearer <secretKey>');
-    const key = await storageCall(() => resolveKey(c.env.DB, plaintext));
+    const key = await phase(c, 'key', () => storageCall(() => resolveKey(c.env.DB, plaintext)));
     if (!key || key.kind !== 'secret') throw unauthorized('Invalid secret key');
     if (!key.scopes.includes(scope)) throw forbidden(`This key lacks the '${scope}' scope`);
     // Every secret-key route (reads, exports, deletions, management) shares the key's read budget.
-    await enforceRateLimit(c.env, 'read', key.id);
+    await phase(c, 'limit', () => enforceRateLimit(c.env, 'read', key.id));
     c.set('workspaceId', key.workspaceId);
     c.set('scopes', new Set(key.scopes));
     c.set('keyId', key.id);

@@ -1,3 +1,7 @@
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../env';
+
 /**
  * Phase timings of one request, sent back as a `Server-Timing` header so a load generator
  * (bench/profiles, bench/segments) sees where the time of a request went without a profiler.
@@ -29,4 +33,33 @@ export class ServerTiming {
   header(): string {
     return [...this.entries].map(([name, ms]) => `${name};dur=${ms}`).join(', ');
   }
+}
+
+/**
+ * Times a whole request: the handler and middleware after it find a `ServerTiming` in
+ * `c.var.timing` for their phases (see `phase`), and the answer gets `Server-Timing` with them and
+ * `total` (first byte of the request seen by this middleware to the last I/O of the answer).
+ *
+ * @example
+ * profileRoutes.use('*', timedRequest, requireSecretKey('read'));
+ */
+export const timedRequest = createMiddleware<AppEnv>(async (c, next) => {
+  const started = Date.now();
+  const timing = new ServerTiming();
+  c.set('timing', timing);
+  await next();
+  timing.add('total', Date.now() - started);
+  c.header('Server-Timing', timing.header());
+});
+
+/**
+ * Runs `fn` as the phase `name` of the request's Server-Timing, or just runs it on routes that are
+ * not timed.
+ *
+ * @example
+ * const key = await phase(c, 'key', () => resolveKey(c.env.DB, plaintext));
+ */
+export function phase<T>(c: Context<AppEnv>, name: string, fn: () => Promise<T>): Promise<T> {
+  const timing = c.get('timing');
+  return timing ? timing.time(name, fn) : fn();
 }

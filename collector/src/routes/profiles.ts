@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest, notFound } from '../http/errors';
+import { phase, timedRequest } from '../http/server-timing';
 import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../identity/profile-view';
 import { planForceMerge, planSplit } from '../identity/split';
 import { forceMergeStatements, listMerges, loadMergeToUndo, loadTree, loadTreeEvents, loadTreeIdentities, splitStatements } from '../store/identity-admin';
@@ -22,24 +23,28 @@ import { profileComputedTraits } from '../store/computed-traits';
  */
 export const profileRoutes = new Hono<AppEnv>();
 
-profileRoutes.use('*', requireSecretKey('read'));
+// Reads say where their time went (Server-Timing: key, limit, read, total), like ingest.
+profileRoutes.use('*', timedRequest, requireSecretKey('read'));
 
 profileRoutes.get('/:ref', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
   const db = c.env.DB;
   const ws = c.var.workspaceId;
-  const record = await storageCall(() => getProfileRecord(db, ws, selector));
+  const record = await phase(c, 'read', () => storageCall(() => getProfileRecord(db, ws, selector)));
   if (!record) throw notFound('No such profile');
   const id = record.state.id;
-  const [derived, computedTraits] = await storageCall(() => Promise.all([profilePredictions(db, ws, id, Date.now()), profileComputedTraits(db, ws, id)]));
+  const [derived, computedTraits] = await phase(c, 'derived', () =>
+    storageCall(() => Promise.all([profilePredictions(db, ws, id, Date.now()), profileComputedTraits(db, ws, id)])),
+  );
   // predictions and rfm only for people with orders (and once a model is fitted).
   return c.json({ ...profileJson(record), ...(derived ?? {}), computedTraits });
 });
 
 profileRoutes.get('/:ref/events', async (c) => {
   const q = eventQuery(c);
-  const id = await resolveRef(c, c.req.param('ref'));
-  const rows = await storageCall(() => listProfileEvents(c.env.DB, c.var.workspaceId, id, q));
+  const selector = await parseRef(c, c.req.param('ref'));
+  const { canonicalId, events: rows } = await phase(c, 'read', () => storageCall(() => listProfileEvents(c.env.DB, c.var.workspaceId, selector, q)));
+  if (canonicalId === null) throw notFound('No such profile');
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const hasMore = rows.length > q.limit;

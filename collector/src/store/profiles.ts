@@ -32,46 +32,50 @@ export interface ProfileRecord {
 /** How a request names a profile: its id (absorbed ids resolve to the survivor) or an identifier. */
 export type ProfileSelector = { kind: 'id'; id: string } | { kind: 'identifier'; id: Identifier };
 
-/** SQL for "the canonical id of this selector" with its binds from ?2 on, so a read needs no extra round trip. */
-function canonicalOf(sel: ProfileSelector): { sql: string; binds: string[] } {
+/**
+ * SQL for "the canonical id of this selector" with its binds from ?{first} on (the workspace is ?1),
+ * so a read needs no extra round trip to resolve the ref first.
+ */
+function canonicalOf(sel: ProfileSelector, first = 2): { sql: string; binds: string[] } {
   return sel.kind === 'id'
-    ? { sql: '(SELECT canonical_id FROM profiles WHERE workspace_id = ?1 AND id = ?2)', binds: [sel.id] }
+    ? { sql: `(SELECT canonical_id FROM profiles WHERE workspace_id = ?1 AND id = ?${first})`, binds: [sel.id] }
     : {
         sql: `(SELECT cp.canonical_id FROM identities ci CROSS JOIN profiles cp ON cp.id = ci.profile_id
-          WHERE ci.workspace_id = ?1 AND ci.type = ?2 AND ci.value = ?3)`,
+          WHERE ci.workspace_id = ?1 AND ci.type = ?${first} AND ci.value = ?${first + 1})`,
         binds: [sel.id.type, sel.id.value],
       };
 }
 
 /**
  * A canonical profile with the identities and accounts of its whole merge tree, found by id or
- * identifier, in one round trip.
+ * identifier, in one statement (one D1 round trip, one consistent snapshot): the profile row with
+ * its identities and accounts folded into two JSON columns.
  *
  * @example
  * await getProfileRecord(db, 'ws_1', { kind: 'identifier', id: { type: 'user_id', value: '42' } })
  */
 export async function getProfileRecord(db: D1Database, workspaceId: string, sel: ProfileSelector | string): Promise<ProfileRecord | null> {
   const target = canonicalOf(typeof sel === 'string' ? { kind: 'id', id: sel } : sel);
-  const bind = (stmt: D1PreparedStatement) => stmt.bind(workspaceId, ...target.binds);
-  const [profile, identities, accounts] = await db.batch<Record<string, unknown>>([
-    bind(db.prepare(`SELECT ${PROFILE_COLUMNS} FROM profiles p WHERE p.workspace_id = ?1 AND p.id = ${target.sql}`)),
-    bind(
-      db.prepare(`SELECT i.type, i.value FROM profiles p CROSS JOIN identities i ON i.profile_id = p.id
-        WHERE p.workspace_id = ?1 AND p.canonical_id = ${target.sql} AND +i.workspace_id = ?1 ORDER BY i.created_at, i.type, i.value LIMIT 1000`),
-    ),
-    bind(
-      db.prepare(`SELECT DISTINCT a.group_id, a.traits FROM profiles p
-        CROSS JOIN account_members m ON m.profile_id = p.id AND +m.workspace_id = ?1
+  // The ordered subqueries feed json_group_array in their order (identities oldest first, accounts by id).
+  const row = await db
+    .prepare(`SELECT ${PROFILE_COLUMNS},
+      (SELECT json_group_array(json_array(x.type, x.value)) FROM (
+        SELECT i.type, i.value FROM profiles t CROSS JOIN identities i ON i.profile_id = t.id
+        WHERE t.workspace_id = ?1 AND t.canonical_id = ${target.sql} AND +i.workspace_id = ?1
+        ORDER BY i.created_at, i.type, i.value LIMIT 1000) x) AS identity_list,
+      (SELECT json_group_array(json_array(x.group_id, json(x.traits))) FROM (
+        SELECT DISTINCT a.group_id, a.traits FROM profiles t
+        CROSS JOIN account_members m ON m.profile_id = t.id AND +m.workspace_id = ?1
         CROSS JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = m.group_id
-        WHERE p.workspace_id = ?1 AND p.canonical_id = ${target.sql} ORDER BY a.group_id LIMIT 100`),
-    ),
-  ]);
-  const row = profile.results[0] as unknown as ProfileRow | undefined;
+        WHERE t.workspace_id = ?1 AND t.canonical_id = ${target.sql} ORDER BY a.group_id LIMIT 100) x) AS account_list
+      FROM profiles p WHERE p.workspace_id = ?1 AND p.id = ${target.sql}`)
+    .bind(workspaceId, ...target.binds)
+    .first<ProfileRow & { identity_list: string; account_list: string }>();
   if (!row) return null;
   return {
     state: toProfileState(row),
-    identities: identities.results as unknown as Identifier[],
-    accounts: (accounts.results as { group_id: string; traits: string }[]).map((a) => ({ groupId: a.group_id, traits: JSON.parse(a.traits) })),
+    identities: (JSON.parse(row.identity_list) as [string, string][]).map(([type, value]) => ({ type, value })),
+    accounts: (JSON.parse(row.account_list) as [string, JsonObject][]).map(([groupId, traits]) => ({ groupId, traits })),
   };
 }
 
@@ -100,22 +104,43 @@ export interface TimelineEvent {
 
 const parse = (v: string | null) => (v === null ? null : (JSON.parse(v) as JsonObject));
 
+type EventRow = { seq: number; message_id: string; type: string; event: string | null; name: string | null; timestamp: number; properties: string | null; traits: string | null; context: string | null };
+
 /**
- * A canonical profile's events over its whole merge tree, newest first, by keyset on
- * (timestamp, seq): stable while new events arrive. Returns up to `limit + 1` rows so the caller
+ * A profile's events over its whole merge tree, newest first, by keyset on (timestamp, seq): stable
+ * while new events arrive. The profile is named by id (an absorbed id reads its survivor) or
+ * identifier and resolved in the same statement, so a timeline page is one D1 round trip.
+ * Returns the canonical id (null: no such profile) and up to `limit + 1` events, so the caller
  * knows whether there is more.
+ *
+ * @example
+ * await listProfileEvents(db, 'ws_1', { kind: 'identifier', id: { type: 'user_id', value: '42' } }, { limit: 50 })
+ * // -> { canonicalId: 'prof_…', events: [{ seq, messageId, type, event, timestamp, properties, ... }] }
  */
-export async function listProfileEvents(db: D1Database, workspaceId: string, canonicalId: string, q: EventQuery): Promise<TimelineEvent[]> {
+export async function listProfileEvents(
+  db: D1Database,
+  workspaceId: string,
+  sel: ProfileSelector | string,
+  q: EventQuery,
+): Promise<{ canonicalId: string | null; events: TimelineEvent[] }> {
+  const target = canonicalOf(typeof sel === 'string' ? { kind: 'id', id: sel } : sel, 8);
+  // One row per event, each carrying the canonical id; one row of NULL events when the profile has
+  // none in range, and no row at all when the ref names no profile (LEFT JOIN from the ref's row).
   const { results } = await db
-    .prepare(`SELECT e.seq, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
-      FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
-      WHERE p.workspace_id = ?1 AND p.canonical_id = ?2 AND +e.workspace_id = ?1
-        AND (?3 IS NULL OR e.event = ?3) AND (?4 IS NULL OR e.timestamp >= ?4) AND (?5 IS NULL OR e.timestamp < ?5)
-        AND (?6 IS NULL OR e.timestamp < ?6 OR (e.timestamp = ?6 AND e.seq < ?7))
-      ORDER BY e.timestamp DESC, e.seq DESC LIMIT ?8`)
-    .bind(workspaceId, canonicalId, q.event ?? null, q.start ?? null, q.end ?? null, q.before?.timestamp ?? null, q.before?.seq ?? null, q.limit + 1)
-    .all<{ seq: number; message_id: string; type: string; event: string | null; name: string | null; timestamp: number; properties: string | null; traits: string | null; context: string | null }>();
-  return results.map((r) => ({
+    .prepare(`SELECT c.id AS canonical_id, e.seq, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
+      FROM (SELECT ${target.sql} AS id) c LEFT JOIN (
+        SELECT e.seq, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
+        FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
+        WHERE p.workspace_id = ?1 AND p.canonical_id = ${target.sql} AND +e.workspace_id = ?1
+          AND (?2 IS NULL OR e.event = ?2) AND (?3 IS NULL OR e.timestamp >= ?3) AND (?4 IS NULL OR e.timestamp < ?4)
+          AND (?5 IS NULL OR e.timestamp < ?5 OR (e.timestamp = ?5 AND e.seq < ?6))
+        ORDER BY e.timestamp DESC, e.seq DESC LIMIT ?7
+      ) e ON 1
+      WHERE c.id IS NOT NULL ORDER BY e.timestamp DESC, e.seq DESC`)
+    .bind(workspaceId, q.event ?? null, q.start ?? null, q.end ?? null, q.before?.timestamp ?? null, q.before?.seq ?? null, q.limit + 1, ...target.binds)
+    .all<{ canonical_id: string } & { [K in keyof EventRow]: EventRow[K] | null }>();
+  const canonicalId = results[0]?.canonical_id ?? null;
+  const events = (results.filter((r) => r.seq !== null) as ({ canonical_id: string } & EventRow)[]).map((r) => ({
     seq: r.seq,
     messageId: r.message_id,
     type: r.type,
@@ -126,6 +151,7 @@ export async function listProfileEvents(db: D1Database, workspaceId: string, can
     traits: parse(r.traits),
     context: parse(r.context),
   }));
+  return { canonicalId, events };
 }
 
 export interface AccountRecord {
