@@ -5,7 +5,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, useHarness } from './harness';
 import { startFailingProxy, type FailingProxy } from './compat/failing-proxy';
-import { compatReads, messageIdsOf, posts, sentMessages } from './compat/reads';
+import { expectEachStoredOnce, expectRetried, failFirst } from './compat/expectations';
+import { compatReads, posts } from './compat/reads';
 import { startLibrarySite, type LibrarySite } from './compat/site';
 
 const h = useHarness();
@@ -17,16 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.close();
 });
-
-/** Fails the first POST whose path matches `pattern` with a 503; forwards everything else. */
-const failFirst = (pattern: RegExp) => {
-  let failed = false;
-  return (req: { method: string; path: string }) => {
-    if (failed || req.method !== 'POST' || !pattern.test(req.path)) return false;
-    failed = true;
-    return true;
-  };
-};
 
 let proxy: FailingProxy | undefined;
 async function open(file: string, fail: (req: { method: string; path: string }) => boolean): Promise<{ page: Page; proxy: FailingProxy; close(): Promise<void> }> {
@@ -41,23 +32,6 @@ async function open(file: string, fail: (req: { method: string; path: string }) 
 afterEach((ctx) => {
   if (ctx.task.result?.state === 'fail' && proxy) console.log(proxy.seen.map((q) => `${q.method} ${q.path} ${q.status} ${q.method === 'OPTIONS' ? q.headers['access-control-request-headers'] : q.body.slice(0, 100)}`).join('\n'));
 });
-
-/** Every message the library sent is stored exactly once (a retried one too). */
-async function expectEachStoredOnce(p: FailingProxy, expectedCount: number) {
-  const sent = sentMessages(p.seen);
-  expect(sent.size).toBe(expectedCount);
-  const times = await reads.storedTimes([...sent.keys()]);
-  expect(Object.values(times ?? {})).toEqual(Array(expectedCount).fill(1));
-}
-
-/** The first request to `pattern` got the injected 503 and a later one carried the same messages to a 200. */
-function expectRetried(p: FailingProxy, pattern: RegExp) {
-  const [failed, ...later] = posts(p.seen, pattern);
-  expect(failed?.status).toBe(503);
-  const retry = later.find((r) => JSON.stringify(messageIdsOf(r)) === JSON.stringify(messageIdsOf(failed!)));
-  expect(retry?.status).toBe(200);
-  return retry!;
-}
 
 const run = () => Math.random().toString(36).slice(2, 8);
 
@@ -91,7 +65,7 @@ describe('Segment analytics-next in the browser', () => {
     const retry = await eventually(async () => posts(t.proxy.seen, /^\/v1\/t$/).length >= 2 && expectRetried(t.proxy, /^\/v1\/t$/));
     expect(retry.headers['content-type']).toMatch(/^text\/plain/);
     expect(posts(t.proxy.seen, /^\/v1\/[pigta]$/).map((q) => q.path).sort()).toEqual(['/v1/a', '/v1/g', '/v1/i', '/v1/p', '/v1/t', '/v1/t']);
-    await expectEachStoredOnce(t.proxy, 5);
+    await expectEachStoredOnce(reads, t.proxy, 5);
     expect(await reads.typesOf(anon)).toEqual({ alias: 1, group: 1, identify: 1, page: 1, track: 1 });
 
     const profile = await reads.profileWhen(`user_id:seg-user-${r}`, (p) => p.accounts.length > 0 && Object.keys(p.traits).length > 0);
@@ -120,7 +94,7 @@ describe('Segment analytics-next in the browser', () => {
     const anon = await trackBatched(t.page, t.proxy.url, { size: 3, timeout: 2000 }, ['Batched 1', 'Batched 2', 'Batched 3']);
     const retry = await eventually(async () => posts(t.proxy.seen, /^\/v1\/b$/).length >= 2 && expectRetried(t.proxy, /^\/v1\/b$/));
     expect(JSON.parse(retry.body)).toMatchObject({ writeKey: h.workspace.writeKey, batch: [{ event: 'Batched 1' }, { event: 'Batched 2' }, { event: 'Batched 3' }] });
-    await expectEachStoredOnce(t.proxy, 3);
+    await expectEachStoredOnce(reads, t.proxy, 3);
     expect(await reads.typesOf(anon)).toEqual({ track: 3 });
     await t.close();
   });
@@ -137,7 +111,7 @@ describe('Segment analytics-next in the browser', () => {
     });
     expect(sent!.status).toBe(200);
     expect(JSON.parse(sent!.body).batch.map((m: { event: string }) => m.event)).toEqual(['Hidden 1', 'Hidden 2']);
-    await expectEachStoredOnce(t.proxy, 2);
+    await expectEachStoredOnce(reads, t.proxy, 2);
     expect(await reads.typesOf(anon)).toEqual({ track: 2 });
     await t.close();
   });
@@ -176,7 +150,7 @@ describe('RudderStack analytics-js in the browser', () => {
     expect(preflight?.status).toBe(204);
     const retry = await eventually(async () => posts(t.proxy.seen, /^\/v1\/track$/).length >= 2 && expectRetried(t.proxy, /^\/v1\/track$/));
     expect(retry.headers['rsa-retry-attempt']).toBe('1');
-    await expectEachStoredOnce(t.proxy, 5);
+    await expectEachStoredOnce(reads, t.proxy, 5);
     expect(await reads.typesOf(anon)).toEqual({ alias: 1, group: 1, identify: 1, page: 1, track: 1 });
 
     const profile = await reads.profileWhen(`user_id:rs-user2-${r}`, (p) => p.accounts.length > 0 && p.identities.some((i) => i.value === `rs-user-${r}`));
@@ -197,7 +171,7 @@ describe('RudderStack analytics-js in the browser', () => {
       return ra.getAnonymousId() as string;
     });
     await eventually(async () => posts(t.proxy.seen, /^\/v1\/batch$/).length >= 2 && expectRetried(t.proxy, /^\/v1\/batch$/));
-    await expectEachStoredOnce(t.proxy, 3);
+    await expectEachStoredOnce(reads, t.proxy, 3);
     expect(await reads.typesOf(anon)).toEqual({ track: 3 });
     await t.close();
   });
@@ -221,7 +195,7 @@ describe('RudderStack analytics-js in the browser', () => {
     });
     expect(beacon!.status).toBe(200);
     expect(beacon!.headers['content-type']).toMatch(/^text\/plain/);
-    await expectEachStoredOnce(t.proxy, 3);
+    await expectEachStoredOnce(reads, t.proxy, 3);
     expect(await reads.typesOf(anon)).toEqual({ page: 1, track: 2 });
     await t.close();
   });

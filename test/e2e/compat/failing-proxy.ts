@@ -3,11 +3,13 @@
 // Host header included: the collector then sees the proxy's address, as it would see its public
 // hostname behind a CDN, and the settings it serves point the libraries back at the proxy.
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 export interface SeenRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** The body as text (decompressed when it came gzipped, as rudder-sdk-node sends it). */
   body: string;
   /** The status the proxy answered with (its own 503, or the collector's). */
   status: number;
@@ -31,7 +33,7 @@ export function startFailingProxy(target: string, fail: (req: { method: string; 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const entry: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: body.toString('utf8'), status: 0 };
+      const entry: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8'), status: 0 };
       seen.push(entry);
       if (entry.method !== 'OPTIONS' && fail(entry)) {
         entry.status = 503;
