@@ -26,18 +26,30 @@ async function expectPersonAndAccount(r: string, prefix: string) {
   expect(account).toMatchObject({ traits: { name: 'Server Acme' }, members: [profile.id] });
 }
 
+/** The five calls, the same in both libraries' APIs. */
+interface ServerClient {
+  identify(m: object): unknown;
+  track(m: object): unknown;
+  page(m: object): unknown;
+  group(m: object): unknown;
+  alias(m: object): unknown;
+}
+function sendFiveCalls(client: ServerClient, r: string, prefix: string) {
+  const user = `${prefix}-user-${r}`;
+  client.identify({ userId: user, traits: { email: `${prefix}-${r}@shop.test`, plan: 'pro' } });
+  client.track({ userId: user, event: 'Order Completed', properties: { total: 42 } });
+  client.page({ userId: user, name: 'Invoice' });
+  client.group({ userId: user, groupId: `${prefix}-acct-${r}`, traits: { name: 'Server Acme' } });
+  client.alias({ userId: `${prefix}-new-${r}`, previousId: user });
+}
+
 describe('Segment analytics-node', () => {
   it('identify, track, page, group and alias land once in one profile and its account; a 503 is retried', async () => {
     proxy = await startFailingProxy(h.collector.url, failFirst(/^\/v1\/batch$/));
     const r = run();
-    const user = `sn-user-${r}`;
     // The one change: host.
     const analytics = new SegmentAnalytics({ writeKey: h.workspace.writeKey, host: proxy.url, flushAt: 5, flushInterval: 60_000 });
-    analytics.identify({ userId: user, traits: { email: `sn-${r}@shop.test`, plan: 'pro' } });
-    analytics.track({ userId: user, event: 'Order Completed', properties: { total: 42 } });
-    analytics.page({ userId: user, name: 'Invoice' });
-    analytics.group({ userId: user, groupId: `sn-acct-${r}`, traits: { name: 'Server Acme' } });
-    analytics.alias({ userId: `sn-new-${r}`, previousId: user });
+    sendFiveCalls(analytics, r, 'sn');
     await analytics.closeAndFlush();
     const retry = expectRetried(proxy, /^\/v1\/batch$/);
     expect(JSON.parse(retry.body).batch).toHaveLength(5);
@@ -50,14 +62,9 @@ describe('RudderStack rudder-sdk-node', () => {
   it('identify, track, page, group and alias land once in one profile and its account; a 503 is retried', async () => {
     proxy = await startFailingProxy(h.collector.url, failFirst(/^\/v1\/batch$/));
     const r = run();
-    const user = `rn-user-${r}`;
     // The one change: dataPlaneUrl. It sends gzipped batches with the key as HTTP Basic.
     const client = new RudderAnalytics(h.workspace.writeKey, { dataPlaneUrl: proxy.url, flushAt: 5, flushInterval: 60_000, logLevel: 'error' });
-    client.identify({ userId: user, traits: { email: `rn-${r}@shop.test`, plan: 'pro' } });
-    client.track({ userId: user, event: 'Order Completed', properties: { total: 42 } });
-    client.page({ userId: user, name: 'Invoice' });
-    client.group({ userId: user, groupId: `rn-acct-${r}`, traits: { name: 'Server Acme' } });
-    client.alias({ userId: `rn-new-${r}`, previousId: user });
+    sendFiveCalls(client, r, 'rn');
     await client.flush();
     // It sends its first message alone, at once: that is the request that fails and is retried.
     await eventually(async () => posts(proxy!.seen, /^\/v1\/batch$/).length >= 3);

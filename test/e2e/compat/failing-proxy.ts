@@ -11,7 +11,7 @@ export interface SeenRequest {
   headers: IncomingHttpHeaders;
   /** The body as text (decompressed when it came gzipped, as rudder-sdk-node sends it). */
   body: string;
-  /** The status the proxy answered with (its own 503, or the collector's). */
+  /** The status the proxy answered with (its own 503, or the collector's); 0 until the collector answers. */
   status: number;
 }
 

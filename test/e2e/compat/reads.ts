@@ -19,8 +19,8 @@ export function sentMessages(seen: readonly SeenRequest[]): Map<string, SentMess
   return out;
 }
 
-/** The proxy's ingest requests to paths matching `pattern`, in order. */
-export const posts = (seen: readonly SeenRequest[], pattern: RegExp) => seen.filter((r) => r.method === 'POST' && pattern.test(r.path));
+/** The proxy's answered ingest requests to paths matching `pattern`, in arrival order (one still waiting for the collector is left out). */
+export const posts = (seen: readonly SeenRequest[], pattern: RegExp) => seen.filter((r) => r.method === 'POST' && r.status !== 0 && pattern.test(r.path));
 
 /** The ids in a request body (a single message or a batch). */
 export const messageIdsOf = (r: SeenRequest) => [...sentMessages([r]).keys()].sort();
