@@ -184,8 +184,11 @@ describe('Segment mobile libraries', () => {
     expect(await res.json()).toEqual({ ok: true, accepted: 3, rejected: [] });
     const profile = await profileWith(`user_id:${user}`, (p) => p.identities.some((i) => i.value === anon));
     expect(profile.traits).toMatchObject({ email: 'kt@shop.test' });
-    const screen = await env.DB.prepare('SELECT user_id FROM events WHERE message_id = ?').bind(body.batch[0]!.messageId).first<{ user_id: string | null }>();
-    expect(screen?.user_id).toBeNull();
+    const screen = await eventually(
+      () => env.DB.prepare('SELECT user_id FROM events WHERE message_id = ?').bind(body.batch[0]!.messageId).first<{ user_id: string | null }>(),
+      (row) => row !== null,
+    );
+    expect(screen).toEqual({ user_id: null });
   });
 
   it('analytics-swift: an application/json /v1/b batch', async () => {
