@@ -3,7 +3,7 @@
 // JavaScript, Android and iOS SDKs. (The unmodified libraries themselves run in test/e2e/compat-*.)
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { basic, call, createWorkspace, type TestWorkspace } from './helpers';
+import { basic, call, createWorkspace, settleInboxes, type TestWorkspace } from './helpers';
 
 let ws: TestWorkspace;
 beforeAll(async () => {
@@ -13,10 +13,14 @@ beforeAll(async () => {
 const now = () => new Date().toISOString();
 const id = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
-/** Polls a read until `accept` holds: ingest may resolve profiles behind its acknowledgement. */
+/**
+ * Polls a read until `accept` holds: ingest resolves profiles behind its acknowledgement. Each round
+ * runs the inboxes' resolver first (`call` does that only for our own ingest paths, not these).
+ */
 async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    await settleInboxes();
     const value = await read();
     if (accept(value) || Date.now() > deadline) return value;
     await new Promise((r) => setTimeout(r, 100));
