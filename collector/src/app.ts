@@ -16,6 +16,8 @@ import { importRoutes } from './routes/import';
 import { insightsRoutes } from './routes/insights';
 import { ingestRoutes } from './routes/ingest';
 import { ingestStatusRoutes } from './routes/ingest-status';
+import { rudderstackCompatRoutes } from './routes/compat-rudderstack';
+import { segmentCompatRoutes } from './routes/compat-segment';
 import { privacyInfoRoutes, privacyProfileRoutes, suppressionRoutes } from './routes/privacy';
 import { profileSegmentRoutes } from './routes/profile-segments';
 import { profileRoutes } from './routes/profiles';
@@ -41,6 +43,8 @@ export function createApp() {
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/v1', ingestRoutes);
   app.route('/v1/ingest', ingestStatusRoutes);
+  app.route('/v1', segmentCompatRoutes);
+  app.route('/', rudderstackCompatRoutes);
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
   app.route('/v1/insights', insightsRoutes);

@@ -1,4 +1,5 @@
 import type { JsonObject, Message } from '../../../sdk/src/contract';
+import { identifyTraits } from './identify-traits';
 
 /** A message as stored: times in epoch ms, ids resolved, ready for the events table. */
 export interface StoredEvent {
@@ -83,7 +84,7 @@ export function normaliseMessage(message: Message & { originalTimestamp?: string
     sentAt,
     originalTimestamp: original,
     properties: message.properties ?? null,
-    traits: message.traits ?? null,
+    traits: identifyTraits(message),
     context: message.context ?? {},
     integrations: message.integrations ?? null,
   };

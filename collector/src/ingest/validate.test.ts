@@ -17,10 +17,17 @@ describe('validateMessage', () => {
     ['bad timestamp', { type: 'page', userId: 'u', timestamp: 'soon' }, false, 'timestamp'],
     ['empty messageId', { type: 'page', userId: 'u', messageId: '' }, false, 'messageId'],
     ['numeric event name', { type: 'track', userId: 'u', event: 5 }, false, 'event'],
+    ['empty userId beside an anonymousId (analytics-kotlin)', { type: 'screen', userId: '', anonymousId: 'a' }, true, undefined],
+    ['empty userId alone', { type: 'track', event: 'A', userId: '' }, false, 'userId'],
+    ['empty groupId', { type: 'group', userId: 'u', groupId: '' }, false, 'groupId'],
   ])('%s', (_label, raw, ok, field) => {
     const result = validateMessage(raw);
     expect(result.ok).toBe(ok);
     if (!result.ok) expect(result.field).toBe(field);
+  });
+
+  it('drops an empty id rather than storing it', () => {
+    expect(validateMessage({ type: 'page', userId: '', anonymousId: 'a' })).toEqual({ ok: true, message: { type: 'page', anonymousId: 'a' } });
   });
 
   it('takes the type from the route', () => {

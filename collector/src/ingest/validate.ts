@@ -62,7 +62,8 @@ export function validateMessage(raw: unknown, routeType?: MessageType, source: M
 
   for (const field of ['userId', 'anonymousId', 'groupId', 'previousId'] as const) {
     const value = raw[field];
-    if (value === undefined || value === null) {
+    // An empty string is no id: analytics-kotlin and RudderStack send userId "" before identify.
+    if (value === undefined || value === null || value === '') {
       delete message[field];
       continue;
     }
