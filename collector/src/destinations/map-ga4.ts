@@ -26,7 +26,7 @@ const RECOMMENDED: Readonly<Record<string, string>> = {
  */
 export function snakeCase(name: string): string {
   let s = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
