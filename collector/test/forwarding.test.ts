@@ -50,7 +50,7 @@ const settled = (id: string, count: number) =>
 
 let seq = 0;
 const T = Date.now() - 60_000;
-const msg = (m: Record<string, unknown>) => ({
+const msg = (m: Record<string, unknown>): Record<string, any> => ({
   messageId: `fwd-${++seq}`,
   timestamp: new Date(T + seq * 1000).toISOString(),
   context: { ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (Test)' },
