@@ -363,4 +363,29 @@ describe('WhatsApp on segment entry', () => {
     const listed = await (await api(ws.secretKey, '/v1/destinations')).json<any>();
     expect(listed.data.find((d: any) => d.id === id)).toMatchObject({ kind: 'whatsapp', segments: ['wa_vip'], config: { accessToken: 'EAAB••••••••' }, health: { delivered: 1 } });
   });
+
+  it("messages only people whose profile grants the destination's consent category", async () => {
+    const created = await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'wa_gold', name: 'Gold', condition: { trait: 'plan', op: 'eq', value: 'gold' } } });
+    expect(created.status).toBe(201);
+    const id = await destination({
+      kind: 'whatsapp',
+      segments: ['wa_gold'],
+      consentCategory: 'Marketing',
+      config: { phoneNumberId: '1098765433', accessToken: 'EAABwhatsapp1', template: 'gold_welcome', language: 'en', endpoint: `${VENDORS}/fwd-wa-consent` },
+    });
+    const consent = (granted: boolean) => ({ consent: { categoryPreferences: { Marketing: granted } } });
+    expect(
+      (
+        await sendBatch(ws.writeKey, [
+          msg({ type: 'identify', userId: 'u-gold-1', traits: { plan: 'gold', phone: '+6281200000001' }, context: consent(true) }),
+          msg({ type: 'identify', userId: 'u-gold-2', traits: { plan: 'gold', phone: '+6281200000002' }, context: consent(false) }),
+          msg({ type: 'identify', userId: 'u-gold-3', traits: { plan: 'gold', phone: '+6281200000003' } }),
+        ])
+      ).status,
+    ).toBe(200);
+    await settled(id, 1);
+    expect(await deliveries(id)).toHaveLength(1);
+    const sent = await received('/fwd-wa-consent/v25.0/1098765433/messages');
+    expect(sent.map((r) => JSON.parse(r.body).to)).toEqual(['+6281200000001']);
+  });
 });
