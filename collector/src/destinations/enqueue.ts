@@ -76,7 +76,7 @@ export async function forwardStoredEvents(
   try {
     const queued = await enqueueEventForwarding(db, workspace, storedEvents);
     if (queued > 0 && waitUntil) {
-      waitUntil(drainEventDeliveries(db, { workspaceId: workspace.id, maxRounds: 4 }).catch((err) => console.error('event forwarding drain after ingest failed', err)));
+      waitUntil(drainEventDeliveries(db, { workspaceId: workspace.id, maxRounds: 10 }).catch((err) => console.error('event forwarding drain after ingest failed', err)));
     }
     return queued;
   } catch (err) {

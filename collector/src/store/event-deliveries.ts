@@ -33,24 +33,6 @@ export function forwardingStatement(db: D1Database, workspaceId: string, events:
     .bind(workspaceId, JSON.stringify(rows), now);
 }
 
-/** Event destinations with a delivery due, the longest-waiting first (each then drains on its own). */
-export async function dueEventDestinations(
-  db: D1Database,
-  opts: { now: number; limit: number; workspaceId?: string },
-): Promise<{ id: string; workspaceId: string }[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT d.id, d.workspace_id, (SELECT min(ed.next_attempt_at) FROM event_deliveries ed
-           WHERE ed.destination_id = d.id AND ed.status = 'pending' AND ed.next_attempt_at <= ?1) AS due
-       FROM destinations d
-       WHERE d.kind IN ('webhook', 'ga4', 'mixpanel', 'meta') AND (?2 IS NULL OR d.workspace_id = ?2) AND due IS NOT NULL
-       ORDER BY due LIMIT ?3`,
-    )
-    .bind(opts.now, opts.workspaceId ?? null, opts.limit)
-    .all<{ id: string; workspace_id: string }>();
-  return results.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
-}
-
 /**
  * Claims up to `limit` due deliveries of one destination by pushing their next attempt
  * `leaseMs` ahead in one UPDATE: two drains at once (cron and an ingest's waitUntil) never send
@@ -137,28 +119,43 @@ function storedEventOf(r: EventRow): StoredEvent {
 }
 
 /** The outcome of one attempt, or `skipped` (nothing to send to this vendor), or a reason it was never sent. */
-export function recordEventAttemptStatement(
-  db: D1Database,
-  id: number,
-  state: DeliveryState | { status: 'skipped'; attempts: number },
-  attempt: { at: number; responseStatus: number | null; error: string | null },
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE event_deliveries SET status = ?2, attempts = ?3, next_attempt_at = coalesce(?4, next_attempt_at),
-         delivered_at = ?5, last_attempt_at = ?6, last_response_status = ?7, last_error = ?8
-       WHERE id = ?1`,
-    )
-    .bind(
-      id,
-      state.status,
-      state.attempts,
-      state.status === 'pending' ? state.nextAttemptAt : null,
-      state.status === 'delivered' ? state.deliveredAt : null,
-      attempt.at,
-      attempt.responseStatus,
-      attempt.error,
-    );
+export type EventAttemptOutcome = {
+  state: DeliveryState | { status: 'skipped'; attempts: number };
+  at: number;
+  responseStatus: number | null;
+  error: string | null;
+};
+
+/**
+ * Writes outcomes of attempts: deliveries with the same outcome (most often every event of one
+ * call) share one UPDATE, so recording a call costs one statement, not one per event.
+ */
+export function recordEventAttemptsStatements(db: D1Database, outcomes: readonly { id: number; outcome: EventAttemptOutcome }[]): D1PreparedStatement[] {
+  const groups = new Map<string, { outcome: EventAttemptOutcome; ids: number[] }>();
+  for (const { id, outcome } of outcomes) {
+    const key = JSON.stringify(outcome);
+    const group = groups.get(key) ?? { outcome, ids: [] };
+    group.ids.push(id);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ outcome: { state, at, responseStatus, error }, ids }) =>
+    db
+      .prepare(
+        `UPDATE event_deliveries SET status = ?2, attempts = ?3, next_attempt_at = coalesce(?4, next_attempt_at),
+           delivered_at = ?5, last_attempt_at = ?6, last_response_status = ?7, last_error = ?8
+         WHERE id IN (SELECT value FROM json_each(?1))`,
+      )
+      .bind(
+        JSON.stringify(ids),
+        state.status,
+        state.attempts,
+        state.status === 'pending' ? state.nextAttemptAt : null,
+        state.status === 'delivered' ? state.deliveredAt : null,
+        at,
+        responseStatus,
+        error,
+      ),
+  );
 }
 
 /** Claimed deliveries that were not tried (their destination failed first): due again at `at`, no attempt counted. */

@@ -1,0 +1,119 @@
+// bench/forwarding: what event forwarding costs ingest, and whether a slow or failing vendor
+// slows ingest or the other destinations. The real collector (wrangler dev) gets batches of 100
+// events, first with no destinations (the reference, same run), then with six: a webhook, GA4,
+// Mixpanel and Meta on a fast local receiver, a webhook that answers after 5 s and one that
+// always answers 500. Prints ingest events/s, p50/p99 and the `forward` Server-Timing phase
+// against the reference, then how long after the load the fast destinations had everything.
+//
+//   node bench/forwarding/run.mjs [--seconds 8] [--concurrency 4]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { applyMigrations, createWorkspace, freePort, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
+import { fmt, runLoad, sampleEvent } from '../lib/load.mjs';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, concurrency: { type: 'string', default: '4' } } });
+const durationMs = Number(values.seconds) * 1000;
+const concurrency = Number(values.concurrency);
+const SIZE = 100;
+
+// The receiver: counts events per path; /slow answers after 5 s, /down always 500.
+const receivedEvents = new Map();
+const server = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    const url = new URL(req.url, 'http://x');
+    const base = url.pathname.split('/')[1];
+    let n = 0;
+    try {
+      const parsed = JSON.parse(body);
+      n = Array.isArray(parsed) ? parsed.length : (parsed.batch ?? parsed.events ?? parsed.data ?? []).length;
+    } catch {
+      /* not JSON */
+    }
+    receivedEvents.set(base, (receivedEvents.get(base) ?? 0) + n);
+    if (base === 'down') return res.writeHead(500).end('down');
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"events_received":1}');
+    if (base === 'slow') setTimeout(answer, 5000);
+    else answer();
+  });
+});
+const receiverPort = await freePort();
+await new Promise((resolve) => server.listen(receiverPort, '127.0.0.1', resolve));
+const receiver = `http://127.0.0.1:${receiverPort}`;
+
+const stateDir = mkdtempSync(path.join(tmpdir(), 'satu-bench-fwd-'));
+await applyMigrations(stateDir);
+const token = randomToken();
+const collector = await startCollector({ stateDir, adminToken: token });
+try {
+  const ws = await createWorkspace(collector.url, token, 'Forwarding bench');
+  const headers = { authorization: `Basic ${Buffer.from(`${ws.writeKey}:`).toString('base64')}` };
+  const load = (runId, ms) =>
+    runLoad({
+      url: `${collector.url}/v1/batch`,
+      headers,
+      body: (i) => JSON.stringify({ batch: Array.from({ length: SIZE }, (_, j) => sampleEvent(i * SIZE + j, { runId })) }),
+      concurrency,
+      durationMs: ms,
+      eventsPerRequest: SIZE,
+    });
+
+  await load('warm', 1000);
+  const reference = await load('ref', durationMs);
+
+  const secret = 'whsec_bench_0123456789';
+  const destinations = {
+    webhook: { kind: 'webhook', url: `${receiver}/webhook`, secret },
+    ga4: { kind: 'ga4', config: { measurementId: 'G-BENCH1', apiSecret: 'bench-secret', endpoint: `${receiver}/ga4` } },
+    mixpanel: { kind: 'mixpanel', config: { projectToken: 'benchtoken', apiSecret: 'bench-secret', endpoint: `${receiver}/mixpanel` } },
+    meta: { kind: 'meta', config: { pixelId: '1234567890', accessToken: 'bench-token-1', endpoint: `${receiver}/meta` } },
+    slow: { kind: 'webhook', url: `${receiver}/slow`, secret },
+    down: { kind: 'webhook', url: `${receiver}/down`, secret },
+  };
+  const ids = {};
+  for (const [name, json] of Object.entries(destinations)) {
+    const res = await fetch(`${collector.url}/v1/destinations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ws.secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(json),
+    });
+    if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${await res.text()}`);
+    ids[name] = (await res.json()).id;
+  }
+
+  const withForwarding = await load('fwd', durationMs);
+  const loadEnded = performance.now();
+  const sent = withForwarding.requests * SIZE;
+
+  // Forwarding lag: until each fast destination has no pending delivery left (the cron is not
+  // running here: only the drains started after each ingest move them).
+  const pending = async (id) => {
+    const res = await fetch(`${collector.url}/v1/destinations/${id}/deliveries?status=pending&limit=1`, { headers: { authorization: `Bearer ${ws.secretKey}` } });
+    return (await res.json()).data.length;
+  };
+  const lag = {};
+  for (const name of ['webhook', 'ga4', 'mixpanel', 'meta']) {
+    while ((await pending(ids[name])) > 0 && performance.now() - loadEnded < 120_000) await new Promise((r) => setTimeout(r, 200));
+    lag[name] = (await pending(ids[name])) > 0 ? 'not drained in 120 s' : `${fmt((performance.now() - loadEnded) / 1000, 1)} s`;
+  }
+
+  const row = (label, r) =>
+    `| ${label} | ${fmt(r.eventsPerSecond, 0)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.phases.forward ?? 0, 2)} | ${fmt(r.phases.total ?? 0, 1)} |`;
+  console.log(`\nIngest, batches of ${SIZE}, concurrency ${concurrency}, ${values.seconds} s each (wrangler dev on this machine):\n`);
+  console.log('| run | events/s | p50 ms | p99 ms | forward ms | total ms (Server-Timing) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(row('no destinations (reference)', reference));
+  console.log(row('6 event destinations, one slow (5 s), one down', withForwarding));
+  console.log(`\nratio with/without: events/s ${fmt(withForwarding.eventsPerSecond / reference.eventsPerSecond, 2)}, p50 ${fmt(withForwarding.p50 / reference.p50, 2)}`);
+  console.log(`events sent with destinations: ${sent}; received per destination:`, Object.fromEntries(receivedEvents));
+  console.log('fast destinations fully delivered after the load ended:', lag);
+  console.log('statuses:', reference.statuses, withForwarding.statuses);
+} finally {
+  await collector.stop();
+  server.close();
+  rmSync(stateDir, { recursive: true, force: true });
+}
