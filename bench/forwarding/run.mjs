@@ -1,9 +1,9 @@
 // bench/forwarding: what event forwarding costs ingest, and whether a slow or failing vendor
 // slows ingest or the other destinations. The real collector (wrangler dev) gets batches of 100
-// events, first with no destinations (the reference, same run), then with six: a webhook, GA4,
-// Mixpanel and Meta on a fast local receiver, a webhook that answers after 5 s and one that
-// always answers 500. Prints ingest events/s, p50/p99 and the `forward` Server-Timing phase
-// against the reference, then how long after the load the fast destinations had everything.
+// events three times: with no destinations (the reference, same run); with four on a fast local
+// receiver (a webhook, GA4, Mixpanel, Meta); with those four plus a webhook that answers after
+// 5 s and one that always answers 500. Prints ingest events/s, p50/p99 and the `forward`
+// Server-Timing phase with ratios, then how long after the load the fast destinations had everything.
 //
 //   node bench/forwarding/run.mjs [--seconds 8] [--concurrency 4]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -75,31 +75,45 @@ try {
     down: { kind: 'webhook', url: `${receiver}/down`, secret },
   };
   const ids = {};
-  for (const [name, json] of Object.entries(destinations)) {
-    const res = await fetch(`${collector.url}/v1/destinations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ws.secretKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(json),
-    });
-    if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${await res.text()}`);
-    ids[name] = (await res.json()).id;
-  }
+  const create = async (names) => {
+    for (const name of names) {
+      const res = await fetch(`${collector.url}/v1/destinations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ws.secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(destinations[name]),
+      });
+      if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${await res.text()}`);
+      ids[name] = (await res.json()).id;
+    }
+  };
 
+  await create(['webhook', 'ga4', 'mixpanel', 'meta']);
+  const fast = await load('fast', durationMs);
+  await create(['slow', 'down']);
   const withForwarding = await load('fwd', durationMs);
   const loadEnded = performance.now();
-  const sent = withForwarding.requests * SIZE;
+  const sent = (fast.requests + withForwarding.requests) * SIZE;
 
   // Forwarding lag: until each fast destination has no pending delivery left (the cron is not
   // running here: only the drains started after each ingest move them).
   const pending = async (id) => {
-    const res = await fetch(`${collector.url}/v1/destinations/${id}/deliveries?status=pending&limit=1`, { headers: { authorization: `Bearer ${ws.secretKey}` } });
-    return (await res.json()).data.length;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(`${collector.url}/v1/destinations/${id}/deliveries?status=pending&limit=1`, { headers: { authorization: `Bearer ${ws.secretKey}` } });
+        return (await res.json()).data.length;
+      } catch (err) {
+        // A kept-alive socket the dev server closed meanwhile: ask again on a new one.
+        if (attempt >= 3) throw err;
+      }
+    }
   };
   const lag = {};
-  for (const name of ['webhook', 'ga4', 'mixpanel', 'meta']) {
-    while ((await pending(ids[name])) > 0 && performance.now() - loadEnded < 120_000) await new Promise((r) => setTimeout(r, 200));
-    lag[name] = (await pending(ids[name])) > 0 ? 'not drained in 120 s' : `${fmt((performance.now() - loadEnded) / 1000, 1)} s`;
-  }
+  await Promise.all(
+    ['webhook', 'ga4', 'mixpanel', 'meta'].map(async (name) => {
+      while ((await pending(ids[name])) > 0 && performance.now() - loadEnded < 120_000) await new Promise((r) => setTimeout(r, 200));
+      lag[name] = (await pending(ids[name])) > 0 ? 'not drained in 120 s' : `${fmt((performance.now() - loadEnded) / 1000, 1)} s`;
+    }),
+  );
 
   const row = (label, r) =>
     `| ${label} | ${fmt(r.eventsPerSecond, 0)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.phases.forward ?? 0, 2)} | ${fmt(r.phases.total ?? 0, 1)} |`;
@@ -107,11 +121,14 @@ try {
   console.log('| run | events/s | p50 ms | p99 ms | forward ms | total ms (Server-Timing) |');
   console.log('|---|---:|---:|---:|---:|---:|');
   console.log(row('no destinations (reference)', reference));
-  console.log(row('6 event destinations, one slow (5 s), one down', withForwarding));
-  console.log(`\nratio with/without: events/s ${fmt(withForwarding.eventsPerSecond / reference.eventsPerSecond, 2)}, p50 ${fmt(withForwarding.p50 / reference.p50, 2)}`);
+  console.log(row('4 event destinations (webhook, GA4, Mixpanel, Meta)', fast));
+  console.log(row('the same 4 plus one slow (5 s) and one down (500)', withForwarding));
+  const ratio = (a, b) => `events/s ${fmt(a.eventsPerSecond / b.eventsPerSecond, 2)}, p50 ${fmt(a.p50 / b.p50, 2)}`;
+  console.log(`\nforwarding to 4 vs none: ${ratio(fast, reference)}`);
+  console.log(`adding a slow and a failing one (6 vs 4): ${ratio(withForwarding, fast)}`);
   console.log(`events sent with destinations: ${sent}; received per destination:`, Object.fromEntries(receivedEvents));
   console.log('fast destinations fully delivered after the load ended:', lag);
-  console.log('statuses:', reference.statuses, withForwarding.statuses);
+  console.log('statuses:', reference.statuses, fast.statuses, withForwarding.statuses);
 } finally {
   await collector.stop();
   server.close();
