@@ -167,11 +167,11 @@ function mapForDestination(d: Destination, events: ForwardEvent[], now: number):
     case 'webhook':
       return webhookRequests({ url: d.url, secret: d.secret }, events, now);
     case 'ga4':
-      return ga4Requests(d.config as unknown as Ga4Config, events);
+      return ga4Requests(d.config as unknown as Ga4Config, events, now);
     case 'mixpanel':
       return mixpanelRequests(d.config as unknown as MixpanelConfig, events);
     case 'meta':
-      return metaRequests(d.config as unknown as MetaConfig, events);
+      return metaRequests(d.config as unknown as MetaConfig, events, now);
     default:
       return { requests: [], skipped: events.map((e) => ({ deliveryId: e.deliveryId, reason: `${d.kind} destinations take no events` })) };
   }

@@ -59,28 +59,14 @@ export async function enqueueEventForwarding(
 }
 
 /**
- * The ingest's post-store step for forwarding: queue the stored events, then (after the
- * response) drain this workspace's destinations. Like the real-time segment update, a failure
- * is logged, not raised: the events are stored and a 5xx would only make the sender retry a
- * batch that dedupes to nothing.
+ * After the resolver stored a batch: when it queued deliveries for event destinations, drain
+ * this workspace's destinations in the background (the cron drains whatever is left). Never
+ * throws: the events and their outbox rows are already committed.
  *
  * @example
- * await forwardStoredEvents(c.env.DB, workspace, outcome.storedEvents, waitUntilOf(c));
+ * drainForwardedSoon(db, workspace.id, stored.forwarded, (p) => ctx.waitUntil(p));
  */
-export async function forwardStoredEvents(
-  db: D1Database,
-  workspace: { id: string },
-  storedEvents: readonly StoredWithProfile[],
-  waitUntil?: (promise: Promise<unknown>) => void,
-): Promise<number> {
-  try {
-    const queued = await enqueueEventForwarding(db, workspace, storedEvents);
-    if (queued > 0 && waitUntil) {
-      waitUntil(drainEventDeliveries(db, { workspaceId: workspace.id, maxRounds: 10 }).catch((err) => console.error('event forwarding drain after ingest failed', err)));
-    }
-    return queued;
-  } catch (err) {
-    console.error('queueing events for forwarding failed', workspace.id, err);
-    return 0;
-  }
+export function drainForwardedSoon(db: D1Database, workspaceId: string, queued: number, waitUntil?: (promise: Promise<unknown>) => void): void {
+  if (queued === 0 || !waitUntil) return;
+  waitUntil(drainEventDeliveries(db, { workspaceId, maxRounds: 10 }).catch((err) => console.error('event forwarding drain failed', workspaceId, err)));
 }

@@ -90,10 +90,16 @@ describe('ga4Requests', () => {
       ...Array.from({ length: 26 }, (_, i) => forward(i + 1, stored({ messageId: `a${i}`, event: 'Tick', anonymousId: 'anon-a' }))),
       forward(100, stored({ event: 'Tick', anonymousId: null, userId: 'u-b' })),
     ];
-    const { requests } = ga4Requests({ measurementId: 'G-ABC123', apiSecret: 's&cret', endpoint: 'http://proxy.test/ga/' }, events);
+    const { requests } = ga4Requests({ measurementId: 'G-ABC123', apiSecret: 's&cret', endpoint: 'http://proxy.test/ga/' }, events, Date.UTC(2026, 0, 2));
     expect(requests.map((r) => r.deliveryIds.length)).toEqual([25, 1, 1]);
     expect(requests[0].url).toBe('http://proxy.test/ga/mp/collect?measurement_id=G-ABC123&api_secret=s%26cret');
     expect(JSON.parse(requests[2].body)).toMatchObject({ client_id: 'u-b', user_id: 'u-b' });
     expect(JSON.parse(requests[0].body).user_id).toBeUndefined();
+  });
+
+  it('skips events older than the 72 hours GA4 accepts', () => {
+    const { requests, skipped } = ga4Requests({ measurementId: 'G-ABC123', apiSecret: 'secret-1' }, [forward(1, stored({})), forward(2, stored({ messageId: 'm-2', timestamp: Date.UTC(2026, 0, 4) }))], Date.UTC(2026, 0, 4, 1));
+    expect(skipped).toEqual([{ deliveryId: 1, reason: 'older than the 72 hours GA4 accepts' }]);
+    expect(requests.map((r) => r.deliveryIds)).toEqual([[2]]);
   });
 });

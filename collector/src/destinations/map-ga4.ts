@@ -8,6 +8,8 @@ const EVENTS_PER_REQUEST = 25;
 const PARAMS_PER_EVENT = 25;
 const NAME_LENGTH = 40;
 const VALUE_LENGTH = 100;
+/** GA4 takes events up to 72 hours old (and answers 2xx to older ones while dropping them). */
+export const GA4_MAX_AGE_MS = 72 * 3_600_000;
 
 /** Segment's e-commerce events that GA4 has a recommended event for. */
 const RECOMMENDED: Readonly<Record<string, string>> = {
@@ -122,16 +124,21 @@ export function ga4Event(e: StoredEvent): { name: string; params: Record<string,
 /**
  * Measurement Protocol calls for a run of events: `client_id` is the anonymousId (else the
  * userId), `user_id` the userId; events of the same client and user share a call, 25 at most.
- * GA4 answers 2xx whatever it makes of the payload, so its answer only says it was received.
+ * GA4 answers 2xx whatever it makes of the payload, so its answer only says it was received;
+ * events older than 72 hours (an import of history) are skipped, as GA4 would drop them.
  *
  * @example
- * ga4Requests({ measurementId: 'G-ABC123', apiSecret: 's3cret!!' }, events).requests[0].url
+ * ga4Requests({ measurementId: 'G-ABC123', apiSecret: 's3cret!!' }, events, Date.now()).requests[0].url
  * // 'https://www.google-analytics.com/mp/collect?measurement_id=G-ABC123&api_secret=s3cret!!'
  */
-export function ga4Requests(config: Ga4Config, events: readonly ForwardEvent[]): MappedBatch {
+export function ga4Requests(config: Ga4Config, events: readonly ForwardEvent[], now: number): MappedBatch {
+  const skipped = events
+    .filter((f) => f.event.timestamp < now - GA4_MAX_AGE_MS)
+    .map((f) => ({ deliveryId: f.deliveryId, reason: 'older than the 72 hours GA4 accepts' }));
   const url = apiUrl('ga4', config.endpoint, `/mp/collect?measurement_id=${encodeURIComponent(config.measurementId)}&api_secret=${encodeURIComponent(config.apiSecret)}`);
   const groups = new Map<string, ForwardEvent[]>();
   for (const f of events) {
+    if (f.event.timestamp < now - GA4_MAX_AGE_MS) continue;
     const key = JSON.stringify([f.event.anonymousId ?? f.event.userId, f.event.userId]);
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
@@ -146,5 +153,5 @@ export function ga4Requests(config: Ga4Config, events: readonly ForwardEvent[]):
       return { deliveryIds: run.map((f) => f.deliveryId), url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     }),
   );
-  return { requests, skipped: [] };
+  return { requests, skipped };
 }

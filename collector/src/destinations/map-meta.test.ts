@@ -66,8 +66,10 @@ describe('metaRequests', () => {
     const { requests, skipped } = await metaRequests({ pixelId: '123456', accessToken: 'EAAB-token', testEventCode: 'TEST1' }, [
       forward(1, stored({ context: {} })),
       forward(2, stored({ messageId: 'm-2', event: 'Trial Started', context: { userAgent: 'UA' } })),
-    ]);
-    expect(skipped.map((s) => s.deliveryId)).toEqual([1]);
+      forward(3, stored({ messageId: 'm-3', event: 'Trial Started', context: { userAgent: 'UA' }, timestamp: Date.UTC(2025, 11, 20) })),
+    ], Date.UTC(2026, 0, 2));
+    expect(skipped.map((s) => s.deliveryId)).toEqual([1, 3]);
+    expect(skipped[1].reason).toBe('older than the 7 days Meta accepts');
     expect(requests).toHaveLength(1);
     expect(requests[0].url).toBe('https://graph.facebook.com/v25.0/123456/events');
     expect(JSON.parse(requests[0].body)).toEqual({

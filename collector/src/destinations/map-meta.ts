@@ -6,6 +6,8 @@ import { chunk, num, orderValue, pageUrl, productsOf, str, type ForwardEvent, ty
 
 // The Conversions API takes up to 1,000 events per call; one invalid event fails the whole call.
 const EVENTS_PER_REQUEST = 1000;
+/** Meta refuses a whole call when one event_time is more than 7 days old. */
+export const META_MAX_AGE_MS = 7 * 86_400_000;
 
 /** Segment's e-commerce events under Meta's standard event names. */
 const STANDARD: Readonly<Record<string, string>> = {
@@ -74,17 +76,21 @@ export function metaCustomData(e: StoredEvent): Record<string, unknown> | undefi
 /**
  * Conversions API calls for a run of events: `POST /{version}/{pixelId}/events` with
  * `{data, access_token}`. `event_id` is the messageId, so Meta dedupes a retried call and
- * matches the browser pixel's event of the same id. Events with no customer information at all
- * are skipped (Meta would reject the whole call for one of them).
+ * matches the browser pixel's event of the same id. Events with no customer information at all,
+ * or older than 7 days (an import of history), are skipped: Meta would reject the whole call for one.
  *
  * @example
- * (await metaRequests({ pixelId: '1234567890', accessToken: 'EAAB…' }, events)).requests[0].url
+ * (await metaRequests({ pixelId: '1234567890', accessToken: 'EAAB…' }, events, Date.now())).requests[0].url
  * // 'https://graph.facebook.com/v25.0/1234567890/events'
  */
-export async function metaRequests(config: MetaConfig, events: readonly ForwardEvent[]): Promise<MappedBatch> {
+export async function metaRequests(config: MetaConfig, events: readonly ForwardEvent[], now: number): Promise<MappedBatch> {
   const skipped: MappedBatch['skipped'] = [];
   const ready: { deliveryId: number; data: Record<string, unknown> }[] = [];
   for (const f of events) {
+    if (f.event.timestamp < now - META_MAX_AGE_MS) {
+      skipped.push({ deliveryId: f.deliveryId, reason: 'older than the 7 days Meta accepts' });
+      continue;
+    }
     const userData = await metaUserData(f);
     if (!userData) {
       skipped.push({ deliveryId: f.deliveryId, reason: 'no customer information (email, phone, userId, IP or user agent) to match' });
