@@ -1,22 +1,10 @@
 import { MESSAGE_TYPES } from '../../../sdk/src/contract';
 import { badRequest } from '../http/errors';
-import { DESTINATION_EVENTS, type DestinationEvent } from '../store/destinations';
+import { DESTINATION_EVENTS, type Destination, type DestinationEvent } from '../store/destinations';
 import { DEFAULT_ENDPOINTS, DESTINATION_KINDS, SUPPORTED_TYPES, type DestinationKind } from './kinds';
 
 /** A destination as the request describes it, checked; segment keys still need checking against the workspace. */
-export interface DestinationSpec {
-  kind: DestinationKind;
-  /** segments and webhook: where to POST; vendors: their API origin (display only). */
-  url: string;
-  /** segments and webhook: the signing secret; vendors keep theirs in `config`. */
-  secret: string;
-  segments: string[] | null;
-  events: DestinationEvent[];
-  config: Record<string, string> | null;
-  filterTypes: string[] | null;
-  filterEvents: string[] | null;
-  consentCategory: string | null;
-}
+export type DestinationSpec = Omit<Destination, 'id' | 'createdAt'>;
 
 type Body = Record<string, unknown>;
 

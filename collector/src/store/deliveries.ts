@@ -143,13 +143,9 @@ export function recordAttemptStatement(
     );
 }
 
-export interface DeliveryRecord {
-  id: number;
-  changeId: number;
-  event: string;
-  segmentKey: string;
-  profileId: string;
-  status: 'pending' | 'delivered' | 'dead';
+/** Where a delivery stands: the columns every outbox (segment changes, forwarded events) shares. */
+export interface DeliveryProgress<S extends string = 'pending' | 'delivered' | 'dead'> {
+  status: S;
   attempts: number;
   nextAttemptAt: number;
   lastAttemptAt: number | null;
@@ -159,13 +155,8 @@ export interface DeliveryRecord {
   deliveredAt: number | null;
 }
 
-type RecordRow = {
-  id: number;
-  change_id: number;
-  kind: string;
-  segment_key: string;
-  profile_id: string;
-  status: DeliveryRecord['status'];
+export type ProgressRow<S extends string = 'pending' | 'delivered' | 'dead'> = {
+  status: S;
   attempts: number;
   next_attempt_at: number;
   last_attempt_at: number | null;
@@ -173,6 +164,34 @@ type RecordRow = {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+};
+
+/** The progress columns of an outbox row, camelCased. */
+export const progressOf = <S extends string>(r: ProgressRow<S>): DeliveryProgress<S> => ({
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastAttemptAt: r.last_attempt_at,
+  lastResponseStatus: r.last_response_status,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  deliveredAt: r.delivered_at,
+});
+
+export interface DeliveryRecord extends DeliveryProgress {
+  id: number;
+  changeId: number;
+  event: string;
+  segmentKey: string;
+  profileId: string;
+}
+
+type RecordRow = ProgressRow & {
+  id: number;
+  change_id: number;
+  kind: string;
+  segment_key: string;
+  profile_id: string;
 };
 
 /** A destination's deliveries, newest first, paged by id (`before` is the last id seen). */
@@ -198,14 +217,7 @@ export async function listDeliveries(
     event: `segment.${r.kind}`,
     segmentKey: r.segment_key,
     profileId: r.profile_id,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastAttemptAt: r.last_attempt_at,
-    lastResponseStatus: r.last_response_status,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    deliveredAt: r.delivered_at,
+    ...progressOf(r),
   }));
 }
 

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../ingest/normalise';
 import type { DeliveryState } from '../webhooks/retry-policy';
+import { progressOf, type DeliveryProgress, type ProgressRow } from './deliveries';
 import type { EventRow } from './person-data';
 
 /** What the enqueue needs to know of an event just stored (the filter runs in SQL against each destination). */
@@ -163,33 +164,14 @@ export function postponeEventDeliveriesStatement(db: D1Database, ids: readonly n
   return db.prepare('UPDATE event_deliveries SET next_attempt_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids), at);
 }
 
-export interface EventDeliveryRecord {
+export interface EventDeliveryRecord extends DeliveryProgress<EventDeliveryStatus> {
   id: number;
   messageId: string;
   profileId: string | null;
-  status: 'pending' | 'delivered' | 'dead' | 'skipped';
-  attempts: number;
-  nextAttemptAt: number;
-  lastAttemptAt: number | null;
-  lastResponseStatus: number | null;
-  lastError: string | null;
-  createdAt: number;
-  deliveredAt: number | null;
 }
 
-type RecordRow = {
-  id: number;
-  message_id: string;
-  profile_id: string | null;
-  status: EventDeliveryRecord['status'];
-  attempts: number;
-  next_attempt_at: number;
-  last_attempt_at: number | null;
-  last_response_status: number | null;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
-};
+type EventDeliveryStatus = 'pending' | 'delivered' | 'dead' | 'skipped';
+type RecordRow = ProgressRow<EventDeliveryStatus> & { id: number; message_id: string; profile_id: string | null };
 
 /** An event destination's deliveries, newest first, paged by id (`before` is the last id seen). */
 export async function listEventDeliveries(
@@ -208,19 +190,7 @@ export async function listEventDeliveries(
     )
     .bind(workspaceId, destinationId, page.before ?? Number.MAX_SAFE_INTEGER, page.status ?? null, page.limit)
     .all<RecordRow>();
-  return results.map((r) => ({
-    id: r.id,
-    messageId: r.message_id,
-    profileId: r.profile_id,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastAttemptAt: r.last_attempt_at,
-    lastResponseStatus: r.last_response_status,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    deliveredAt: r.delivered_at,
-  }));
+  return results.map((r) => ({ id: r.id, messageId: r.message_id, profileId: r.profile_id, ...progressOf(r) }));
 }
 
 /** Deliveries of each destination of a workspace per status, with the newest attempt's time: the console's health. */
