@@ -74,20 +74,33 @@ export interface Preview {
   size: number;
   sample: { id: string; traits: Record<string, unknown>; lastSeen: string | null; eventCount: number }[];
 }
+export type DestinationKind = 'segments' | 'webhook' | 'ga4' | 'mixpanel' | 'meta' | 'whatsapp';
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'skipped';
 export interface Destination {
   id: string;
+  kind: DestinationKind;
   url: string;
-  secret: string;
-  segments: string[] | null;
-  events: string[];
+  /** segments and webhook: the signing secret, masked. */
+  secret?: string;
+  /** segments and whatsapp. */
+  segments?: string[] | null;
+  events?: string[];
+  /** Vendors: their settings, secrets masked. */
+  config?: Record<string, string>;
+  /** Event kinds. */
+  filter?: { types: string[] | null; events: string[] | null };
+  consentCategory: string | null;
+  health?: Record<DeliveryStatus, number> & { lastAttemptAt: string | null };
   createdAt: string;
 }
+/** A delivery: of a segment change (`event`, `segmentKey`) or of a forwarded event (`messageId`). */
 export interface Delivery {
   id: number;
-  event: string;
-  segmentKey: string;
-  profileId: string;
-  status: 'pending' | 'delivered' | 'dead';
+  event?: string;
+  segmentKey?: string;
+  messageId?: string;
+  profileId: string | null;
+  status: DeliveryStatus;
   attempts: number;
   lastResponseStatus: number | null;
   lastError: string | null;

@@ -7,6 +7,8 @@ import { refreshAllComputedTraits } from './computed-traits/refresh';
 import { fitWorkspace } from './predictions/service';
 import { workspacesWithWindowedTraits } from './store/computed-traits';
 import { workspacesDueForFit } from './store/predictions';
+import { drainEventDeliveries, type ForwardDrainReport } from './destinations/drain-events';
+import { pruneEventDeliveriesStatement } from './store/event-deliveries';
 
 /** Predictive models are refitted once they are this old (checked on the hourly sweep). */
 export const REFIT_AFTER_MS = 86_400_000 - 10 * 60_000;
@@ -23,6 +25,8 @@ export interface ScheduledReport {
   /** Workspaces refitted, and windowed computed traits recomputed, on this run. */
   refits: number;
   windowedTraits: number;
+  /** Forwarded events (webhook, GA4, Mixpanel, Meta). */
+  forwarded: ForwardDrainReport;
 }
 
 /** The first run of each hour (cron every 5 minutes) re-evaluates every segment, not only time-relative ones. */
@@ -40,7 +44,16 @@ export const isSweepRun = (now: number) => new Date(now).getUTCMinutes() < 5;
  * await runScheduled(env, controller.scheduledTime)
  */
 export async function runScheduled(env: Env, now: number): Promise<ScheduledReport> {
-  const report: ScheduledReport = { workspaces: 0, entered: 0, exited: 0, failedWorkspaces: [], deliveries: { attempted: 0, delivered: 0, retrying: 0, dead: 0 }, refits: 0, windowedTraits: 0 };
+  const report: ScheduledReport = {
+    workspaces: 0,
+    entered: 0,
+    exited: 0,
+    failedWorkspaces: [],
+    deliveries: { attempted: 0, delivered: 0, retrying: 0, dead: 0 },
+    forwarded: { attempted: 0, delivered: 0, retrying: 0, dead: 0, skipped: 0 },
+    refits: 0,
+    windowedTraits: 0,
+  };
   const sweep = isSweepRun(now);
   // Hourly, before segments: windowed computed traits lose expired events, and models older than
   // a day are refitted (each re-evaluates the segments that compare its values).
@@ -58,10 +71,12 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
       report.failedWorkspaces.push(workspaceId);
     }
   }
-  if (sweep) await env.DB.batch(pruneHistoryStatements(env.DB, now - HISTORY_RETENTION_MS));
+  if (sweep) await env.DB.batch([...pruneHistoryStatements(env.DB, now - HISTORY_RETENTION_MS), pruneEventDeliveriesStatement(env.DB, now - HISTORY_RETENTION_MS)]);
   // The clock keeps running from the scheduled time, so retries scheduled now are due later.
   const started = Date.now();
-  report.deliveries = await drainDeliveries(env.DB, { now: () => now + (Date.now() - started) });
+  const clock = () => now + (Date.now() - started);
+  // Segment webhooks and event forwarding drain side by side: neither waits for the other's receivers.
+  [report.deliveries, report.forwarded] = await Promise.all([drainDeliveries(env.DB, { now: clock }), drainEventDeliveries(env.DB, { now: clock })]);
   return report;
 }
 

@@ -247,8 +247,9 @@ describe('the console in Chromium', () => {
     await page.getByRole('link', { name: 'Segments', exact: true }).click();
     // Nothing listens on port 9 (discard): deliveries wait in the outbox as pending.
     await page.getByLabel('URL').fill('http://127.0.0.1:9/satu-hook');
-    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('button', { name: 'Add destination' }).click();
     await page.locator('.destinations li', { hasText: 'http://127.0.0.1:9/satu-hook' }).waitFor();
+    expect(await page.locator('.destinations li').first().textContent()).toContain('Segment webhook');
     await expect.poll(() => page.locator('.destinations').textContent()).toContain('No deliveries yet.');
 
     const created = await secretApi<{ size: number }>('/v1/segments', {
@@ -261,6 +262,7 @@ describe('the console in Chromium', () => {
     await expect.poll(() => rows.count()).toBe(Math.min(10, created.size));
     expect(await rows.first().textContent()).toContain('segment.entered');
     expect(await rows.first().textContent()).toContain('pending');
+    expect(await page.locator('.destinations li').first().textContent()).toContain('Health: retrying or queued');
     await shot(page, 'destinations');
     await page.close();
   });

@@ -226,10 +226,11 @@ export async function segmentView(ctx: ViewContext): Promise<void> {
   );
   try {
     const { data } = await api<{ data: Destination[] }>('/v1/destinations', { signal: ctx.signal });
-    const mine = data.filter((d) => d.segments === null || d.segments.includes(key));
+    // Event destinations have no segments field: they never receive segment changes.
+    const mine = data.filter((d) => d.segments !== undefined && (d.segments === null || d.segments.includes(key)));
     destinations.replaceChildren(
       mine.length
-        ? h('ul', null, mine.map((d) => h('li', null, h('span', { class: 'mono' }, d.url), h('span', { class: 'muted small' }, ` ${d.events.join(', ')}`))))
+        ? h('ul', null, mine.map((d) => h('li', null, h('span', { class: 'mono' }, d.url), h('span', { class: 'muted small' }, ` ${d.kind === 'whatsapp' ? 'WhatsApp · ' : ''}${(d.events ?? []).join(', ')}`))))
         : empty('No destination receives this segment.'),
     );
   } catch (err) {

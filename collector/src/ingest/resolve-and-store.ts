@@ -4,6 +4,7 @@ import { inEventOrder } from '../identity/event-order';
 import { eventIdentifiers, identifierKey, type EventIdentifiers, type Identifier } from '../identity/identifiers';
 import { planBatch, type IdentityCaps, type Plan } from '../identity/planner';
 import { identityCapsOf } from '../settings/settings-patch';
+import { eventForwardingStatement } from '../destinations/enqueue';
 import { insertEventsStatements } from '../store/events';
 import { readIdentityState } from '../store/identity-reads';
 import type { Segment } from '../store/segments';
@@ -28,6 +29,8 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
 export interface StoreOutcome {
   /** Events actually written (new messageIds). */
   stored: number;
+  /** Deliveries queued for event destinations (webhook, GA4, Mixpanel, Meta) by this write. */
+  forwarded: number;
   touchedProfileIds: string[];
   absorbedProfileIds: string[];
   /** The workspace's segments as read with the identity state (the real-time update needs them). */
@@ -89,7 +92,7 @@ export async function resolveAndStore(
     // A messageId already stored, or repeated in this batch, is accepted but never counted twice.
     const seen = new Set(read.storedMessageIds);
     const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
-    if (fresh.length === 0) return { stored: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
+    if (fresh.length === 0) return { stored: 0, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
     // Planned in event-time order (late events do not depend on when they arrive); stored in
     // arrival order, which the live tail shows.
     const ordered = inEventOrder(fresh);
@@ -107,8 +110,9 @@ export async function resolveAndStore(
     });
     const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now))));
     if (written === RETRY) continue;
+    const forwarded = written[written.length - 1]?.meta.changes ?? 0;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
-    return { stored: fresh.length, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
+    return { stored: fresh.length, forwarded, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
   }
 }
 
@@ -139,9 +143,13 @@ function writeBatch(
 ): D1PreparedStatement[] {
   const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
   const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
+  const forwarding = eventForwardingStatement(db, workspaceId, withProfiles, now);
   return [
     ...guardStatements(db, workspaceId, plan),
     ...insertEventsStatements(db, workspaceId, withProfiles),
     ...planWriteStatements(db, workspaceId, plan, now),
+    // Last (its changes are the deliveries queued): the events' outbox rows for event destinations,
+    // in the same transaction as the events, so every stored event is forwarded at least once.
+    ...(forwarding ? [forwarding] : []),
   ];
 }

@@ -4,6 +4,7 @@ import type { StoredEvent } from '../ingest/normalise';
 import { privacyGate } from '../privacy/gate';
 import { refreshMemberships } from '../segments/realtime';
 import { refreshComputedTraits } from '../computed-traits/refresh';
+import { drainForwardedSoon } from '../destinations/enqueue';
 import type { Workspace } from '../store/workspaces';
 
 /**
@@ -11,8 +12,9 @@ import type { Workspace } from '../store/workspaces';
  * suppression), identity, traits, computed traits and accounts are read once, planned purely and
  * written in one atomic D1 batch together with the events themselves (deduplicated by messageId,
  * so a batch applied twice counts once); then the memberships of every profile the batch touched
- * are brought up to date and their webhooks queued. Ingest (through the inbox), replays of dead
- * letters and rebuilds all go through here.
+ * are brought up to date and their webhooks queued. Event destinations' outbox rows are written in
+ * the same atomic batch as the events; their drain starts right after. Ingest (through the inbox),
+ * replays of dead letters and rebuilds all go through here.
  *
  * @example
  * await resolveBatch(env.DB, workspace, events, Date.now(), (p) => ctx.waitUntil(p));
@@ -30,5 +32,6 @@ export async function resolveBatch(
   // Computed traits and stored predictions first: segments may compare them.
   await refreshComputedTraits(db, workspace.id, [...stored.touchedProfileIds, ...stored.absorbedProfileIds], now);
   await refreshMemberships(db, workspace.id, stored, now, waitUntil);
+  drainForwardedSoon(db, workspace.id, stored.forwarded, waitUntil);
   return stored;
 }

@@ -6,52 +6,46 @@ import { parseJsonObject, readBodyText } from '../http/body';
 import { badRequest, notFound } from '../http/errors';
 import { iso } from '../segments/definition';
 import { listDeliveries } from '../store/deliveries';
-import {
-  DESTINATION_EVENTS,
-  deleteDestination,
-  getDestination,
-  insertDestinationStatement,
-  listDestinations,
-  type Destination,
-  type DestinationEvent,
-} from '../store/destinations';
+import { SECRET_FIELDS, isEventKind, maskSecret } from '../destinations/kinds';
+import { checkDestinationBody } from '../destinations/validate-config';
+import { deleteDestination, getDestination, insertDestinationStatement, listDestinations, type Destination } from '../store/destinations';
+import { deliveryHealth, listEventDeliveries } from '../store/event-deliveries';
 import { listSegments } from '../store/segments';
 import { storageCall } from '../store/storage-call';
 
 /**
- * Webhook destinations for segment changes. Creating and deleting need a secret key with
- * `admin`; listing destinations and their deliveries needs `read`. The signing secret is
- * shown only masked after creation.
+ * Destinations: signed webhooks of segment changes (`kind` absent or `segments`), event
+ * forwarding (`webhook`, `ga4`, `mixpanel`, `meta`) and WhatsApp messages on segment entry
+ * (`whatsapp`). Creating and deleting need a secret key with `admin`; listing destinations and
+ * their deliveries needs `read`. Secrets are write-only: reads show them masked.
  */
 export const destinationRoutes = new Hono<AppEnv>();
 
-const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'];
+// `skipped`: an event a vendor has no use for (event destinations only).
+const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'skipped'];
 
 destinationRoutes.post('/', requireSecretKey('admin'), async (c) => {
-  const body = parseJsonObject(await readBodyText(c.req.raw, 64 * 1024));
-  const url = checkUrl(body.url);
-  if (typeof body.secret !== 'string' || body.secret.length < 16 || body.secret.length > 200) {
-    throw badRequest('invalid_field', 'secret must be a string of 16 to 200 characters', 'secret');
-  }
-  const events = body.events === undefined ? [...DESTINATION_EVENTS] : checkEvents(body.events);
-  let segments: string[] | null = null;
-  if (body.segments !== undefined && body.segments !== null) {
-    if (!Array.isArray(body.segments) || body.segments.some((k) => typeof k !== 'string')) {
-      throw badRequest('invalid_field', 'segments must be an array of segment keys', 'segments');
-    }
+  const spec = checkDestinationBody(parseJsonObject(await readBodyText(c.req.raw, 64 * 1024)));
+  if (spec.segments !== null) {
     const known = new Set((await storageCall(() => listSegments(c.env.DB, c.var.workspaceId))).map((s) => s.key));
-    const unknown = (body.segments as string[]).findIndex((k) => !known.has(k));
-    if (unknown >= 0) throw badRequest('unknown_segment', `No segment with key "${body.segments[unknown]}"`, `segments[${unknown}]`);
-    segments = [...new Set(body.segments as string[])];
+    const unknown = spec.segments.findIndex((k) => !known.has(k));
+    if (unknown >= 0) throw badRequest('unknown_segment', `No segment with key "${spec.segments[unknown]}"`, `segments[${unknown}]`);
   }
-  const destination: Destination = { id: `dst_${nanoid(16)}`, url, secret: body.secret, segments, events, createdAt: Date.now() };
+  const destination: Destination = { id: `dst_${nanoid(16)}`, ...spec, createdAt: Date.now() };
   await storageCall(() => insertDestinationStatement(c.env.DB, c.var.workspaceId, destination).run());
   return c.json(render(destination), 201);
 });
 
 destinationRoutes.get('/', requireSecretKey('read'), async (c) => {
-  const list = await storageCall(() => listDestinations(c.env.DB, c.var.workspaceId));
-  return c.json({ data: list.map(render) });
+  const [list, health] = await storageCall(() => Promise.all([listDestinations(c.env.DB, c.var.workspaceId), deliveryHealth(c.env.DB, c.var.workspaceId)]));
+  // Health: deliveries per status (last 30 days) and the newest attempt, for the console.
+  const zero = { pending: 0, delivered: 0, dead: 0, skipped: 0 };
+  return c.json({
+    data: list.map((d) => {
+      const h = health.get(d.id);
+      return { ...render(d), health: { ...zero, ...h?.counts, lastAttemptAt: h?.lastAttemptAt ? iso(h.lastAttemptAt) : null } };
+    }),
+  });
 });
 
 destinationRoutes.get('/:id', requireSecretKey('read'), async (c) => {
@@ -66,12 +60,16 @@ destinationRoutes.delete('/:id', requireSecretKey('admin'), async (c) => {
   return c.body(null, 204);
 });
 
-/** Deliveries of one destination, newest first: `?status=pending|delivered|dead&limit=&cursor=`. */
+/**
+ * Deliveries of one destination, newest first: `?status=pending|delivered|dead|skipped&limit=&cursor=`.
+ * Segment-triggered kinds list changes (`event`, `segmentKey`), event kinds the events (`messageId`).
+ */
 destinationRoutes.get('/:id/deliveries', requireSecretKey('read'), async (c) => {
   const db = c.env.DB;
   const ws = c.var.workspaceId;
   const id = c.req.param('id');
-  if (!(await storageCall(() => getDestination(db, ws, id)))) throw notFound('No such destination');
+  const destination = await storageCall(() => getDestination(db, ws, id));
+  if (!destination) throw notFound('No such destination');
   const status = c.req.query('status');
   if (status !== undefined && !DELIVERY_STATUSES.includes(status)) {
     throw badRequest('invalid_query', `status must be one of ${DELIVERY_STATUSES.join(', ')}`, 'status');
@@ -83,9 +81,11 @@ destinationRoutes.get('/:id/deliveries', requireSecretKey('read'), async (c) => 
   }
   if (cursorText !== undefined && !/^\d{1,15}$/.test(cursorText)) throw badRequest('invalid_query', 'cursor is not valid', 'cursor');
   const limit = Number(limitText);
-  const rows = await storageCall(() =>
-    listDeliveries(db, ws, id, { limit: limit + 1, before: cursorText === undefined ? undefined : Number(cursorText), status }),
-  );
+  const page = { limit: limit + 1, before: cursorText === undefined ? undefined : Number(cursorText), status };
+  const rows: { id: number; status: string; nextAttemptAt: number; lastAttemptAt: number | null; createdAt: number; deliveredAt: number | null }[] =
+    isEventKind(destination.kind)
+      ? await storageCall(() => listEventDeliveries(db, ws, id, page))
+      : await storageCall(() => listDeliveries(db, ws, id, page));
   const hasMore = rows.length > limit;
   const data = rows.slice(0, limit).map((r) => ({
     ...r,
@@ -97,34 +97,20 @@ destinationRoutes.get('/:id/deliveries', requireSecretKey('read'), async (c) => 
   return c.json({ data, cursor: { next: hasMore ? String(data[data.length - 1].id) : null, hasMore } });
 });
 
-function checkUrl(v: unknown): string {
-  let url: URL;
-  try {
-    url = new URL(String(v));
-  } catch {
-    throw badRequest('invalid_field', 'url must be an absolute http(s) URL', 'url');
-  }
-  if (typeof v !== 'string' || (url.protocol !== 'https:' && url.protocol !== 'http:') || v.length > 2000) {
-    throw badRequest('invalid_field', 'url must be an absolute http(s) URL', 'url');
-  }
-  return url.toString();
-}
-
-function checkEvents(v: unknown): DestinationEvent[] {
-  const allowed = DESTINATION_EVENTS as readonly string[];
-  if (!Array.isArray(v) || v.length === 0 || v.some((e) => !allowed.includes(e))) {
-    throw badRequest('invalid_field', `events must be a non-empty array of ${DESTINATION_EVENTS.join(', ')}`, 'events');
-  }
-  return [...new Set(v as DestinationEvent[])];
-}
-
+/** A destination as reads show it: secrets masked, kind-specific fields only where they mean something. */
 function render(d: Destination) {
+  const secrets = SECRET_FIELDS[d.kind] ?? [];
+  const config = d.config && Object.fromEntries(Object.entries(d.config).map(([k, v]) => [k, secrets.includes(k) ? maskSecret(v) : v]));
+  const segmentTriggered = d.kind === 'segments' || d.kind === 'whatsapp';
   return {
     id: d.id,
+    kind: d.kind,
     url: d.url,
-    secret: `${d.secret.slice(0, 4)}${'•'.repeat(8)}`,
-    segments: d.segments,
-    events: d.events,
+    ...(d.kind === 'segments' || d.kind === 'webhook' ? { secret: maskSecret(d.secret) } : {}),
+    ...(segmentTriggered ? { segments: d.segments, events: d.events } : {}),
+    ...(config ? { config } : {}),
+    ...(isEventKind(d.kind) ? { filter: { types: d.filterTypes, events: d.filterEvents } } : {}),
+    consentCategory: d.consentCategory,
     createdAt: iso(d.createdAt),
   };
 }

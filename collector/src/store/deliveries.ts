@@ -1,3 +1,4 @@
+import type { DestinationKind } from '../destinations/kinds';
 import type { DeliveryState } from '../webhooks/retry-policy';
 import type { Identity } from './members';
 
@@ -7,6 +8,10 @@ export interface DueDelivery {
   attempts: number;
   workspaceId: string;
   destinationId: string;
+  /** `segments` (signed webhook) or `whatsapp` (a template message on entry). */
+  destinationKind: DestinationKind;
+  /** WhatsApp: phone number id, token, template, language. */
+  config: Record<string, string> | null;
   url: string;
   secret: string;
   changeId: number;
@@ -26,6 +31,8 @@ interface DueRow {
   attempts: number;
   workspace_id: string;
   destination_id: string;
+  destination_kind: DestinationKind;
+  config: string | null;
   url: string;
   secret: string;
   change_id: number;
@@ -73,7 +80,8 @@ export async function loadDeliveries(db: D1Database, ids: readonly number[]): Pr
   if (ids.length === 0) return [];
   const { results } = await db
     .prepare(
-      `SELECT d.id, d.attempts, d.workspace_id, d.destination_id, dst.url, dst.secret, c.id AS change_id, c.kind,
+      `SELECT d.id, d.attempts, d.workspace_id, d.destination_id, dst.kind AS destination_kind, dst.config, dst.url, dst.secret,
+         c.id AS change_id, c.kind,
          c.segment_key, s.name AS segment_name, c.profile_id, c.reason, c.merged_into, c.occurred_at, pr.traits,
          (SELECT json_group_array(json_object('type', i.type, 'value', i.value))
             FROM profiles ip JOIN identities i ON i.profile_id = ip.id
@@ -93,6 +101,8 @@ export async function loadDeliveries(db: D1Database, ids: readonly number[]): Pr
     attempts: r.attempts,
     workspaceId: r.workspace_id,
     destinationId: r.destination_id,
+    destinationKind: r.destination_kind,
+    config: r.config === null ? null : (JSON.parse(r.config) as Record<string, string>),
     url: r.url,
     secret: r.secret,
     changeId: r.change_id,
@@ -133,13 +143,9 @@ export function recordAttemptStatement(
     );
 }
 
-export interface DeliveryRecord {
-  id: number;
-  changeId: number;
-  event: string;
-  segmentKey: string;
-  profileId: string;
-  status: 'pending' | 'delivered' | 'dead';
+/** Where a delivery stands: the columns every outbox (segment changes, forwarded events) shares. */
+export interface DeliveryProgress<S extends string = 'pending' | 'delivered' | 'dead'> {
+  status: S;
   attempts: number;
   nextAttemptAt: number;
   lastAttemptAt: number | null;
@@ -149,13 +155,8 @@ export interface DeliveryRecord {
   deliveredAt: number | null;
 }
 
-type RecordRow = {
-  id: number;
-  change_id: number;
-  kind: string;
-  segment_key: string;
-  profile_id: string;
-  status: DeliveryRecord['status'];
+export type ProgressRow<S extends string = 'pending' | 'delivered' | 'dead'> = {
+  status: S;
   attempts: number;
   next_attempt_at: number;
   last_attempt_at: number | null;
@@ -163,6 +164,34 @@ type RecordRow = {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+};
+
+/** The progress columns of an outbox row, camelCased. */
+export const progressOf = <S extends string>(r: ProgressRow<S>): DeliveryProgress<S> => ({
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastAttemptAt: r.last_attempt_at,
+  lastResponseStatus: r.last_response_status,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  deliveredAt: r.delivered_at,
+});
+
+export interface DeliveryRecord extends DeliveryProgress {
+  id: number;
+  changeId: number;
+  event: string;
+  segmentKey: string;
+  profileId: string;
+}
+
+type RecordRow = ProgressRow & {
+  id: number;
+  change_id: number;
+  kind: string;
+  segment_key: string;
+  profile_id: string;
 };
 
 /** A destination's deliveries, newest first, paged by id (`before` is the last id seen). */
@@ -188,14 +217,7 @@ export async function listDeliveries(
     event: `segment.${r.kind}`,
     segmentKey: r.segment_key,
     profileId: r.profile_id,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastAttemptAt: r.last_attempt_at,
-    lastResponseStatus: r.last_response_status,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    deliveredAt: r.delivered_at,
+    ...progressOf(r),
   }));
 }
 

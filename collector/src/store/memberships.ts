@@ -119,7 +119,12 @@ export function segmentDeletionStatements(
   ];
 }
 
-/** One pending delivery per change of the runs (a JSON array of run ids) and per destination that asked for it. */
+/**
+ * One pending delivery per change of the runs (a JSON array of run ids) and per destination that
+ * asked for it. Event destinations list no segment events, so they match nothing here. A
+ * destination with a consent category only gets people whose profile grants it; a WhatsApp
+ * destination only people with a phone (an identity, or a `phone` trait).
+ */
 function fanOutStatement(db: D1Database, runIds: string, now: number): D1PreparedStatement {
   return db
     .prepare(
@@ -129,6 +134,12 @@ function fanOutStatement(db: D1Database, runIds: string, now: number): D1Prepare
        WHERE c.run_id IN (SELECT value FROM json_each(?1))
          AND EXISTS (SELECT 1 FROM json_each(d.events) WHERE value = 'segment.' || c.kind)
          AND (d.segments IS NULL OR EXISTS (SELECT 1 FROM json_each(d.segments) WHERE value = c.segment_key))
+         AND (d.consent_category IS NULL OR EXISTS (SELECT 1 FROM profiles cp WHERE cp.id = c.profile_id
+               AND json_extract(cp.consent, '$."' || d.consent_category || '".granted') = 1))
+         AND (d.kind <> 'whatsapp'
+           OR EXISTS (SELECT 1 FROM profiles ip JOIN identities i ON i.profile_id = ip.id
+                WHERE ip.workspace_id = c.workspace_id AND ip.canonical_id = c.profile_id AND i.type = 'phone')
+           OR EXISTS (SELECT 1 FROM profiles tp WHERE tp.id = c.profile_id AND json_type(tp.traits, '$.phone') = 'text'))
        ORDER BY c.id`,
     )
     .bind(runIds, now);

@@ -46,6 +46,7 @@ const ERASE: { table: string; where: string; binds: (workspaceId: string, p: Per
   // Derived from the person's events: predictions and computed trait values (issue 20).
   { table: 'profile_predictions', where: 'workspace_id = ?1 AND profile_id IN (SELECT value FROM json_each(?2))', binds: (w, p) => [w, JSON.stringify(p.profileIds)] },
   { table: 'computed_trait_values', where: 'workspace_id = ?1 AND profile_id IN (SELECT value FROM json_each(?2))', binds: (w, p) => [w, JSON.stringify(p.profileIds)] },
+  { table: 'event_deliveries', where: 'workspace_id = ?1 AND profile_id IN (SELECT value FROM json_each(?2))', binds: (w, p) => [w, JSON.stringify(p.profileIds)] },
   // Scratch rows of an evaluation run carry no workspace; profile ids are unique across workspaces.
   { table: 'segment_eval_scratch', where: 'profile_id IN (SELECT value FROM json_each(?2)) AND ?1 IS NOT NULL', binds: (w, p) => [w, JSON.stringify(p.profileIds)] },
   // Last: the rows above are found through the profiles.

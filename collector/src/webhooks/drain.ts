@@ -1,3 +1,7 @@
+import { nextForwardState } from '../destinations/delivery-policy';
+import type { WhatsAppConfig } from '../destinations/kinds';
+import { whatsappNumber, whatsappRequest } from '../destinations/map-whatsapp';
+import { sendPlanned } from '../destinations/send';
 import { claimDueDeliveries, loadDeliveries, recordAttemptStatement, type DueDelivery } from '../store/deliveries';
 import { nextDeliveryState, type AttemptResult } from './retry-policy';
 import { webhookPayload } from './payload';
@@ -40,22 +44,37 @@ export async function drainDeliveries(db: D1Database, options: DrainOptions = {}
     const ids = await claimDueDeliveries(db, { now: now(), limit: CLAIM_SIZE, leaseMs: LEASE_MS, workspaceId: options.workspaceId });
     if (ids.length === 0) break;
     const deliveries = await loadDeliveries(db, ids);
-    const outcomes = await Promise.all(deliveries.map((d) => attempt(d, now)));
+    const outcomes = await Promise.all(deliveries.map((d) => (d.destinationKind === 'whatsapp' ? sendWhatsApp(d, now) : attempt(d, now))));
     const statements = deliveries.map((d, i) => {
       const result = outcomes[i];
       const at = now();
-      const state = nextDeliveryState(d.attempts, result, at, random());
+      // Segment webhooks retry any failure (today's contract); WhatsApp gives up on a 4xx, which no retry mends.
+      const state = 'noPhone' in result ? ({ status: 'dead', attempts: d.attempts + 1 } as const)
+        : d.destinationKind === 'whatsapp' ? nextForwardState(d.attempts, result, at, random()) : nextDeliveryState(d.attempts, result, at, random());
       report.attempted++;
       report[state.status === 'pending' ? 'retrying' : state.status]++;
       return recordAttemptStatement(db, d.id, state, {
         at,
         responseStatus: 'status' in result ? result.status : null,
-        error: 'error' in result ? result.error : 'status' in result && (result.status < 200 || result.status >= 300) ? `HTTP ${result.status}` : null,
+        error: 'noPhone' in result ? 'no E.164 phone number on the profile'
+          : 'error' in result ? result.error
+          : result.status < 200 || result.status >= 300 ? `HTTP ${result.status}${result.body ? `: ${result.body.slice(0, 300)}` : ''}` : null,
       });
     });
     if (statements.length > 0) await db.batch(statements);
   }
   return report;
+}
+
+/**
+ * A WhatsApp template message to the person who entered the segment. The fan-out only queues
+ * people with a phone; one whose number went away (or never read as E.164) since gets none.
+ */
+async function sendWhatsApp(d: DueDelivery, now: () => number): Promise<AttemptResult | { noPhone: true }> {
+  const to = whatsappNumber(d.identities, d.traits);
+  if (!to || !d.config) return { noPhone: true };
+  const answer = await sendPlanned(whatsappRequest(d.config as unknown as WhatsAppConfig, to), { now });
+  return 'error' in answer.result ? answer.result : { ...answer.result, body: answer.body };
 }
 
 async function attempt(d: DueDelivery, now: () => number): Promise<AttemptResult> {

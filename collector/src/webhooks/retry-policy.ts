@@ -9,8 +9,8 @@ export const MAX_ATTEMPTS = 10;
 export const BASE_DELAY_MS = 60_000;
 export const MAX_DELAY_MS = 6 * 3_600_000;
 
-/** What one HTTP attempt gave: a response status, or a network error / timeout. */
-export type AttemptResult = { status: number } | { error: string };
+/** What one HTTP attempt gave: a response status (with the start of an error answer, a parsed Retry-After), or a network error / timeout. */
+export type AttemptResult = { status: number; body?: string; retryAfterMs?: number } | { error: string };
 
 export type DeliveryState =
   | { status: 'delivered'; attempts: number; deliveredAt: number }
