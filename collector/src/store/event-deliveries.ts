@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../ingest/normalise';
 import type { DeliveryState } from '../webhooks/retry-policy';
 import { progressOf, type DeliveryProgress, type ProgressRow } from './deliveries';
-import type { EventRow } from './person-data';
+import { storedEventOf, type EventRow } from './person-data';
 
 /** What the enqueue needs to know of an event just stored (the filter runs in SQL against each destination). */
 export interface ForwardCandidate {
@@ -95,29 +95,6 @@ export async function loadClaimedEvents(db: D1Database, ids: readonly number[], 
   }));
 }
 
-const parsedObject = (text: string | null) => (text === null ? null : (JSON.parse(text) as Record<string, unknown>));
-
-/** An events row as the event it was stored from. */
-function storedEventOf(r: EventRow): StoredEvent {
-  return {
-    messageId: r.message_id,
-    type: r.type as StoredEvent['type'],
-    event: r.event,
-    name: r.name,
-    anonymousId: r.anonymous_id,
-    userId: r.user_id,
-    groupId: r.group_id,
-    previousId: r.previous_id,
-    timestamp: r.timestamp,
-    receivedAt: r.received_at,
-    sentAt: r.sent_at,
-    originalTimestamp: r.original_timestamp,
-    properties: parsedObject(r.properties),
-    traits: parsedObject(r.traits),
-    context: parsedObject(r.context) ?? {},
-    integrations: parsedObject(r.integrations),
-  };
-}
 
 /** The outcome of one attempt, or `skipped` (nothing to send to this vendor), or a reason it was never sent. */
 export type EventAttemptOutcome = {

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../ingest/normalise';
 import type { IdentityCounters, MergeRecord } from '../identity/planner';
 import type { ProfileState } from '../identity/profile-state';
-import type { EventRow as StoredEventRow } from './person-data';
+import { storedEventOf, type EventRow as StoredEventRow } from './person-data';
 import type { MergeToUndo, SplitPlan, TreeEvent, TreeIdentity } from '../identity/split';
 import { addCountersStatement, guardStatements, upsertProfilesStatements } from './identity-writes';
 import { jsonChunks } from './json-chunks';
@@ -30,24 +30,7 @@ export async function loadTreeEvents(db: D1Database, workspaceId: string, canoni
     .all<EventRow>();
   return results.map((r) => ({
     profileId: r.profile_id,
-    event: {
-      messageId: r.message_id,
-      type: r.type,
-      event: r.event,
-      name: r.name,
-      anonymousId: r.anonymous_id,
-      userId: r.user_id,
-      groupId: r.group_id,
-      previousId: r.previous_id,
-      timestamp: r.timestamp,
-      receivedAt: r.received_at,
-      sentAt: r.sent_at,
-      originalTimestamp: r.original_timestamp,
-      properties: r.properties ? JSON.parse(r.properties) : null,
-      traits: r.traits ? JSON.parse(r.traits) : null,
-      context: r.context ? JSON.parse(r.context) : {},
-      integrations: null,
-    },
+    event: storedEventOf(r),
   }));
 }
 

@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../ingest/normalise';
 // Everything stored about one person: found through their canonical profile's merge tree.
 // Used by deletion and export (privacy/*), so both always cover the same rows.
 
@@ -86,6 +87,30 @@ export interface EventRow {
   traits: string | null;
   context: string | null;
   integrations: string | null;
+}
+
+const parsedObject = (text: string | null | undefined) => (text == null ? null : (JSON.parse(text) as Record<string, unknown>));
+
+/** An events row (or the columns of one a query selected) as the event it was stored from. */
+export function storedEventOf(r: Omit<EventRow, 'seq' | 'profile_id' | 'integrations'> & { integrations?: string | null }): StoredEvent {
+  return {
+    messageId: r.message_id,
+    type: r.type as StoredEvent['type'],
+    event: r.event,
+    name: r.name,
+    anonymousId: r.anonymous_id,
+    userId: r.user_id,
+    groupId: r.group_id,
+    previousId: r.previous_id,
+    timestamp: r.timestamp,
+    receivedAt: r.received_at,
+    sentAt: r.sent_at,
+    originalTimestamp: r.original_timestamp,
+    properties: parsedObject(r.properties),
+    traits: parsedObject(r.traits),
+    context: parsedObject(r.context) ?? {},
+    integrations: parsedObject(r.integrations),
+  };
 }
 
 /** A page of the person's events in storage order, after `afterSeq`. */
