@@ -1,7 +1,6 @@
 /** An inbox row as the resolver's batching policy sees it. */
 export interface InboxRow {
   seq: number;
-  messageId: string;
   attempts: number;
   /** The stored event's JSON. */
   body: string;

@@ -173,8 +173,8 @@ export class IngestInbox extends DurableObject<Env> {
   private async cycle(): Promise<'empty' | 'done' | number> {
     const sql = this.ctx.storage.sql;
     // Rows that failed before go one at a time; otherwise the oldest rows, as many as fit a batch.
-    const retried = sql.exec<InboxSqlRow>('SELECT seq, message_id AS messageId, attempts, body FROM inbox WHERE attempts > 0 ORDER BY seq LIMIT 1').toArray();
-    const rows = retried.length > 0 ? retried : takeBatch(sql.exec<InboxSqlRow>('SELECT seq, message_id AS messageId, attempts, body FROM inbox ORDER BY seq LIMIT ?', MAX_BATCH_EVENTS));
+    const retried = sql.exec<InboxSqlRow>('SELECT seq, attempts, body FROM inbox WHERE attempts > 0 ORDER BY seq LIMIT 1').toArray();
+    const rows = retried.length > 0 ? retried : takeBatch(sql.exec<InboxSqlRow>('SELECT seq, attempts, body FROM inbox ORDER BY seq LIMIT ?', MAX_BATCH_EVENTS));
     if (rows.length === 0) return 'empty';
     const seqs = JSON.stringify(rows.map((r) => r.seq));
     const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
