@@ -9,7 +9,7 @@ import { readsDerivedTraits } from '../segments/condition';
 import { getPredictionModel, loadCustomerStats, type StoredModel, loadWeeklyRepeatOrders, refreshPredictionStatements, saveFitStatements } from '../store/predictions';
 import { listSegments } from '../store/segments';
 import { getWorkspace } from '../store/workspaces';
-import { buildModel, predictCustomer, rfmOf, TRACKING_WEEKS, type PredictionModel, type Predictions } from './customer';
+import { buildModel, predictCustomer, rfmOf, TRACKING_WEEKS, type CustomerStats, type PredictionModel, type Predictions } from './customer';
 import type { RfmScore } from './rfm';
 
 export interface FitOutcome {
@@ -62,16 +62,13 @@ export async function refreshPredictionsStatements(db: D1Database, workspaceId: 
 }
 
 /**
- * One person's predictions and RFM from the latest model and their orders now; null without
- * a model or without orders.
+ * One person's predictions and RFM from the latest model and their orders (both read with the
+ * profile); null without a model or without orders.
  *
  * @example
- * await profilePredictions(db, 'ws_1', 'prof_1', Date.now()) // { predictions: { pAlive, ... }, rfm: { score: '545', ... } }
+ * personPredictions(view.model, view.orders, Date.now()) // { predictions: { pAlive, ... }, rfm: { score: '545', ... } }
  */
-export async function profilePredictions(db: D1Database, workspaceId: string, profileId: string, now: number): Promise<{ predictions: Predictions; rfm: RfmScore } | null> {
-  const stored = await getPredictionModel(db, workspaceId);
-  if (!stored) return null;
-  const [stats] = await loadCustomerStats(db, workspaceId, stored.model.orderEvent, now, [profileId]);
-  if (!stats) return null;
-  return { predictions: predictCustomer(stored.model, stats, now), rfm: rfmOf(stored.model, stats, now) };
+export function personPredictions(stored: StoredModel | null, orders: CustomerStats | null, now: number): { predictions: Predictions; rfm: RfmScore } | null {
+  if (!stored || !orders) return null;
+  return { predictions: predictCustomer(stored.model, orders, now), rfm: rfmOf(stored.model, orders, now) };
 }

@@ -10,12 +10,11 @@ import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../ide
 import { planForceMerge, planSplit } from '../identity/split';
 import { forceMergeStatements, listMerges, loadMergeToUndo, loadTree, loadTreeEvents, loadTreeIdentities, splitStatements } from '../store/identity-admin';
 import { isWriteConflict } from '../store/identity-writes';
-import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents, type ProfileSelector } from '../store/profiles';
+import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, getProfileView, listProfileEvents, type ProfileSelector } from '../store/profiles';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
 import { refreshComputedTraits } from '../computed-traits/refresh';
-import { profilePredictions } from '../predictions/service';
-import { profileComputedTraits } from '../store/computed-traits';
+import { personPredictions } from '../predictions/service';
 
 /**
  * Profiles read API (secret key, `read` scope; split and merge need `admin`). `{ref}` is a
@@ -23,21 +22,16 @@ import { profileComputedTraits } from '../store/computed-traits';
  */
 export const profileRoutes = new Hono<AppEnv>();
 
-// Reads say where their time went (Server-Timing: key, limit, read, total), like ingest.
+// Reads say where their time went (Server-Timing: key, limit, read, total), like ingest; each read is one D1 statement.
 profileRoutes.use('*', timedRequest, requireSecretKey('read'));
 
 profileRoutes.get('/:ref', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
-  const db = c.env.DB;
-  const ws = c.var.workspaceId;
-  const record = await phase(c, 'read', () => storageCall(() => getProfileRecord(db, ws, selector)));
-  if (!record) throw notFound('No such profile');
-  const id = record.state.id;
-  const [derived, computedTraits] = await phase(c, 'derived', () =>
-    storageCall(() => Promise.all([profilePredictions(db, ws, id, Date.now()), profileComputedTraits(db, ws, id)])),
-  );
+  const now = Date.now();
+  const view = await phase(c, 'read', () => storageCall(() => getProfileView(c.env.DB, c.var.workspaceId, selector, now)));
+  if (!view) throw notFound('No such profile');
   // predictions and rfm only for people with orders (and once a model is fitted).
-  return c.json({ ...profileJson(record), ...(derived ?? {}), computedTraits });
+  return c.json({ ...profileJson(view), ...(personPredictions(view.model, view.orders, now) ?? {}), computedTraits: view.computedTraits });
 });
 
 profileRoutes.get('/:ref/events', async (c) => {

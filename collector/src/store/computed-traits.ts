@@ -140,15 +140,14 @@ export function computeTraitStatements(db: D1Database, workspaceId: string, d: C
 }
 
 /** A profile's computed traits as `{key: value}`; people without matching events get the empty value. */
-export async function profileComputedTraits(db: D1Database, workspaceId: string, profileId: string): Promise<Record<string, unknown>> {
-  const { results } = await db
-    .prepare(`SELECT t.key, coalesce(v.value, t.empty_value) AS value FROM computed_traits t
-      LEFT JOIN computed_trait_values v ON v.workspace_id = t.workspace_id AND v.trait_key = t.key AND v.profile_id = ?2
-      WHERE t.workspace_id = ?1 ORDER BY t.key`)
-    .bind(workspaceId, profileId)
-    .all<{ key: string; value: string | null }>();
-  return Object.fromEntries(results.map((r) => [r.key, r.value === null ? null : JSON.parse(r.value)]));
-}
+/**
+ * SQL for one profile's computed traits as a JSON object (key order), every defined trait present
+ * (its empty value when the person has none), for a column of the profile read's one statement.
+ */
+export const computedTraitsColumn = (profileSql: string) => `(SELECT json_group_object(x.key, json(x.value)) FROM (
+    SELECT t.key, coalesce(v.value, t.empty_value) AS value FROM computed_traits t
+    LEFT JOIN computed_trait_values v ON v.workspace_id = t.workspace_id AND v.trait_key = t.key AND v.profile_id = ${profileSql}
+    WHERE t.workspace_id = ?1 ORDER BY t.key) x)`;
 
 /** Workspaces with windowed computed traits (the cron recomputes them as windows move). */
 export async function workspacesWithWindowedTraits(db: D1Database): Promise<string[]> {

@@ -27,6 +27,26 @@ const orders = (scoped: boolean) => `SELECT p.canonical_id AS cid, e.timestamp A
   WHERE ${scoped ? 'p.workspace_id = ?1 AND p.canonical_id IN (SELECT value FROM json_each(?4)) AND +e.workspace_id = ?1' : 'e.workspace_id = ?1 AND p.workspace_id = ?1'}
     AND e.type = 'track' AND e.event = ?2 AND e.timestamp <= ?3`;
 
+/**
+ * SQL for one person's order summary as a JSON array [orders, firstAt, lastAt, total, firstValue]
+ * (NULL without orders), for a column of a larger statement: `profileSql` names the canonical
+ * profile, `orderEventSql` the order event, `asOfSql` the time. The profile read folds it into its
+ * one statement instead of a second round trip.
+ */
+export const personStatsColumn = (profileSql: string, orderEventSql: string, asOfSql: string) => `(SELECT
+    CASE WHEN count(*) > 0 THEN json_array(count(*), min(ts), max(ts), total(value), total(CASE WHEN rn = 1 THEN value END)) END
+  FROM (SELECT e.timestamp AS ts, ${ORDER_VALUE} AS value, row_number() OVER (ORDER BY e.timestamp, e.seq) AS rn
+    FROM profiles so CROSS JOIN events e ON e.profile_id = so.id
+    WHERE so.workspace_id = ?1 AND so.canonical_id = ${profileSql} AND +e.workspace_id = ?1
+      AND e.type = 'track' AND e.event = ${orderEventSql} AND e.timestamp <= ${asOfSql}))`;
+
+/** The summary `personStatsColumn` read, as CustomerStats. */
+export function toPersonStats(profileId: string, column: string | null): CustomerStats | null {
+  if (column === null) return null;
+  const [orders, firstAt, lastAt, total, firstValue] = JSON.parse(column) as number[];
+  return { profileId, orders, firstAt, lastAt, total, firstValue };
+}
+
 interface StatsRow {
   profile_id: string;
   orders: number;

@@ -3,6 +3,9 @@ import type { Identifier } from '../identity/identifiers';
 import type { IdentityCounters } from '../identity/planner';
 import type { ProfileState } from '../identity/profile-state';
 import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
+import type { CustomerStats, PredictionModel } from '../predictions/customer';
+import { computedTraitsColumn } from './computed-traits';
+import { personStatsColumn, toPersonStats, type StoredModel } from './predictions';
 
 /** The canonical profile an identifier belongs to now, or null. */
 export async function canonicalIdForIdentifier(db: D1Database, workspaceId: string, id: Identifier): Promise<string | null> {
@@ -56,8 +59,47 @@ function canonicalOf(sel: ProfileSelector, first = 2): { sql: string; binds: str
  */
 export async function getProfileRecord(db: D1Database, workspaceId: string, sel: ProfileSelector | string): Promise<ProfileRecord | null> {
   const target = canonicalOf(typeof sel === 'string' ? { kind: 'id', id: sel } : sel);
+  const row = await profileStatement(db, workspaceId, target, '', '').first<RecordRow>();
+  return row ? toRecord(row) : null;
+}
+
+/** What the profile read API shows beyond the record: computed traits and what predictions need. */
+export interface ProfileView extends ProfileRecord {
+  computedTraits: Record<string, unknown>;
+  /** The workspace's latest prediction model; null before the first fit. */
+  model: StoredModel | null;
+  /** The person's orders as of `now` under the model's order event; null without a model or orders. */
+  orders: CustomerStats | null;
+}
+
+/**
+ * The profile read's whole answer in one statement: the record plus computed traits, the
+ * prediction model and the person's order summary, so `GET /v1/profiles/{ref}` is one D1 round trip.
+ *
+ * @example
+ * await getProfileView(db, 'ws_1', { kind: 'id', id: 'prof_1' }, Date.now())
+ */
+export async function getProfileView(db: D1Database, workspaceId: string, sel: ProfileSelector, now: number): Promise<ProfileView | null> {
+  const target = canonicalOf(sel, 3);
+  const columns = `, ${computedTraitsColumn('p.id')} AS computed_json, pm.model AS model_json, pm.fit_ms,
+      CASE WHEN pm.model IS NOT NULL THEN ${personStatsColumn('p.id', 'pm.order_event', '?2')} END AS orders_json`;
+  const row = await profileStatement(db, workspaceId, target, columns, 'LEFT JOIN prediction_models pm ON pm.workspace_id = ?1', now)
+    .first<RecordRow & { computed_json: string; model_json: string | null; fit_ms: number | null; orders_json: string | null }>();
+  if (!row) return null;
+  const record = toRecord(row);
+  return {
+    ...record,
+    computedTraits: JSON.parse(row.computed_json) as Record<string, unknown>,
+    model: row.model_json === null ? null : { model: JSON.parse(row.model_json) as PredictionModel, fitMs: row.fit_ms ?? 0 },
+    orders: toPersonStats(record.state.id, row.orders_json),
+  };
+}
+
+type RecordRow = ProfileRow & { identity_list: string; account_list: string };
+
+function profileStatement(db: D1Database, workspaceId: string, target: { sql: string; binds: string[] }, columns: string, join: string, ...extra: unknown[]) {
   // The ordered subqueries feed json_group_array in their order (identities oldest first, accounts by id).
-  const row = await db
+  return db
     .prepare(`SELECT ${PROFILE_COLUMNS},
       (SELECT json_group_array(json_array(x.type, x.value)) FROM (
         SELECT i.type, i.value FROM profiles t CROSS JOIN identities i ON i.profile_id = t.id
@@ -67,11 +109,12 @@ export async function getProfileRecord(db: D1Database, workspaceId: string, sel:
         SELECT DISTINCT a.group_id, a.traits FROM profiles t
         CROSS JOIN account_members m ON m.profile_id = t.id AND +m.workspace_id = ?1
         CROSS JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = m.group_id
-        WHERE t.workspace_id = ?1 AND t.canonical_id = ${target.sql} ORDER BY a.group_id LIMIT 100) x) AS account_list
-      FROM profiles p WHERE p.workspace_id = ?1 AND p.id = ${target.sql}`)
-    .bind(workspaceId, ...target.binds)
-    .first<ProfileRow & { identity_list: string; account_list: string }>();
-  if (!row) return null;
+        WHERE t.workspace_id = ?1 AND t.canonical_id = ${target.sql} ORDER BY a.group_id LIMIT 100) x) AS account_list${columns}
+      FROM profiles p ${join} WHERE p.workspace_id = ?1 AND p.id = ${target.sql}`)
+    .bind(workspaceId, ...extra, ...target.binds);
+}
+
+function toRecord(row: RecordRow): ProfileRecord {
   return {
     state: toProfileState(row),
     identities: (JSON.parse(row.identity_list) as [string, string][]).map(([type, value]) => ({ type, value })),
