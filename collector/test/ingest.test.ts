@@ -52,6 +52,23 @@ describe('health and workspaces', () => {
 });
 
 describe('ingestion statuses', () => {
+  it('keeps properties, traits and context exactly as sent: numbers, unicode, nesting, nulls', async () => {
+    const properties = { big: 12345678901234567000, small: 1e-7, neg: -0.5, text: 'é \u2028 "quoted" \\ 😀', nested: { list: [1, { deep: null }, 'x'], empty: {} }, none: null };
+    const traits = { name: 'Zoë', tags: ['a', 'b'] };
+    const res = await sendBatch(ws.writeKey, [
+      { type: 'track', event: 'Exact', userId: 'exact-1', messageId: 'm-exact-1', properties, context: { page: { title: 'Tÿtle' } } },
+      { type: 'identify', userId: 'exact-1', messageId: 'm-exact-2', traits },
+    ]);
+    expect(res.status).toBe(200);
+    const timeline = (await (await call('/v1/profiles/user_id:exact-1/events', { headers: { authorization: `Bearer ${ws.secretKey}` } })).json()) as { data: { messageId: string; properties: unknown; traits: unknown; context: { page: unknown } }[] };
+    const byId = Object.fromEntries(timeline.data.map((e) => [e.messageId, e]));
+    expect(byId['m-exact-1']!.properties).toEqual(properties);
+    expect(byId['m-exact-1']!.context.page).toEqual({ title: 'Tÿtle' });
+    expect(byId['m-exact-2']!.traits).toEqual(traits);
+    const profile = (await (await call('/v1/profiles/user_id:exact-1', { headers: { authorization: `Bearer ${ws.secretKey}` } })).json()) as { traits: unknown };
+    expect(profile.traits).toEqual(traits);
+  });
+
   it('stores a batch sent with HTTP Basic', async () => {
     const res = await sendBatch(ws.writeKey, [
       { type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'm-basic-1', properties: { total: 20 } },

@@ -12,7 +12,10 @@ SELECT ?1, v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]', v->>'$[4]', v->>'$[5]
   v->>'$[8]', v->>'$[9]', v->>'$[10]', v->>'$[11]', v->>'$[12]', v->>'$[13]', v->>'$[14]', v->>'$[15]', v->>'$[16]'
 FROM (SELECT value AS v FROM json_each(?2))`;
 
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+// Objects go into the row as they are, not as JSON strings: `->>` reads an object back as its JSON
+// text, and a string inside the row would be escaped twice (once here, once by the D1 binding),
+// which cost about a sixth of ingest's runtime CPU in a profile.
+const json = (v: unknown) => v ?? null;
 
 function toRow(e: StoredEvent & { profileId?: string | null }): unknown[] {
   return [

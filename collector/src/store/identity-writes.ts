@@ -102,7 +102,7 @@ export function planWriteStatements(db: D1Database, workspaceId: string, plan: P
   bulk(MOVE_TREES, plan.canonicalMoves.map((m) => [m.from, m.to, m.parent]));
   bulk(INSERT_IDENTITIES, plan.identities.map((i) => [i.type, i.value, i.profileId]));
   bulk(INSERT_MERGES, plan.merges.map((m) => [m.id, m.survivorId, m.absorbedId, m.reason, m.cause, m.causeMessageId]));
-  bulk(UPSERT_ACCOUNTS, plan.accounts.map((a) => [a.groupId, JSON.stringify(a.traits), JSON.stringify(a.times), a.createdAt]));
+  bulk(UPSERT_ACCOUNTS, plan.accounts.map((a) => [a.groupId, a.traits, a.times, a.createdAt]));
   bulk(INSERT_MEMBERS, plan.members.map((m) => [m.groupId, m.profileId]));
   const counters = addCountersStatement(db, workspaceId, plan.counters, now);
   if (counters) out.push(counters);

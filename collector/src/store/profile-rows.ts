@@ -43,16 +43,19 @@ export function toProfileState(row: ProfileRow): ProfileState {
   };
 }
 
-/** A profile as one json_each row for the bulk upsert (see identity-writes.ts). */
+/**
+ * A profile as one json_each row for the bulk upsert (see identity-writes.ts). The JSON columns
+ * are objects in the row, read back as JSON text by `->>`: no string escaped twice.
+ */
 export function profileToJsonRow(p: ProfileState): unknown[] {
   return [
     p.id,
     p.canonicalId,
     p.mergedInto,
-    JSON.stringify(p.traits),
-    JSON.stringify(p.traitTimes),
-    JSON.stringify(p.computed),
-    JSON.stringify(p.consent),
+    p.traits,
+    p.traitTimes,
+    p.computed,
+    p.consent,
     p.firstSeen,
     p.lastSeen,
     p.eventCount,
