@@ -2,10 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { applyMigrations, createWorkspace, randomToken, startCollector } from '../scripts/lib/local-collector.mjs';
-import { runLoad, sampleEvent } from './lib/load.mjs';
-import { waitResolved } from '../scripts/lib/resolved.mjs';
+// bench/ingest/profile.mjs: where the worker isolate's CPU goes under bench/ingest's batch-100,
+// 100-people load (request handling, the inbox Durable Object and the resolver share the isolate
+// under wrangler dev). Samples with the V8 profiler through wrangler's inspector port and prints
+// self and inclusive shares by function. Local D1's own SQLite work runs elsewhere and shows as idle.
+//
+//   node bench/ingest/profile.mjs [--seconds 8]
+import { parseArgs } from 'node:util';
+import { applyMigrations, createWorkspace, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
+import { runLoad, sampleEvent } from '../lib/load.mjs';
+import { waitResolved } from '../../scripts/lib/resolved.mjs';
 
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' } } });
 const stateDir = mkdtempSync(path.join(tmpdir(), 'prof-'));
 const adminToken = randomToken();
 await applyMigrations(stateDir);
@@ -17,7 +25,6 @@ const headers = { authorization: `Basic ${Buffer.from(ws.writeKey + ':').toStrin
 await runLoad({ url: `${c.url}/v1/batch`, headers, body, concurrency: 8, durationMs: 1000, eventsPerRequest: size });
 await waitResolved(c.url, ws.secretKey);
 const targets = await (await fetch('http://127.0.0.1:9333/json')).json();
-console.log(targets.map((t) => t.title + ' ' + t.webSocketDebuggerUrl));
 const t = targets.find((x) => /satu/.test(x.title)) ?? targets[0];
 const sock = new WebSocket(t.webSocketDebuggerUrl);
 await new Promise((r) => sock.on('open', r));
@@ -25,7 +32,7 @@ let id = 0; const pending = new Map();
 sock.on('message', (m) => { const d = JSON.parse(m); if (pending.has(d.id)) { pending.get(d.id)(d); pending.delete(d.id); } });
 const send = (method, params = {}) => new Promise((r) => { const i = ++id; pending.set(i, r); sock.send(JSON.stringify({ id: i, method, params })); });
 await send('Profiler.enable'); await send('Profiler.setSamplingInterval', { interval: 200 }); await send('Profiler.start');
-const r = await runLoad({ url: `${c.url}/v1/batch`, headers, body: (i) => body(i + 1e6), concurrency: 8, durationMs: 8000, eventsPerRequest: size });
+const r = await runLoad({ url: `${c.url}/v1/batch`, headers, body: (i) => body(i + 1e6), concurrency: 8, durationMs: Number(values.seconds) * 1000, eventsPerRequest: size });
 await waitResolved(c.url, ws.secretKey);
 const { result } = await send('Profiler.stop');
 const prof = result.profile;
