@@ -1,13 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import WebSocket from 'ws';
 // bench/ingest/profile.mjs: where the worker isolate's CPU goes under bench/ingest's batch-100,
 // 100-people load (request handling, the inbox Durable Object and the resolver share the isolate
 // under wrangler dev). Samples with the V8 profiler through wrangler's inspector port and prints
 // self and inclusive shares by function. Local D1's own SQLite work runs elsewhere and shows as idle.
 //
 //   node bench/ingest/profile.mjs [--seconds 8]
+// (`ws` comes with miniflare; Node 20 has no WebSocket of its own.)
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
 import { parseArgs } from 'node:util';
 import { applyMigrations, createWorkspace, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 import { runLoad, sampleEvent } from '../lib/load.mjs';
