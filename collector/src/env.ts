@@ -2,7 +2,10 @@ import type { D1Migration } from '@cloudflare/vitest-pool-workers';
 
 /** Bindings and variables of the collector Worker (see wrangler.toml). */
 export interface Env {
+  /** The directory (workspaces, api_keys) and the first database of workspace data (directory/databases.ts). */
   DB: D1Database;
+  /** More databases of workspace data: every D1 binding named DB_<NAME> (wrangler.toml). */
+  [database: `DB_${string}`]: D1Database | undefined;
   /** One durable inbox + resolver per workspace (resolver/inbox.ts). */
   INBOX: DurableObjectNamespace<import('./resolver/inbox').IngestInbox>;
   ASSETS?: Fetcher;
@@ -20,6 +23,10 @@ export interface Env {
 export interface Vars {
   requestId: string;
   workspaceId: string;
+  /** The D1 database that holds this workspace's data (the directory maps it, see directory/databases.ts). */
+  db: D1Database;
+  /** Its binding name, e.g. `DB` or `DB_2`. */
+  database: string;
   /** Scopes of the secret key that authenticated the request. */
   scopes: ReadonlySet<string>;
   keyId: string;

@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import type { Env } from './env';
+import { databaseNames, databaseOf } from './directory/databases';
 import { runScheduled } from './scheduled';
 import { recordSegmentSizes } from './store/segment-history';
 
@@ -16,7 +17,7 @@ export default {
     } finally {
       // After re-evaluation, so the day's size reflects expired windows; even when it failed,
       // so the trend keeps a point for the day.
-      await recordSegmentSizes(env.DB, controller.scheduledTime);
+      await Promise.all(databaseNames(env).map((name) => recordSegmentSizes(databaseOf(env, name), controller.scheduledTime)));
     }
   },
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,6 @@
+import { databaseNames, databaseOf } from './directory/databases';
 import type { Env } from './env';
+import { listWorkspaces, type Workspace } from './store/workspaces';
 import { evaluateSegments } from './segments/evaluate';
 import { listSegments, workspacesWithSegments } from './store/segments';
 import { pruneHistoryStatements } from './store/deliveries';
@@ -54,15 +56,32 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
     refits: 0,
     windowedTraits: 0,
   };
+  const directory = await listWorkspaces(env.DB);
+  // Every database of workspace data gets the same run; one failing does not stop the others.
+  await Promise.all(
+    databaseNames(env).map((name) =>
+      runDatabase(databaseOf(env, name), directory.filter((w) => w.database === name), now, report).catch((err) => {
+        console.error('scheduled run failed on database', name, err);
+        report.failedWorkspaces.push(...directory.filter((w) => w.database === name).map((w) => w.id));
+      }),
+    ),
+  );
+  return report;
+}
+
+/** The cron's work on one database, for the workspaces the directory maps to it. */
+async function runDatabase(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport): Promise<void> {
   const sweep = isSweepRun(now);
+  const here = new Set(workspaces.map((w) => w.id));
   // Hourly, before segments: windowed computed traits lose expired events, and models older than
   // a day are refitted (each re-evaluates the segments that compare its values).
-  if (sweep) await refreshDerivedTraits(env.DB, now, report);
-  for (const workspaceId of await workspacesWithSegments(env.DB, { timeRelativeOnly: !sweep })) {
+  if (sweep) await refreshDerivedTraits(db, workspaces, now, report);
+  for (const workspaceId of await workspacesWithSegments(db, { timeRelativeOnly: !sweep })) {
+    if (!here.has(workspaceId)) continue;
     try {
-      const segments = await listSegments(env.DB, workspaceId);
+      const segments = await listSegments(db, workspaceId);
       const roots = sweep ? undefined : new Set(segments.filter((s) => s.timeRelative).map((s) => s.key));
-      const result = await evaluateSegments(env.DB, workspaceId, { keys: roots, now }, segments);
+      const result = await evaluateSegments(db, workspaceId, { keys: roots, now }, segments);
       report.workspaces++;
       report.entered += result.entered;
       report.exited += result.exited;
@@ -71,17 +90,20 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
       report.failedWorkspaces.push(workspaceId);
     }
   }
-  if (sweep) await env.DB.batch([...pruneHistoryStatements(env.DB, now - HISTORY_RETENTION_MS), pruneEventDeliveriesStatement(env.DB, now - HISTORY_RETENTION_MS)]);
+  if (sweep) await db.batch([...pruneHistoryStatements(db, now - HISTORY_RETENTION_MS), pruneEventDeliveriesStatement(db, now - HISTORY_RETENTION_MS)]);
   // The clock keeps running from the scheduled time, so retries scheduled now are due later.
   const started = Date.now();
   const clock = () => now + (Date.now() - started);
   // Segment webhooks and event forwarding drain side by side: neither waits for the other's receivers.
-  [report.deliveries, report.forwarded] = await Promise.all([drainDeliveries(env.DB, { now: clock }), drainEventDeliveries(env.DB, { now: clock })]);
-  return report;
+  const [deliveries, forwarded] = await Promise.all([drainDeliveries(db, { now: clock }), drainEventDeliveries(db, { now: clock })]);
+  for (const k of Object.keys(deliveries) as (keyof DrainReport)[]) report.deliveries[k] += deliveries[k];
+  for (const k of Object.keys(forwarded) as (keyof ForwardDrainReport)[]) report.forwarded[k] += forwarded[k];
 }
 
-async function refreshDerivedTraits(db: D1Database, now: number, report: ScheduledReport): Promise<void> {
+async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport): Promise<void> {
+  const here = new Set(workspaces.map((w) => w.id));
   for (const workspaceId of await workspacesWithWindowedTraits(db)) {
+    if (!here.has(workspaceId)) continue;
     try {
       report.windowedTraits += (await refreshAllComputedTraits(db, workspaceId, now, true)).length;
     } catch (err) {
@@ -89,9 +111,10 @@ async function refreshDerivedTraits(db: D1Database, now: number, report: Schedul
       report.failedWorkspaces.push(workspaceId);
     }
   }
-  for (const workspaceId of await workspacesDueForFit(db, now - REFIT_AFTER_MS)) {
+  const byId = new Map(workspaces.map((w) => [w.id, w]));
+  for (const workspaceId of await workspacesDueForFit(db, workspaces, now - REFIT_AFTER_MS)) {
     try {
-      if (await fitWorkspace(db, workspaceId, now)) report.refits++;
+      if (await fitWorkspace(db, byId.get(workspaceId)!, now)) report.refits++;
     } catch (err) {
       console.error('scheduled model refit failed', workspaceId, err);
       report.failedWorkspaces.push(workspaceId);

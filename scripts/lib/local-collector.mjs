@@ -80,9 +80,26 @@ export function runtimeCpuMs(wranglerPid, publicPort) {
   return NaN;
 }
 
-/** Applies collector/migrations to the local D1 under `stateDir` (idempotent). */
+/**
+ * The D1 bindings a wrangler.toml declares, in order (`[[d1_databases]]` blocks' `binding`).
+ *
+ * @example
+ * d1Bindings('[[d1_databases]]\nbinding = "DB"\n') // ['DB']
+ */
+export function d1Bindings(toml) {
+  return toml
+    .split(/^\[/m)
+    .filter((block) => block.startsWith('[d1_databases]]'))
+    .map((block) => block.match(/^\s*binding\s*=\s*"([^"]+)"/m)?.[1])
+    .filter(Boolean);
+}
+
+/** Applies collector/migrations to every local D1 database of the config under `stateDir` (idempotent). */
 export async function applyMigrations(stateDir, { config = 'wrangler.toml' } = {}) {
-  await run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir, '--config', config]);
+  // One after the other: each is a wrangler process on the same state directory.
+  for (const binding of d1Bindings(readFileSync(path.resolve(projectRoot, config), 'utf8'))) {
+    await run(['d1', 'migrations', 'apply', binding, '--local', '--persist-to', stateDir, '--config', config]);
+  }
 }
 
 /** A random admin token (hex, 32 bytes). */

@@ -5,6 +5,7 @@ import { phase } from '../http/server-timing';
 import { enforceRateLimit } from '../limits/enforce';
 import { storageCall } from '../store/storage-call';
 import { keyFromAuthorization } from './credentials';
+import { databaseOf } from '../directory/databases';
 import { constantTimeEqual, type Scope } from './keys';
 import { resolveKey } from './resolve';
 
@@ -23,6 +24,8 @@ export function requireSecretKey(scope: Scope) {
     // Every secret-key route (reads, exports, deletions, management) shares the key's read budget.
     await phase(c, 'limit', () => enforceRateLimit(c.env, 'read', key.id));
     c.set('workspaceId', key.workspaceId);
+    c.set('database', key.database);
+    c.set('db', databaseOf(c.env, key.database));
     c.set('scopes', new Set(key.scopes));
     c.set('keyId', key.id);
     await next();

@@ -3,6 +3,7 @@ import type { AppEnv } from '../env';
 import { notFound } from '../http/errors';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
+import { databaseOf } from '../directory/databases';
 import { requireAdminToken } from './middleware';
 
 /**
@@ -16,6 +17,8 @@ export const operatorWorkspace = createMiddleware<AppEnv>(async (c, next) => {
     const workspace = await storageCall(() => getWorkspace(c.env.DB, id));
     if (!workspace) throw notFound(`No workspace ${id}`);
     c.set('workspaceId', workspace.id);
+    c.set('database', workspace.database);
+    c.set('db', databaseOf(c.env, workspace.database));
     c.set('scopes', new Set(['read', 'admin']));
     c.set('keyId', 'operator');
     await next();

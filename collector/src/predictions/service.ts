@@ -8,7 +8,7 @@ import { evaluateSegments } from '../segments/evaluate';
 import { readsDerivedTraits } from '../segments/condition';
 import { getPredictionModel, loadCustomerStats, type StoredModel, loadWeeklyRepeatOrders, refreshPredictionStatements, saveFitStatements } from '../store/predictions';
 import { listSegments } from '../store/segments';
-import { getWorkspace } from '../store/workspaces';
+import type { Workspace } from '../store/workspaces';
 import { buildModel, predictCustomer, rfmOf, TRACKING_WEEKS, type CustomerStats, type PredictionModel, type Predictions } from './customer';
 import type { RfmScore } from './rfm';
 
@@ -23,11 +23,10 @@ export interface FitOutcome {
  * Null when the workspace has no orders yet.
  *
  * @example
- * const fit = await fitWorkspace(env.DB, 'ws_1', Date.now()) // { model: { bgnbd: {...}, ... }, fitMs }
+ * const fit = await fitWorkspace(db, workspace, Date.now()) // { model: { bgnbd: {...}, ... }, fitMs }
  */
-export async function fitWorkspace(db: D1Database, workspaceId: string, now: number): Promise<FitOutcome | null> {
-  const workspace = await getWorkspace(db, workspaceId);
-  if (!workspace) return null;
+export async function fitWorkspace(db: D1Database, workspace: Workspace, now: number): Promise<FitOutcome | null> {
+  const workspaceId = workspace.id;
   const orderEvent = orderEventOf(workspace.settings);
   const [stats, weekly] = await Promise.all([
     loadCustomerStats(db, workspaceId, orderEvent, now),

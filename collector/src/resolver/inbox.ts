@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
 import { storageAnswers } from '../store/health';
+import { databaseOf } from '../directory/databases';
 import { getWorkspace } from '../store/workspaces';
 import { MAX_BATCH_EVENTS, retryAfterFailureMs, takeBatch, type InboxRow } from './cycle-policy';
 import { resolveBatch } from './resolve-batch';
@@ -178,15 +179,18 @@ export class IngestInbox extends DurableObject<Env> {
     if (rows.length === 0) return 'empty';
     const seqs = JSON.stringify(rows.map((r) => r.seq));
     const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
+    // The directory (DB) says which database holds the workspace, read afresh for every batch.
+    let db = this.env.DB;
     try {
       const workspaceId = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
       const workspace = await getWorkspace(this.env.DB, workspaceId);
       if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
+      db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
-      await resolveBatch(this.env.DB, workspace, events, Date.now(), (p) => this.ctx.waitUntil(p));
+      await resolveBatch(db, workspace, events, Date.now(), (p) => this.ctx.waitUntil(p));
       this.faults.afterResolve?.(events);
     } catch (err) {
-      return this.recordFailure(rows, err);
+      return this.recordFailure(rows, err, db);
     }
     this.outages = 0;
     sql.exec('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))', seqs);
@@ -199,11 +203,11 @@ export class IngestInbox extends DurableObject<Env> {
    * which sends them through one at a time, and a row that fails alone MAX_ATTEMPTS times becomes
    * a dead letter.
    */
-  private async recordFailure(rows: readonly InboxRow[], err: unknown): Promise<number> {
+  private async recordFailure(rows: readonly InboxRow[], err: unknown, db: D1Database): Promise<number> {
     const sql = this.ctx.storage.sql;
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     console.error('resolver batch failed', rows.length, 'rows', error);
-    if (!(await storageAnswers(this.env.DB))) return retryAfterFailureMs(++this.outages);
+    if (!(await storageAnswers(db))) return retryAfterFailureMs(++this.outages);
     this.outages = 0;
     const seqs = JSON.stringify(rows.map((r) => r.seq));
     const now = Date.now();

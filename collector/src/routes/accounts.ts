@@ -11,7 +11,7 @@ export const accountRoutes = new Hono<AppEnv>();
 accountRoutes.use('*', requireSecretKey('read'));
 
 accountRoutes.get('/:groupId', async (c) => {
-  const account = await storageCall(() => getAccountRecord(c.env.DB, c.var.workspaceId, c.req.param('groupId')));
+  const account = await storageCall(() => getAccountRecord(c.var.db, c.var.workspaceId, c.req.param('groupId')));
   if (!account) throw notFound('No such account');
   const iso = (ms: number) => new Date(ms).toISOString();
   return c.json({ ...account, createdAt: iso(account.createdAt), updatedAt: iso(account.updatedAt) });

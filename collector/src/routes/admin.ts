@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { nanoid } from 'nanoid';
 import { generateKey, hashKey, keyPrefix, SECRET_SCOPES } from '../auth/keys';
 import { requireAdminToken } from '../auth/middleware';
+import { DIRECTORY } from '../directory/databases';
 import type { AppEnv } from '../env';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { badRequest } from '../http/errors';
@@ -23,7 +24,7 @@ adminRoutes.post('/workspaces', async (c) => {
   const name = typeof body.name === 'string' ? body.name.trim() : '';
   if (!name || name.length > 200) throw badRequest('invalid_field', 'name must be a non-empty string of at most 200 characters', 'name');
   const now = Date.now();
-  const workspace: Workspace = { id: `ws_${nanoid(16)}`, name, settings: { ...DEFAULT_SETTINGS }, createdAt: now };
+  const workspace: Workspace = { id: `ws_${nanoid(16)}`, name, settings: { ...DEFAULT_SETTINGS }, createdAt: now, database: DIRECTORY, move: null };
   const writeKey = generateKey('write');
   const secretKey = generateKey('secret');
   const db = c.env.DB;

@@ -30,13 +30,13 @@ const render = (t: StoredComputedTrait, profiles: number) => ({
 });
 
 computedTraitRoutes.get('/', requireSecretKey('read'), async (c) => {
-  const [traits, sizes] = await storageCall(() => Promise.all([listComputedTraits(c.env.DB, c.var.workspaceId), computedTraitSizes(c.env.DB, c.var.workspaceId)]));
+  const [traits, sizes] = await storageCall(() => Promise.all([listComputedTraits(c.var.db, c.var.workspaceId), computedTraitSizes(c.var.db, c.var.workspaceId)]));
   return c.json({ data: traits.map((t) => render(t, sizes.get(t.key) ?? 0)) });
 });
 
 computedTraitRoutes.post('/', requireSecretKey('admin'), async (c) => {
   const definition = checkDefinition(parseJsonObject(await readBodyText(c.req.raw, 16 * 1024)));
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const existing = await storageCall(() => listComputedTraits(db, ws));
   if (existing.some((t) => t.key === definition.key)) throw new ApiError(409, 'computed_trait_exists', `A computed trait with key "${definition.key}" already exists`, 'key');
@@ -49,11 +49,11 @@ computedTraitRoutes.post('/', requireSecretKey('admin'), async (c) => {
   return c.json(await renderStored(db, ws, definition.key), 201);
 });
 
-computedTraitRoutes.get('/:key', requireSecretKey('read'), async (c) => c.json(await renderStored(c.env.DB, c.var.workspaceId, c.req.param('key'))));
+computedTraitRoutes.get('/:key', requireSecretKey('read'), async (c) => c.json(await renderStored(c.var.db, c.var.workspaceId, c.req.param('key'))));
 
 computedTraitRoutes.delete('/:key', requireSecretKey('admin'), async (c) => {
   const key = c.req.param('key');
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   if (!(await storageCall(() => getComputedTrait(db, ws, key)))) throw notFound(`No computed trait with key "${key}"`);
   await storageCall(() => db.batch(deleteComputedTraitStatements(db, ws, key)));

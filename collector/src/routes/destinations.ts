@@ -27,17 +27,17 @@ const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'skipped'];
 destinationRoutes.post('/', requireSecretKey('admin'), async (c) => {
   const spec = checkDestinationBody(parseJsonObject(await readBodyText(c.req.raw, 64 * 1024)));
   if (spec.segments !== null) {
-    const known = new Set((await storageCall(() => listSegments(c.env.DB, c.var.workspaceId))).map((s) => s.key));
+    const known = new Set((await storageCall(() => listSegments(c.var.db, c.var.workspaceId))).map((s) => s.key));
     const unknown = spec.segments.findIndex((k) => !known.has(k));
     if (unknown >= 0) throw badRequest('unknown_segment', `No segment with key "${spec.segments[unknown]}"`, `segments[${unknown}]`);
   }
   const destination: Destination = { id: `dst_${nanoid(16)}`, ...spec, createdAt: Date.now() };
-  await storageCall(() => insertDestinationStatement(c.env.DB, c.var.workspaceId, destination).run());
+  await storageCall(() => insertDestinationStatement(c.var.db, c.var.workspaceId, destination).run());
   return c.json(render(destination), 201);
 });
 
 destinationRoutes.get('/', requireSecretKey('read'), async (c) => {
-  const [list, health] = await storageCall(() => Promise.all([listDestinations(c.env.DB, c.var.workspaceId), deliveryHealth(c.env.DB, c.var.workspaceId)]));
+  const [list, health] = await storageCall(() => Promise.all([listDestinations(c.var.db, c.var.workspaceId), deliveryHealth(c.var.db, c.var.workspaceId)]));
   // Health: deliveries per status (last 30 days) and the newest attempt, for the console.
   const zero = { pending: 0, delivered: 0, dead: 0, skipped: 0 };
   return c.json({
@@ -49,13 +49,13 @@ destinationRoutes.get('/', requireSecretKey('read'), async (c) => {
 });
 
 destinationRoutes.get('/:id', requireSecretKey('read'), async (c) => {
-  const d = await storageCall(() => getDestination(c.env.DB, c.var.workspaceId, c.req.param('id')));
+  const d = await storageCall(() => getDestination(c.var.db, c.var.workspaceId, c.req.param('id')));
   if (!d) throw notFound('No such destination');
   return c.json(render(d));
 });
 
 destinationRoutes.delete('/:id', requireSecretKey('admin'), async (c) => {
-  const existed = await storageCall(() => deleteDestination(c.env.DB, c.var.workspaceId, c.req.param('id')));
+  const existed = await storageCall(() => deleteDestination(c.var.db, c.var.workspaceId, c.req.param('id')));
   if (!existed) throw notFound('No such destination');
   return c.body(null, 204);
 });
@@ -65,7 +65,7 @@ destinationRoutes.delete('/:id', requireSecretKey('admin'), async (c) => {
  * Segment-triggered kinds list changes (`event`, `segmentKey`), event kinds the events (`messageId`).
  */
 destinationRoutes.get('/:id/deliveries', requireSecretKey('read'), async (c) => {
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const id = c.req.param('id');
   const destination = await storageCall(() => getDestination(db, ws, id));

@@ -10,6 +10,6 @@ export const identityRoutes = new Hono<AppEnv>();
 identityRoutes.use('*', requireSecretKey('read'));
 
 identityRoutes.get('/stats', async (c) => {
-  const stats = await storageCall(() => getIdentityStats(c.env.DB, c.var.workspaceId));
+  const stats = await storageCall(() => getIdentityStats(c.var.db, c.var.workspaceId));
   return c.json({ ...stats, updatedAt: stats.updatedAt === null ? null : new Date(stats.updatedAt).toISOString() });
 });

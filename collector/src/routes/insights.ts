@@ -29,7 +29,7 @@ insightsRoutes.get('/events', async (c) => {
   const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
   const top = intParam(c.req.query('top'), 'top', { min: 1, max: 100, fallback: 10 });
   const window = dayWindow(days, Date.now());
-  const rows = await storageCall(() => countEventsByDay(c.env.DB, c.var.workspaceId, window.from, window.to));
+  const rows = await storageCall(() => countEventsByDay(c.var.db, c.var.workspaceId, window.from, window.to));
   return c.json(foldEventCounts(rows, window.dates, top));
 });
 
@@ -37,7 +37,7 @@ insightsRoutes.get('/events', async (c) => {
 insightsRoutes.get('/profiles', async (c) => {
   const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
   const since = Date.now() - days * DAY_MS;
-  const counts = await storageCall(() => countProfiles(c.env.DB, c.var.workspaceId, since));
+  const counts = await storageCall(() => countProfiles(c.var.db, c.var.workspaceId, since));
   const anonymous = counts.total - counts.identified;
   return c.json({
     days,
@@ -52,7 +52,7 @@ insightsRoutes.get('/profiles', async (c) => {
 /** Trait names held by the most recently seen people (up to 1,000 of them), most common first. */
 insightsRoutes.get('/traits', async (c) => {
   const sample = 1000;
-  const data = await storageCall(() => traitNames(c.env.DB, c.var.workspaceId, sample));
+  const data = await storageCall(() => traitNames(c.var.db, c.var.workspaceId, sample));
   return c.json({ sample, data });
 });
 
@@ -64,7 +64,7 @@ insightsRoutes.get('/traits', async (c) => {
 insightsRoutes.get('/tail', async (c) => {
   const after = intParam(c.req.query('after'), 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
   const limit = intParam(c.req.query('limit'), 'limit', { min: 1, max: 100, fallback: 20 });
-  const { events, maxSeq } = await storageCall(() => tailEvents(c.env.DB, c.var.workspaceId, after, limit));
+  const { events, maxSeq } = await storageCall(() => tailEvents(c.var.db, c.var.workspaceId, after, limit));
   // With nothing new for this workspace the cursor still moves to the table's end, so the next
   // poll does not walk other tenants' rows again.
   return c.json({ data: events, cursor: { after: events[0]?.seq ?? Math.max(after, maxSeq) } });
@@ -88,8 +88,8 @@ async function segmentTrends(db: D1Database, workspaceId: string, segments: Segm
 insightsRoutes.get('/segments', async (c) => {
   const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
   const data = await storageCall(async () => {
-    const segments = await listSegments(c.env.DB, c.var.workspaceId);
-    return segmentTrends(c.env.DB, c.var.workspaceId, segments, days);
+    const segments = await listSegments(c.var.db, c.var.workspaceId);
+    return segmentTrends(c.var.db, c.var.workspaceId, segments, days);
   });
   return c.json({ days, timezone: 'UTC', data });
 });
@@ -99,9 +99,9 @@ insightsRoutes.get('/segments/:key', async (c) => {
   const days = intParam(c.req.query('days'), 'days', { min: 1, max: 365, fallback: 30 });
   const key = c.req.param('key');
   const [trend] = await storageCall(async () => {
-    const segment = await getSegment(c.env.DB, c.var.workspaceId, key);
+    const segment = await getSegment(c.var.db, c.var.workspaceId, key);
     if (!segment) throw notFound(`No segment with key "${key}"`);
-    return segmentTrends(c.env.DB, c.var.workspaceId, [segment], days, key);
+    return segmentTrends(c.var.db, c.var.workspaceId, [segment], days, key);
   });
   return c.json({ days, timezone: 'UTC', ...trend! });
 });

@@ -6,6 +6,7 @@ import type { PredictionModel } from '../predictions/customer';
 import { fitWorkspace } from '../predictions/service';
 import { getPredictionModel } from '../store/predictions';
 import { storageCall } from '../store/storage-call';
+import { getWorkspace } from '../store/workspaces';
 
 /**
  * Predictive model (BG/NBD + Gamma-Gamma): fit now (`admin`), read the latest fit (`read`).
@@ -29,13 +30,15 @@ function renderModel(model: PredictionModel, fitMs: number, detail: boolean) {
 }
 
 predictionRoutes.post('/fit', requireSecretKey('admin'), async (c) => {
-  const fit = await storageCall(() => fitWorkspace(c.env.DB, c.var.workspaceId, Date.now()));
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, c.var.workspaceId));
+  if (!workspace) throw notFound();
+  const fit = await storageCall(() => fitWorkspace(c.var.db, workspace, Date.now()));
   if (!fit) throw new ApiError(409, 'no_customers', 'No orders yet: a fit needs at least one profile with an order event');
   return c.json(renderModel(fit.model, fit.fitMs, false));
 });
 
 predictionRoutes.get('/model', requireSecretKey('read'), async (c) => {
-  const stored = await storageCall(() => getPredictionModel(c.env.DB, c.var.workspaceId));
+  const stored = await storageCall(() => getPredictionModel(c.var.db, c.var.workspaceId));
   if (!stored) throw notFound('No model fitted yet: POST /v1/predictions/fit, or wait for the daily refit');
   return c.json(renderModel(stored.model, stored.fitMs, true));
 });

@@ -25,8 +25,8 @@ privacyProfileRoutes.delete('/:ref', requireSecretKey('admin'), async (c) => {
     throw badRequest('invalid_field', 'suppress must be true or false', 'suppress');
   }
   const workspace = await workspaceOf(c.env.DB, c.var.workspaceId);
-  const person = await findPerson(c.env.DB, workspace, c.req.param('ref'));
-  const erased = await erasePerson(c.env.DB, workspace.id, person, { suppress: suppress === 'true', keyId: c.var.keyId });
+  const person = await findPerson(c.var.db, workspace, c.req.param('ref'));
+  const erased = await erasePerson(c.var.db, workspace.id, person, { suppress: suppress === 'true', keyId: c.var.keyId });
   return c.json({
     deleted: true,
     profileId: person.canonicalId,
@@ -38,8 +38,8 @@ privacyProfileRoutes.delete('/:ref', requireSecretKey('admin'), async (c) => {
 
 privacyProfileRoutes.get('/:ref/export', requireSecretKey('read'), async (c) => {
   const workspace = await workspaceOf(c.env.DB, c.var.workspaceId);
-  const person = await findPerson(c.env.DB, workspace, c.req.param('ref'));
-  return new Response(await exportPerson(c.env.DB, workspace.id, person), {
+  const person = await findPerson(c.var.db, workspace, c.req.param('ref'));
+  return new Response(await exportPerson(c.var.db, workspace.id, person), {
     headers: {
       'content-type': 'application/json; charset=utf-8',
       'content-disposition': `attachment; filename="profile-${person.canonicalId}.json"`,
@@ -54,7 +54,7 @@ suppressionRoutes.post('/:ref/lift', requireSecretKey('admin'), async (c) => {
   const workspace = await workspaceOf(c.env.DB, c.var.workspaceId);
   const ref = parseProfileRef(c.req.param('ref'), workspace.settings.defaultCountry);
   if (ref.kind !== 'identifier') throw badRequest('invalid_ref', 'Name the identifier as {type}:{value}', 'ref');
-  const { lifted } = await liftSuppression(c.env.DB, workspace.id, ref.id, c.var.keyId);
+  const { lifted } = await liftSuppression(c.var.db, workspace.id, ref.id, c.var.keyId);
   if (lifted.length === 0) throw notFound('This identifier is not suppressed');
   return c.json({ lifted: lifted.length, types: lifted.map((l) => l.type) });
 });
@@ -83,9 +83,9 @@ privacyInfoRoutes.get('/log', async (c) => {
     if (!m) throw badRequest('invalid_cursor', 'cursor is not one this API returned', 'cursor');
     before = { createdAt: Number(m[1]), id: m[2] };
   }
-  const entries = await storageCall(() => listLog(c.env.DB, c.var.workspaceId, limit, before));
+  const entries = await storageCall(() => listLog(c.var.db, c.var.workspaceId, limit, before));
   const last = entries.at(-1);
   return c.json({ entries: entries.map(logJson), nextCursor: entries.length === limit && last ? `${last.createdAt}_${last.id}` : null });
 });
 
-privacyInfoRoutes.get('/stats', async (c) => c.json(await storageCall(() => getPrivacyStats(c.env.DB, c.var.workspaceId))));
+privacyInfoRoutes.get('/stats', async (c) => c.json(await storageCall(() => getPrivacyStats(c.var.db, c.var.workspaceId))));

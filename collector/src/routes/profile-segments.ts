@@ -15,6 +15,6 @@ export const profileSegmentRoutes = new Hono<AppEnv>();
 
 profileSegmentRoutes.get('/:ref/segments', requireSecretKey('read'), async (c) => {
   const canonical = await resolveRef(c, c.req.param('ref'));
-  const segments = await storageCall(() => segmentsOfProfile(c.env.DB, c.var.workspaceId, canonical));
+  const segments = await storageCall(() => segmentsOfProfile(c.var.db, c.var.workspaceId, canonical));
   return c.json({ profileId: canonical, data: segments.map((s) => ({ key: s.key, enteredAt: iso(s.enteredAt) })) });
 });

@@ -28,7 +28,7 @@ profileRoutes.use('*', timedRequest, requireSecretKey('read'));
 profileRoutes.get('/:ref', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
   const now = Date.now();
-  const view = await phase(c, 'read', () => storageCall(() => getProfileView(c.env.DB, c.var.workspaceId, selector, now)));
+  const view = await phase(c, 'read', () => storageCall(() => getProfileView(c.var.db, c.var.workspaceId, selector, now)));
   if (!view) throw notFound('No such profile');
   // predictions and rfm only for people with orders (and once a model is fitted).
   return c.json({ ...profileJson(view), ...(personPredictions(view.model, view.orders, now) ?? {}), computedTraits: view.computedTraits });
@@ -37,7 +37,7 @@ profileRoutes.get('/:ref', async (c) => {
 profileRoutes.get('/:ref/events', async (c) => {
   const q = eventQuery(c);
   const selector = await parseRef(c, c.req.param('ref'));
-  const { canonicalId, events: rows } = await phase(c, 'read', () => storageCall(() => listProfileEvents(c.env.DB, c.var.workspaceId, selector, q)));
+  const { canonicalId, events: rows } = await phase(c, 'read', () => storageCall(() => listProfileEvents(c.var.db, c.var.workspaceId, selector, q)));
   if (canonicalId === null) throw notFound('No such profile');
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
@@ -50,7 +50,7 @@ profileRoutes.get('/:ref/events', async (c) => {
 
 profileRoutes.get('/:ref/merges', async (c) => {
   const id = await resolveRef(c, c.req.param('ref'));
-  const merges = await storageCall(() => listMerges(c.env.DB, c.var.workspaceId, id));
+  const merges = await storageCall(() => listMerges(c.var.db, c.var.workspaceId, id));
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return c.json({ data: merges.map((m) => ({ ...m, createdAt: iso(m.createdAt), splitAt: iso(m.splitAt) })) });
 });
@@ -60,10 +60,10 @@ profileRoutes.post('/:ref/split', requireSecretKey('admin'), async (c) => {
   const body = parseJsonObject(await readBodyText(c.req.raw, 16 * 1024));
   if (typeof body.profileId !== 'string' || body.profileId === '') throw badRequest('invalid_field', 'profileId must be the id of a merged profile', 'profileId');
   const absorbedId = body.profileId;
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const canonicalId = await resolveRef(c, c.req.param('ref'));
-  const workspace = await storageCall(() => getWorkspace(db, ws));
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, ws));
   await withRetry(async () => {
     const tree = await loadTree(db, ws, canonicalId);
     const absorbed = tree.find((p) => p.id === absorbedId);
@@ -90,7 +90,7 @@ profileRoutes.post('/:ref/split', requireSecretKey('admin'), async (c) => {
 profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
   const body = parseJsonObject(await readBodyText(c.req.raw, 16 * 1024));
   if (typeof body.from !== 'string' || body.from === '') throw badRequest('invalid_field', 'from must be a profile reference', 'from');
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const survivorId = await resolveRef(c, c.req.param('ref'));
   const absorbedId = await resolveRef(c, body.from, 'from');
@@ -120,7 +120,7 @@ async function parseRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise
 
 /** The canonical profile id of a `{ref}` (a profile id or `type:value`); 400 if malformed, 404 if unknown. */
 export async function resolveRef(c: Context<AppEnv>, ref: string, field = 'ref'): Promise<string> {
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const found = await parseRef(c, ref, field);
   const id = await storageCall(() =>

@@ -24,7 +24,7 @@ const readBody = async (req: Request) => parseJsonObject(await readBodyText(req,
 
 segmentRoutes.get('/', requireSecretKey('read'), async (c) => {
   const ws = c.var.workspaceId;
-  const [segments, sizes] = await storageCall(() => Promise.all([listSegments(c.env.DB, ws), segmentSizes(c.env.DB, ws)]));
+  const [segments, sizes] = await storageCall(() => Promise.all([listSegments(c.var.db, ws), segmentSizes(c.var.db, ws)]));
   return c.json({ data: segments.map((s) => renderSegment(s, sizes.get(s.key) ?? 0)) });
 });
 
@@ -33,7 +33,7 @@ segmentRoutes.post('/', requireSecretKey('admin'), async (c) => {
   const body = await readBody(c.req.raw);
   const key = checkKey(body.key);
   const name = checkName(body.name);
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const existing = await storageCall(() => listSegments(db, ws));
   if (existing.some((s) => s.key === key)) throw new ApiError(409, 'segment_exists', `A segment with key "${key}" already exists`, 'key');
@@ -49,7 +49,7 @@ segmentRoutes.post('/', requireSecretKey('admin'), async (c) => {
 
 segmentRoutes.post('/preview', requireSecretKey('read'), async (c) => {
   const body = await readBody(c.req.raw);
-  const existing = await storageCall(() => listSegments(c.env.DB, c.var.workspaceId));
+  const existing = await storageCall(() => listSegments(c.var.db, c.var.workspaceId));
   const condition = checkCondition(body.condition, existing);
   const sampleSize = body.sampleSize === undefined ? 10 : body.sampleSize;
   if (typeof sampleSize !== 'number' || !Number.isInteger(sampleSize) || sampleSize < 0 || sampleSize > 100) {
@@ -57,7 +57,7 @@ segmentRoutes.post('/preview', requireSecretKey('read'), async (c) => {
   }
   const now = Date.now();
   const preview = await storageCall(() =>
-    previewCondition(c.env.DB, c.var.workspaceId, (params) => compileCondition(condition, params, now, { mode: 'set', workspaceId: c.var.workspaceId }), sampleSize),
+    previewCondition(c.var.db, c.var.workspaceId, (params) => compileCondition(condition, params, now, { mode: 'set', workspaceId: c.var.workspaceId }), sampleSize),
   );
   return c.json({
     size: preview.size,
@@ -71,19 +71,19 @@ segmentRoutes.post('/preview', requireSecretKey('read'), async (c) => {
 
 /** On demand, what the cron does for relative windows: re-evaluate every segment over all profiles. */
 segmentRoutes.post('/evaluate', requireSecretKey('admin'), async (c) => {
-  const report = await storageCall(() => evaluateSegments(c.env.DB, c.var.workspaceId, { now: Date.now() }));
+  const report = await storageCall(() => evaluateSegments(c.var.db, c.var.workspaceId, { now: Date.now() }));
   return c.json(report);
 });
 
 segmentRoutes.get('/:key', requireSecretKey('read'), async (c) => {
-  return c.json(await renderStored(c.env.DB, c.var.workspaceId, c.req.param('key')));
+  return c.json(await renderStored(c.var.db, c.var.workspaceId, c.req.param('key')));
 });
 
 /** Changes name and/or condition; membership is recomputed for it and for segments built on it. */
 segmentRoutes.put('/:key', requireSecretKey('admin'), async (c) => {
   const key = c.req.param('key');
   const body = await readBody(c.req.raw);
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const existing = await storageCall(() => listSegments(db, ws));
   const current = existing.find((s) => s.key === key);
@@ -106,7 +106,7 @@ segmentRoutes.put('/:key', requireSecretKey('admin'), async (c) => {
 /** Deletes a segment; its members exit (reason `segment_deleted`). Refused while another segment uses it. */
 segmentRoutes.delete('/:key', requireSecretKey('admin'), async (c) => {
   const key = c.req.param('key');
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   const existing = await storageCall(() => listSegments(db, ws));
   if (!existing.some((s) => s.key === key)) throw notFound(`No segment with key "${key}"`);
@@ -120,7 +120,7 @@ segmentRoutes.delete('/:key', requireSecretKey('admin'), async (c) => {
 /** Members, paged by cursor; `?format=csv` streams every member as CSV. */
 segmentRoutes.get('/:key/members', requireSecretKey('read'), async (c) => {
   const key = c.req.param('key');
-  const db = c.env.DB;
+  const db = c.var.db;
   const ws = c.var.workspaceId;
   if (!(await storageCall(() => getSegment(db, ws, key)))) throw notFound(`No segment with key "${key}"`);
   const format = c.req.query('format') ?? 'json';

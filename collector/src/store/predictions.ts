@@ -1,5 +1,7 @@
 import type { CustomerStats, PredictionModel, Predictions } from '../predictions/customer';
+import { orderEventOf } from '../settings/settings-patch';
 import { jsonChunks } from './json-chunks';
+import type { Workspace } from './workspaces';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -103,14 +105,21 @@ export async function getPredictionModel(db: D1Database, workspaceId: string): P
   return toStoredModel((await predictionModelStatement(db, workspaceId).all()).results);
 }
 
-/** Workspaces whose model is missing or older than `olderThan`, among those with any events of their order event. */
-export async function workspacesDueForFit(db: D1Database, olderThan: number): Promise<string[]> {
+/**
+ * Workspaces (of those given, from the directory) whose model is missing or older than `olderThan`,
+ * among those with any events of their order event. The directory lives in another database, so
+ * each workspace's order event comes in as a parameter.
+ */
+export async function workspacesDueForFit(db: D1Database, workspaces: readonly Pick<Workspace, 'id' | 'settings'>[], olderThan: number): Promise<string[]> {
+  if (workspaces.length === 0) return [];
+  const given = workspaces.map((w) => [w.id, orderEventOf(w.settings)]);
   const { results } = await db
-    .prepare(`SELECT w.id FROM workspaces w LEFT JOIN prediction_models m ON m.workspace_id = w.id
+    .prepare(`SELECT json_extract(w.value, '$[0]') AS id FROM json_each(?2) w
+      LEFT JOIN prediction_models m ON m.workspace_id = json_extract(w.value, '$[0]')
       WHERE (m.as_of IS NULL OR m.as_of < ?1)
-        AND EXISTS (SELECT 1 FROM events e WHERE e.workspace_id = w.id AND e.type = 'track'
-          AND e.event = coalesce(json_extract(w.settings, '$.predictions.orderEvent'), 'Order Completed'))`)
-    .bind(olderThan)
+        AND EXISTS (SELECT 1 FROM events e WHERE e.workspace_id = json_extract(w.value, '$[0]') AND e.type = 'track'
+          AND e.event = json_extract(w.value, '$[1]'))`)
+    .bind(olderThan, JSON.stringify(given))
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
