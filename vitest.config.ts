@@ -14,7 +14,8 @@ export default defineConfig({
             main: './collector/src/index.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: 'test-admin-token', SATU_ENV: 'test' },
+              // MOVE_GRACE_MS: one isolate here, whose caches a move clears itself, so moves need not wait out other isolates' caches.
+              bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: 'test-admin-token', SATU_ENV: 'test', MOVE_GRACE_MS: '0' },
               // Outbound fetches (webhook deliveries) go to a receiver Worker, never to the network.
               outboundService: 'webhook-receiver',
               workers: [

@@ -12,6 +12,8 @@ export interface Env {
   /** Bearer token of the operator API (`/v1/admin/*`); a secret in production, `.dev.vars` locally. */
   ADMIN_TOKEN?: string;
   SATU_ENV?: string;
+  /** Milliseconds a workspace move refuses writes before copying, and keeps the old copy after (directory/move.ts). */
+  MOVE_GRACE_MS?: string;
   /** Cloudflare rate limiting bindings (wrangler.toml `[[ratelimits]]`): per key, ingest and read. */
   INGEST_LIMITER?: RateLimit | import('./limits/rate-limit').Limiter;
   READ_LIMITER?: RateLimit | import('./limits/rate-limit').Limiter;

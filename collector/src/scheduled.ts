@@ -1,6 +1,6 @@
 import { databaseNames, databaseOf } from './directory/databases';
 import type { Env } from './env';
-import { listWorkspaces, type Workspace } from './store/workspaces';
+import { isMoving, listWorkspaces, type Workspace } from './store/workspaces';
 import { evaluateSegments } from './segments/evaluate';
 import { listSegments, workspacesWithSegments } from './store/segments';
 import { pruneHistoryStatements } from './store/deliveries';
@@ -60,7 +60,10 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
   // Every database of workspace data gets the same run; one failing does not stop the others.
   await Promise.all(
     databaseNames(env).map((name) =>
-      runDatabase(databaseOf(env, name), directory.filter((w) => w.database === name), now, report).catch((err) => {
+      runDatabase(databaseOf(env, name), directory.filter((w) => w.database === name && !isMoving(w.move?.status)), now, report, {
+        // Rows of workspaces moving out, moved away (until deleted) or left by a failed move are not this run's to touch.
+        skip: directory.filter((w) => w.database !== name || isMoving(w.move?.status)).map((w) => w.id),
+      }).catch((err) => {
         console.error('scheduled run failed on database', name, err);
         report.failedWorkspaces.push(...directory.filter((w) => w.database === name).map((w) => w.id));
       }),
@@ -69,8 +72,8 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
   return report;
 }
 
-/** The cron's work on one database, for the workspaces the directory maps to it. */
-async function runDatabase(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport): Promise<void> {
+/** The cron's work on one database, for the workspaces the directory maps to it (and that are not moving). */
+async function runDatabase(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport, opts: { skip: string[] }): Promise<void> {
   const sweep = isSweepRun(now);
   const here = new Set(workspaces.map((w) => w.id));
   // Hourly, before segments: windowed computed traits lose expired events, and models older than
@@ -95,7 +98,7 @@ async function runDatabase(db: D1Database, workspaces: Workspace[], now: number,
   const started = Date.now();
   const clock = () => now + (Date.now() - started);
   // Segment webhooks and event forwarding drain side by side: neither waits for the other's receivers.
-  const [deliveries, forwarded] = await Promise.all([drainDeliveries(db, { now: clock }), drainEventDeliveries(db, { now: clock })]);
+  const [deliveries, forwarded] = await Promise.all([drainDeliveries(db, { now: clock, skipWorkspaces: opts.skip }), drainEventDeliveries(db, { now: clock, skipWorkspaces: opts.skip })]);
   for (const k of Object.keys(deliveries) as (keyof DrainReport)[]) report.deliveries[k] += deliveries[k];
   for (const k of Object.keys(forwarded) as (keyof ForwardDrainReport)[]) report.forwarded[k] += forwarded[k];
 }

@@ -40,12 +40,15 @@ export interface TestWorkspace {
   secretKey: string;
 }
 
-/** A fresh workspace through the real admin API. */
-export async function createWorkspace(name = 'Test shop'): Promise<TestWorkspace> {
+/**
+ * A fresh workspace through the real admin API. It is placed on `DB` unless told otherwise, since
+ * many tests read its rows from `env.DB` directly; collector/test/databases.test.ts tests placement.
+ */
+export async function createWorkspace(name = 'Test shop', database = 'DB'): Promise<TestWorkspace> {
   const res = await call('/v1/admin/workspaces', {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    json: { name },
+    json: { name, database },
   });
   if (res.status !== 201) throw new Error(`createWorkspace: ${res.status} ${await res.text()}`);
   return res.json();

@@ -1,9 +1,10 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
-import { forbidden, unauthorized } from '../http/errors';
+import { forbidden, unauthorized, workspaceMoving } from '../http/errors';
 import { phase } from '../http/server-timing';
 import { enforceRateLimit } from '../limits/enforce';
 import { storageCall } from '../store/storage-call';
+import { isMoving } from '../store/workspaces';
 import { keyFromAuthorization } from './credentials';
 import { databaseOf } from '../directory/databases';
 import { constantTimeEqual, type Scope } from './keys';
@@ -23,6 +24,7 @@ export function requireSecretKey(scope: Scope) {
     if (!key.scopes.includes(scope)) throw forbidden(`This key lacks the '${scope}' scope`);
     // Every secret-key route (reads, exports, deletions, management) shares the key's read budget.
     await phase(c, 'limit', () => enforceRateLimit(c.env, 'read', key.id));
+    refuseWritesWhileMoving(c.req.method, key.moveStatus);
     c.set('workspaceId', key.workspaceId);
     c.set('database', key.database);
     c.set('db', databaseOf(c.env, key.database));
@@ -30,6 +32,15 @@ export function requireSecretKey(scope: Scope) {
     c.set('keyId', key.id);
     await next();
   });
+}
+
+/**
+ * While a workspace's rows are being copied to another database, a write to the old one would be
+ * lost: anything but a read answers 503 workspace_moving (Retry-After). The status comes with the
+ * key (cached up to 30 s), which is why a move waits that long before it copies (directory/move.ts).
+ */
+export function refuseWritesWhileMoving(method: string, moveStatus: string | null | undefined): void {
+  if (method !== 'GET' && method !== 'HEAD' && isMoving(moveStatus)) throw workspaceMoving();
 }
 
 /** Operator routes (`/v1/admin/*`): the deployment's ADMIN_TOKEN, compared in constant time. */

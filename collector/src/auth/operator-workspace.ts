@@ -4,7 +4,7 @@ import { notFound } from '../http/errors';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
 import { databaseOf } from '../directory/databases';
-import { requireAdminToken } from './middleware';
+import { refuseWritesWhileMoving, requireAdminToken } from './middleware';
 
 /**
  * Operator routes about one workspace (`/v1/admin/workspaces/:workspaceId/...`): the ADMIN_TOKEN,
@@ -16,6 +16,7 @@ export const operatorWorkspace = createMiddleware<AppEnv>(async (c, next) => {
     const id = c.req.param('workspaceId') ?? '';
     const workspace = await storageCall(() => getWorkspace(c.env.DB, id));
     if (!workspace) throw notFound(`No workspace ${id}`);
+    refuseWritesWhileMoving(c.req.method, workspace.move?.status);
     c.set('workspaceId', workspace.id);
     c.set('database', workspace.database);
     c.set('db', databaseOf(c.env, workspace.database));

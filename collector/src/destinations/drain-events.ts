@@ -62,6 +62,8 @@ export interface ForwardDrainOptions {
   random?: () => number;
   /** Only this workspace's destinations (the drain after an ingest). */
   workspaceId?: string;
+  /** Not these workspaces' (moving, or moved away and not yet deleted here: the cron). */
+  skipWorkspaces?: readonly string[];
   /** Rounds per destination in this invocation. */
   maxRounds?: number;
   /** How long a vendor gets to answer (tests shorten it to show a slow receiver). */
@@ -86,7 +88,7 @@ export interface ForwardDrainReport {
  */
 export async function drainEventDeliveries(db: D1Database, options: ForwardDrainOptions = {}): Promise<ForwardDrainReport> {
   const now = options.now ?? Date.now;
-  const due = await dueEventDestinations(db, { now: now(), limit: MAX_DESTINATIONS, workspaceId: options.workspaceId });
+  const due = await dueEventDestinations(db, { now: now(), limit: MAX_DESTINATIONS, workspaceId: options.workspaceId, skipWorkspaces: options.skipWorkspaces });
   const reports = await Promise.all(
     due.map((destination) =>
       inLane(destination.id, () =>

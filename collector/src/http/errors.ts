@@ -28,6 +28,10 @@ export const forbidden = (message: string) => new ApiError(403, 'forbidden', mes
 export const storageUnavailable = () =>
   new ApiError(503, 'storage_unavailable', 'Storage is unavailable; retry later', undefined, { 'Retry-After': '5' });
 
+/** A write to a workspace whose data is being copied to another database (directory/move.ts). */
+export const workspaceMoving = () =>
+  new ApiError(503, 'workspace_moving', 'This workspace is moving to another database; writes resume when the copy is over. Retry later', undefined, { 'Retry-After': '30' });
+
 export function errorBody(code: string, message: string, field?: string): ErrorBody {
   return { error: field ? { code, message, field } : { code, message } };
 }

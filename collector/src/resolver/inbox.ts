@@ -3,7 +3,8 @@ import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
 import { storageAnswers } from '../store/health';
 import { databaseOf } from '../directory/databases';
-import { getWorkspace } from '../store/workspaces';
+import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
+import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
 import { MAX_BATCH_EVENTS, retryAfterFailureMs, takeBatch, type InboxRow } from './cycle-policy';
 import { resolveBatch } from './resolve-batch';
 
@@ -74,7 +75,17 @@ export class IngestInbox extends DurableObject<Env> {
    * Test seam for crashes: called with each batch before it is resolved, and after its D1 write
    * but before its inbox delete; throwing there fails the batch at that point.
    */
-  faults: { beforeResolve?(events: readonly StoredEvent[]): void | Promise<void>; afterResolve?(events: readonly StoredEvent[]): void } = {};
+  faults: {
+    beforeResolve?(events: readonly StoredEvent[]): void | Promise<void>;
+    afterResolve?(events: readonly StoredEvent[]): void;
+    /** While true, a move in progress does not advance (and holds ingest, as a move does). */
+    holdMove?: boolean;
+    /** Called after each chunk a move writes, before its cursor is saved: throwing there is a crash at that point. */
+    afterMoveChunk?(): void;
+  } = {};
+
+  /** What the resolver handed to waitUntil and is not finished yet (a move waits for it before copying). */
+  private readonly tails = new Set<Promise<unknown>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -148,12 +159,58 @@ export class IngestInbox extends DurableObject<Env> {
     return { replayed };
   }
 
+  /**
+   * Starts moving this workspace's data to another database (directory/move.ts): ingest keeps being
+   * acknowledged into this object's storage and resolved once the rows are over. One move at a time.
+   */
+  async startMove(workspaceId: string, from: string, to: string): Promise<{ move: WorkspaceMove } | { busy: WorkspaceMove }> {
+    const current = this.move();
+    if (current && current.phase !== 'done' && current.phase !== 'failed') return { busy: moveView(current) };
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    const move = newMove(workspaceId, from, to, Date.now(), graceMs(this.env));
+    this.saveMove(move);
+    await setWorkspaceMove(this.env.DB, workspaceId, moveView(move));
+    await this.ctx.storage.setAlarm(Date.now());
+    return { move: moveView(move) };
+  }
+
+  private move(): MoveState | null {
+    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'move'").toArray()[0];
+    return row ? (JSON.parse(row.value) as MoveState) : null;
+  }
+
+  private saveMove(move: MoveState): void {
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('move', ?)", JSON.stringify(move));
+  }
+
+  /** The resolver's waitUntil work, tracked so that a move can wait for it. */
+  private readonly waitUntil = (p: Promise<unknown>) => {
+    const tracked = p.finally(() => this.tails.delete(tracked));
+    this.tails.add(tracked);
+    this.ctx.waitUntil(tracked);
+  };
+
   /** One drain at a time: the alarm and `settle` share it, so batches never run concurrently. */
   private drain(deadline: number): Promise<void> {
     const run = async () => {
       while (Date.now() < deadline) {
+        // A move in progress holds ingest here (it stays acknowledged and durable) until its rows are over.
+        const move = this.move();
+        if (move && this.faults.holdMove && (move.phase === 'waiting' || move.phase === 'copying')) return;
+        const turn = move
+          ? await moveTurn(this.env, move, { save: (m) => this.saveMove(m), settle: () => Promise.allSettled([...this.tails]).then(() => undefined), afterChunk: this.faults.afterMoveChunk }, deadline)
+          : null;
+        if (turn && !turn.drain) {
+          if (turn.waitMs > 0) return void (await this.ctx.storage.setAlarm(Date.now() + turn.waitMs));
+          continue;
+        }
         const outcome = await this.cycle();
-        if (outcome === 'empty') return;
+        if (outcome === 'empty') {
+          if (turn?.more) continue;
+          const wake = moveWakeAt(this.move());
+          if (wake !== null) await this.ctx.storage.setAlarm(wake);
+          return;
+        }
         if (typeof outcome === 'number') {
           // A failure: the failed rows wait out their backoff; the alarm brings them back.
           await this.ctx.storage.setAlarm(Date.now() + outcome);
@@ -187,7 +244,7 @@ export class IngestInbox extends DurableObject<Env> {
       if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
-      await resolveBatch(db, workspace, events, Date.now(), (p) => this.ctx.waitUntil(p));
+      await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);
       this.faults.afterResolve?.(events);
     } catch (err) {
       return this.recordFailure(rows, err, db);

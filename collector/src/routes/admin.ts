@@ -2,13 +2,16 @@ import { Hono } from 'hono';
 import { nanoid } from 'nanoid';
 import { generateKey, hashKey, keyPrefix, SECRET_SCOPES } from '../auth/keys';
 import { requireAdminToken } from '../auth/middleware';
-import { DIRECTORY } from '../directory/databases';
+import { forgetKeys } from '../auth/resolve';
+import { chooseDatabase } from '../directory/choose';
+import { isDatabase } from '../directory/databases';
+import { inboxOf } from '../resolver/inbox-client';
 import type { AppEnv } from '../env';
 import { parseJsonObject, readBodyText } from '../http/body';
-import { badRequest } from '../http/errors';
+import { ApiError, badRequest, notFound } from '../http/errors';
 import { insertKeyStatement } from '../store/keys';
 import { storageCall } from '../store/storage-call';
-import { DEFAULT_SETTINGS, insertWorkspaceStatement, type Workspace } from '../store/workspaces';
+import { DEFAULT_SETTINGS, getWorkspace, insertWorkspaceStatement, type Workspace } from '../store/workspaces';
 
 /** Operator API, behind the deployment's ADMIN_TOKEN. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -17,14 +20,17 @@ adminRoutes.use('*', requireAdminToken);
 
 /**
  * Creates a workspace with one write key and one secret key carrying every scope.
- * The keys are returned once; only their hashes are stored.
+ * The keys are returned once; only their hashes are stored. It goes to the least loaded database,
+ * or to the one `database` names.
  */
 adminRoutes.post('/workspaces', async (c) => {
   const body = parseJsonObject(await readBodyText(c.req.raw, 16 * 1024));
   const name = typeof body.name === 'string' ? body.name.trim() : '';
   if (!name || name.length > 200) throw badRequest('invalid_field', 'name must be a non-empty string of at most 200 characters', 'name');
+  if (body.database !== undefined) requireDatabase(c.env, body.database);
+  const database = typeof body.database === 'string' ? body.database : await storageCall(() => chooseDatabase(c.env));
   const now = Date.now();
-  const workspace: Workspace = { id: `ws_${nanoid(16)}`, name, settings: { ...DEFAULT_SETTINGS }, createdAt: now, database: DIRECTORY, move: null };
+  const workspace: Workspace = { id: `ws_${nanoid(16)}`, name, settings: { ...DEFAULT_SETTINGS }, createdAt: now, database, move: null };
   const writeKey = generateKey('write');
   const secretKey = generateKey('secret');
   const db = c.env.DB;
@@ -51,5 +57,45 @@ adminRoutes.post('/workspaces', async (c) => {
       }),
     ]),
   );
-  return c.json({ id: workspace.id, name: workspace.name, writeKey, secretKey }, 201);
+  return c.json({ id: workspace.id, name: workspace.name, database, writeKey, secretKey }, 201);
+});
+
+/** A 400 naming `database` unless the value names a data database bound to this Worker. */
+function requireDatabase(env: AppEnv['Bindings'], value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !isDatabase(env, value)) {
+    throw badRequest('invalid_field', `database must name a D1 database of this collector (e.g. DB, DB_2); ${JSON.stringify(value)} is not one`, 'database');
+  }
+}
+
+/** A workspace as the operator sees it: where its data lives, and its latest move. */
+adminRoutes.get('/workspaces/:workspaceId', async (c) => {
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, c.req.param('workspaceId')));
+  if (!workspace) throw notFound(`No workspace ${c.req.param('workspaceId')}`);
+  const { id, name, createdAt, database, move } = workspace;
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return c.json({
+    id,
+    name,
+    createdAt: new Date(createdAt).toISOString(),
+    database,
+    move: move && { ...move, startedAt: iso(move.startedAt), finishedAt: iso(move.finishedAt) },
+  });
+});
+
+/**
+ * Moves a workspace's data to another database, in the background (progress in GET as `move`).
+ * Ingest goes on being acknowledged and lands after the move; other writes answer 503
+ * `workspace_moving` until the copy is over.
+ */
+adminRoutes.post('/workspaces/:workspaceId/move', async (c) => {
+  const body = parseJsonObject(await readBodyText(c.req.raw, 4096));
+  requireDatabase(c.env, body.database);
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, c.req.param('workspaceId')));
+  if (!workspace) throw notFound(`No workspace ${c.req.param('workspaceId')}`);
+  if (workspace.database === body.database) throw new ApiError(409, 'same_database', `The workspace is on ${body.database} already`, 'database');
+  const started = await inboxOf(c.env, workspace.id).startMove(workspace.id, workspace.database, body.database);
+  if ('busy' in started) throw new ApiError(409, 'move_in_progress', `The workspace is moving to ${started.busy.to} (${started.busy.status})`);
+  // This isolate refuses the workspace's writes at once; the others once their cached keys expire (the move waits for that).
+  forgetKeys();
+  return c.json({ id: workspace.id, database: workspace.database, move: { ...started.move, startedAt: new Date(started.move.startedAt).toISOString() } }, 202);
 });

@@ -55,7 +55,7 @@ interface DueRow {
  */
 export async function claimDueDeliveries(
   db: D1Database,
-  opts: { now: number; limit: number; leaseMs: number; workspaceId?: string },
+  opts: { now: number; limit: number; leaseMs: number; workspaceId?: string; skipWorkspaces?: readonly string[] },
 ): Promise<number[]> {
   const { results } = await db
     .prepare(
@@ -63,6 +63,7 @@ export async function claimDueDeliveries(
        WHERE id IN (
          SELECT d.id FROM webhook_deliveries d
          WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND (?4 IS NULL OR d.workspace_id = ?4)
+           AND d.workspace_id NOT IN (SELECT value FROM json_each(?5))
            AND NOT EXISTS (
              SELECT 1 FROM webhook_deliveries o
              WHERE o.destination_id = d.destination_id AND o.segment_key = d.segment_key
@@ -70,7 +71,7 @@ export async function claimDueDeliveries(
          ORDER BY d.next_attempt_at, d.id LIMIT ?3)
        RETURNING id`,
     )
-    .bind(opts.now, opts.now + opts.leaseMs, opts.limit, opts.workspaceId ?? null)
+    .bind(opts.now, opts.now + opts.leaseMs, opts.limit, opts.workspaceId ?? null, JSON.stringify(opts.skipWorkspaces ?? []))
     .all<{ id: number }>();
   return results.map((r) => r.id).sort((a, b) => a - b);
 }

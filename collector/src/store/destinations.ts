@@ -103,16 +103,17 @@ export async function deleteDestination(db: D1Database, workspaceId: string, id:
  * Event destinations with a delivery due, the longest-waiting first, as full rows (the drain
  * needs their config: one query for all of them).
  */
-export async function dueEventDestinations(db: D1Database, opts: { now: number; limit: number; workspaceId?: string }): Promise<Destination[]> {
+export async function dueEventDestinations(db: D1Database, opts: { now: number; limit: number; workspaceId?: string; skipWorkspaces?: readonly string[] }): Promise<Destination[]> {
   const { results } = await db
     .prepare(
       `SELECT ${COLUMNS}, (SELECT min(ed.next_attempt_at) FROM event_deliveries ed
            WHERE ed.destination_id = destinations.id AND ed.status = 'pending' AND ed.next_attempt_at <= ?1) AS due
        FROM destinations
        WHERE kind IN ('webhook', 'ga4', 'mixpanel', 'meta') AND (?2 IS NULL OR workspace_id = ?2) AND due IS NOT NULL
+         AND workspace_id NOT IN (SELECT value FROM json_each(?4))
        ORDER BY due LIMIT ?3`,
     )
-    .bind(opts.now, opts.workspaceId ?? null, opts.limit)
+    .bind(opts.now, opts.workspaceId ?? null, opts.limit, JSON.stringify(opts.skipWorkspaces ?? []))
     .all<DestinationRow>();
   return results.map(toDestination);
 }

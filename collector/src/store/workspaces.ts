@@ -89,3 +89,25 @@ export async function listWorkspaces(db: D1Database): Promise<Workspace[]> {
   const { results } = await db.prepare(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces ORDER BY id`).all<WorkspaceRow>();
   return results.map(toWorkspace);
 }
+
+/** Records a workspace's move progress in the directory. */
+export async function setWorkspaceMove(db: D1Database, id: string, move: WorkspaceMove): Promise<void> {
+  await db.prepare('UPDATE workspaces SET move = ? WHERE id = ?').bind(JSON.stringify(move), id).run();
+}
+
+/** The flip of a move: from now on the directory sends the workspace's reads and writes to `database`. */
+export async function flipWorkspaceDatabase(db: D1Database, id: string, database: string, move: WorkspaceMove): Promise<void> {
+  await db.prepare('UPDATE workspaces SET database = ?, move = ? WHERE id = ?').bind(database, JSON.stringify(move), id).run();
+}
+
+/** How many workspaces the directory maps to each database. */
+export async function workspacesPerDatabase(db: D1Database): Promise<Map<string, number>> {
+  const { results } = await db.prepare('SELECT database, count(*) AS n FROM workspaces GROUP BY database').all<{ database: string; n: number }>();
+  return new Map(results.map((r) => [r.database, r.n]));
+}
+
+/** The bytes a database uses now: D1 reports its size with every query. */
+export async function databaseBytes(db: D1Database): Promise<number> {
+  const result = await db.prepare('SELECT 1').run();
+  return result.meta.size_after ?? 0;
+}

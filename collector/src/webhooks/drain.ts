@@ -18,6 +18,8 @@ export interface DrainOptions {
   random?: () => number;
   /** Only this workspace's deliveries (the drain after an ingest). */
   workspaceId?: string;
+  /** Not these workspaces' (moving, or moved away and not yet deleted here: the cron). */
+  skipWorkspaces?: readonly string[];
   /** Caps the work of one invocation (D1 allows 1,000 queries per Worker invocation). */
   maxRounds?: number;
 }
@@ -41,7 +43,7 @@ export async function drainDeliveries(db: D1Database, options: DrainOptions = {}
   const random = options.random ?? Math.random;
   const report: DrainReport = { attempted: 0, delivered: 0, retrying: 0, dead: 0 };
   for (let round = 0; round < (options.maxRounds ?? 20); round++) {
-    const ids = await claimDueDeliveries(db, { now: now(), limit: CLAIM_SIZE, leaseMs: LEASE_MS, workspaceId: options.workspaceId });
+    const ids = await claimDueDeliveries(db, { now: now(), limit: CLAIM_SIZE, leaseMs: LEASE_MS, workspaceId: options.workspaceId, skipWorkspaces: options.skipWorkspaces });
     if (ids.length === 0) break;
     const deliveries = await loadDeliveries(db, ids);
     const outcomes = await Promise.all(deliveries.map((d) => (d.destinationKind === 'whatsapp' ? sendWhatsApp(d, now) : attempt(d, now))));
