@@ -1,4 +1,4 @@
-// `npm start`: the whole product on this machine. Builds the SDK, applies D1 migrations to a
+// `npm start`: the whole product on this machine. Builds the SDK, applies D1 migrations to every
 // local database, starts the collector (wrangler dev) and the example site, creates a demo
 // workspace on first run and prints what a newcomer needs. No Cloudflare login, loopback only.
 //
@@ -47,7 +47,7 @@ const token = adminToken();
 mkdirSync(stateDir, { recursive: true });
 console.log('Building the SDK...');
 await import('./build.mjs');
-console.log(`Applying D1 migrations to the local database in ${path.relative(projectRoot, stateDir) || '.'}...`);
+console.log(`Applying D1 migrations to every local database (wrangler.toml) in ${path.relative(projectRoot, stateDir) || '.'}...`);
 await applyMigrations(stateDir);
 console.log('Starting the collector...');
 // Devtools on wrangler's usual 9229 when it is free (chrome://inspect looks there). startCollector
