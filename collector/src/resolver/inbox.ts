@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
 import { storageAnswers } from '../store/health';
-import { databaseOf } from '../directory/databases';
+import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
 import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
 import { MAX_BATCH_EVENTS, retryAfterFailureMs, takeBatch, type InboxRow } from './cycle-policy';
@@ -242,6 +242,11 @@ export class IngestInbox extends DurableObject<Env> {
       const workspaceId = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
       const workspace = await getWorkspace(this.env.DB, workspaceId);
       if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
+      // A database the directory names but this deployment does not bind is a configuration error, not the messages' fault.
+      if (!isDatabase(this.env, workspace.database)) {
+        console.error('resolver: the directory names an unbound database', workspaceId, workspace.database);
+        return retryAfterFailureMs(++this.outages);
+      }
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
       await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);

@@ -4,6 +4,7 @@
  * column names come from store/move-tables.ts and the database's own answer, never from a request;
  * every value is bound.
  */
+import { jsonChunks } from './json-chunks';
 import type { MovedTable } from './move-tables';
 
 export type KeyValues = (string | number)[];
@@ -11,9 +12,6 @@ export interface RowChunk {
   columns: string[];
   rows: unknown[][];
 }
-
-/** Below D1's 2 MB per bound value, with room for JSON escaping. */
-const MAX_PART_BYTES = 700_000;
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const tuple = (names: readonly string[]) => `(${names.map(quote).join(', ')})`;
@@ -66,21 +64,7 @@ export function insertRowsStatements(db: D1Database, t: MovedTable, chunk: RowCh
   const idIndex = t.id ? chunk.columns.indexOf(t.id) : -1;
   const idExpr = `json_extract(value, '$[${idIndex}]') + ${Math.trunc(offsets[t.table] ?? 0)}`;
   const sql = `INSERT OR IGNORE INTO ${quote(t.table)} ${tuple(chunk.columns)} SELECT ${columnsFromJson(t, chunk.columns, offsets, idExpr)} FROM json_each(?1)`;
-  const parts: string[] = [];
-  let part: string[] = [];
-  let bytes = 0;
-  for (const row of chunk.rows) {
-    const json = JSON.stringify(row);
-    if (part.length > 0 && bytes + json.length > MAX_PART_BYTES) {
-      parts.push(`[${part.join(',')}]`);
-      part = [];
-      bytes = 0;
-    }
-    part.push(json);
-    bytes += json.length + 1;
-  }
-  if (part.length > 0) parts.push(`[${part.join(',')}]`);
-  return parts.map((p) => db.prepare(sql).bind(p));
+  return jsonChunks(chunk.rows).map((part) => db.prepare(sql).bind(part));
 }
 
 /**
