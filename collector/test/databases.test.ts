@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseNames } from '../src/directory/databases';
+import { runScheduled } from '../src/scheduled';
 import type { IngestInbox } from '../src/resolver/inbox';
 import { inboxOf } from '../src/resolver/inbox-client';
 import { tableNames } from '../src/store/move-rows';
@@ -17,6 +18,7 @@ const describeWorkspace = async (id: string) => (await admin(`/${id}`)).json<{ d
 const api = (key: string, path: string, init: RequestInit & { json?: unknown } = {}) =>
   callRaw(path, { ...init, headers: { authorization: `Bearer ${key}`, ...init.headers } });
 const ingest = (ws: TestWorkspace, batch: unknown[]) => callRaw('/v1/batch', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, json: { batch } });
+const received = async (ws: TestWorkspace): Promise<unknown[]> => (await fetch(`http://hooks.test/__received?path=/databases-test/${ws.id}`)).json<unknown[]>();
 const d1 = (name: string) => (env as unknown as Record<string, D1Database>)[name];
 
 /** A workspace's rows in every moved table of one database. */
@@ -119,6 +121,21 @@ describe('workspaces on different databases', () => {
   });
 });
 
+describe('the cron', () => {
+  it('runs on every database: time windows expire for workspaces on each', async () => {
+    const now = Date.now();
+    const spaces = [await createWorkspace('cron on DB', 'DB'), await createWorkspace('cron on DB_2', 'DB_2')];
+    for (const ws of spaces) {
+      await call('/v1/batch', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, json: { batch: [{ type: 'track', userId: 'sleepy', event: 'Viewed', messageId: `s-${ws.id}` }] } });
+      const created = await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'dormant', name: 'Dormant', condition: { computed: 'lastSeen', op: 'lt', value: { daysAgo: 30 } } } });
+      expect(await created.json()).toMatchObject({ size: 0, timeRelative: true });
+    }
+    const report = await runScheduled(env, now + 31 * 86_400_000);
+    expect(report.failedWorkspaces).toEqual([]);
+    for (const ws of spaces) expect(await (await api(ws.secretKey, '/v1/segments/dormant')).json()).toMatchObject({ size: 1 });
+  });
+});
+
 describe('moving a workspace', () => {
   it('refuses an unknown database (400 naming database), the database it is on (409) and an unknown workspace (404)', async () => {
     const ws = await createWorkspace('stays', 'DB');
@@ -145,10 +162,19 @@ describe('moving a workspace', () => {
       }
     };
     // Before: 300 events of 40 people, plus one of them on the pro plan and a segment of pro people.
+    // A webhook on entering it: its deliveries point at segment changes, whose ids the move shifts.
     await send(0, 300);
     expect((await ingest(ws, [{ type: 'identify', userId: 'u-1', traits: { plan: 'pro' }, messageId: 'pro-1' }])).status).toBe(200);
     await settleInboxes();
+    // Ids the target numbered already: a neighbour on DB_2 with a segment change of its own.
+    const neighbour = await createWorkspace('neighbour on DB_2', 'DB_2');
+    await call('/v1/batch', { method: 'POST', headers: { authorization: basic(neighbour.writeKey) }, json: { batch: [{ type: 'identify', userId: 'n', traits: { plan: 'pro' }, messageId: 'n-pro' }] } });
+    expect((await api(neighbour.secretKey, '/v1/segments', { method: 'POST', json: { key: 'pro', name: 'Pro', condition: { trait: 'plan', op: 'eq', value: 'pro' } } })).status).toBe(201);
+    const hook = `http://hooks.test/databases-test/${ws.id}`;
+    expect((await api(ws.secretKey, '/v1/destinations', { method: 'POST', json: { url: hook, secret: 'whsec_0123456789abcdef' } })).status).toBe(201);
     expect((await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'pro', name: 'Pro', condition: { trait: 'plan', op: 'eq', value: 'pro' } } })).status).toBe(201);
+    await runScheduled(env, Date.now()); // the cron drains the webhook outbox
+    expect(await received(ws)).toHaveLength(1);
     const readOnly = await (await api(ws.secretKey, '/v1/keys', { method: 'POST', json: { kind: 'secret', scopes: ['read'] } })).json<{ key: string }>();
     const before = await rowsIn('DB', ws.id);
 
@@ -161,7 +187,7 @@ describe('moving a workspace', () => {
     await send(300, 500);
     expect(await (await api(ws.secretKey, '/v1/ingest/status')).json()).toMatchObject({ pending: 200 });
     // Other writes would land in the old database behind the copy's back: refused until it is over; reads go on.
-    const refused = await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'late', name: 'Late', condition: { trait: 'plan', op: 'exists' } } });
+    const refused = await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'late', name: 'Late', condition: { trait: 'vip', op: 'exists' } } });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('30');
     expect(await refused.json()).toMatchObject({ error: { code: 'workspace_moving' } });
@@ -200,13 +226,22 @@ describe('moving a workspace', () => {
     const timeline = await (await api(ws.secretKey, '/v1/profiles/user_id:u-3/events?limit=100')).json<{ data: { messageId: string }[] }>();
     expect(timeline.data).toHaveLength(15);
     // Writes work again, on the new database; the segment keeps its members and takes new ones.
-    expect((await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'late', name: 'Late', condition: { trait: 'plan', op: 'exists' } } })).status).toBe(201);
+    expect((await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'late', name: 'Late', condition: { trait: 'vip', op: 'exists' } } })).status).toBe(201);
     expect((await ingest(ws, [{ type: 'identify', userId: 'u-2', traits: { plan: 'pro' }, messageId: 'pro-2' }])).status).toBe(200);
     await settleInboxes();
     const members = await (await api(ws.secretKey, '/v1/segments/pro/members')).json<{ data: unknown[] }>();
     expect(members.data).toHaveLength(2);
     expect(await rowsIn('DB', ws.id)).toEqual({});
-  });
+    // The webhook heard each entry once: nothing re-sent by the move; every delivery still points at its change.
+    await runScheduled(env, Date.now());
+    expect(await received(ws)).toHaveLength(2);
+    const orphans = await env
+      .DB_2!.prepare('SELECT count(*) AS n FROM webhook_deliveries d WHERE d.workspace_id = ?1 AND NOT EXISTS (SELECT 1 FROM segment_changes c WHERE c.id = d.change_id AND c.workspace_id = ?1)')
+      .bind(ws.id)
+      .first<{ n: number }>();
+    expect(orphans!.n).toBe(0);
+    expect((await rowsIn('DB_2', ws.id)).webhook_deliveries).toBe(2);
+  }, 60_000);
 
   it('moves back, and event ids stay unique beside another workspace on the target', async () => {
     const ws = await createWorkspace('back and forth', 'DB_2');
@@ -227,5 +262,5 @@ describe('moving a workspace', () => {
     expect(await rowsIn('DB_2', ws.id)).toEqual({});
     const seqs = await env.DB.prepare('SELECT count(*) AS n, count(DISTINCT seq) AS d FROM events').first<{ n: number; d: number }>();
     expect(seqs!.d).toBe(seqs!.n);
-  });
+  }, 30_000);
 });
