@@ -108,11 +108,11 @@ export async function moveTurn(env: Env, m: MoveState, io: MoveIo, deadline: num
     if (m.phase === 'copying') {
       await copySome(env, m, io, deadline);
       if (m.table >= MOVED_TABLES.length) {
-        m.phase = 'cleaning';
-        m.table = 0;
-        m.cleanAfter = Date.now() + graceMs(env);
+        // The directory first: until it names the new database, nothing may drain (a crash here flips again on resume).
+        const flipped: MoveState = { ...m, phase: 'cleaning', table: 0, cleanAfter: Date.now() + graceMs(env) };
+        await flipWorkspaceDatabase(directory, m.workspaceId, m.to, moveView(flipped));
+        Object.assign(m, flipped);
         save(m);
-        await flipWorkspaceDatabase(directory, m.workspaceId, m.to, moveView(m));
         // This isolate sees the new database at once; others within the key cache's 30 s, while the old copy stays.
         forgetKeys();
         forgetWorkspaces();

@@ -168,8 +168,9 @@ export class IngestInbox extends DurableObject<Env> {
     if (current && current.phase !== 'done' && current.phase !== 'failed') return { busy: moveView(current) };
     this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
     const move = newMove(workspaceId, from, to, Date.now(), graceMs(this.env));
-    this.saveMove(move);
+    // The directory first: writes are refused from there; a move it does not know of never starts.
     await setWorkspaceMove(this.env.DB, workspaceId, moveView(move));
+    this.saveMove(move);
     await this.ctx.storage.setAlarm(Date.now());
     return { move: moveView(move) };
   }
