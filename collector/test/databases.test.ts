@@ -243,6 +243,42 @@ describe('moving a workspace', () => {
     expect((await rowsIn('DB_2', ws.id)).webhook_deliveries).toBe(2);
   }, 60_000);
 
+  it('leaves a moving workspace to its move (the cron skips it), and gives a move up after five failures in a row: the workspace stays and works', async () => {
+    const ws = await createWorkspace('unlucky', 'DB');
+    moving.push(ws);
+    await call('/v1/batch', { method: 'POST', headers: { authorization: basic(ws.writeKey) }, json: { batch: [{ type: 'track', userId: 'sleepy', event: 'Viewed', messageId: 'u-1' }] } });
+    expect((await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'dormant', name: 'Dormant', condition: { computed: 'lastSeen', op: 'lt', value: { daysAgo: 30 } } } })).status).toBe(201);
+    await withInbox(ws, (i) => (i.faults.holdMove = true));
+    expect((await admin(`/${ws.id}/move`, { method: 'POST', json: { database: 'DB_2' } })).status).toBe(202);
+    const later = Date.now() + 31 * 86_400_000;
+    await runScheduled(env, later);
+    expect(await (await api(ws.secretKey, '/v1/segments/dormant')).json()).toMatchObject({ size: 0 });
+
+    await withInbox(ws, (i) => {
+      i.faults = {
+        afterMoveChunk: () => {
+          throw new Error('disk full');
+        },
+      };
+    });
+    for (let attempt = 0; attempt < 5; attempt++) await inboxOf(env, ws.id).settle();
+    expect(await describeWorkspace(ws.id)).toMatchObject({ database: 'DB', move: { status: 'failed', error: expect.stringContaining('disk full') } });
+    expect(Object.keys(await rowsIn('DB_2', ws.id)).length).toBeGreaterThan(0); // what the failed copy left there
+    // Writes and ingest work again, on DB; the cron takes the workspace back.
+    expect((await api(ws.secretKey, '/v1/segments', { method: 'POST', json: { key: 'any', name: 'Any', condition: { trait: 'plan', op: 'exists' } } })).status).toBe(201);
+    expect((await ingest(ws, [{ type: 'track', userId: 'sleepy', event: 'Viewed', messageId: 'u-2' }])).status).toBe(200);
+    await settleInboxes();
+    expect((await rowsIn('DB', ws.id)).events).toBe(2);
+    await runScheduled(env, later);
+    expect(await (await api(ws.secretKey, '/v1/segments/dormant')).json()).toMatchObject({ size: 1 });
+    // The next move replaces the leftovers: everything once.
+    await withInbox(ws, (i) => (i.faults = {}));
+    expect((await admin(`/${ws.id}/move`, { method: 'POST', json: { database: 'DB_2' } })).status).toBe(202);
+    await finishMove(ws);
+    expect(await rowsIn('DB_2', ws.id)).toMatchObject({ events: 2, profiles: 1, segments: 2, segment_members: 1 });
+    expect(await rowsIn('DB', ws.id)).toEqual({});
+  }, 30_000);
+
   it('moves back, and event ids stay unique beside another workspace on the target', async () => {
     const ws = await createWorkspace('back and forth', 'DB_2');
     const neighbour = await createWorkspace('neighbour', 'DB');

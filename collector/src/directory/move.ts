@@ -188,7 +188,11 @@ async function failed(env: Env, m: MoveState, save: (m: MoveState) => void, err:
   if (m.phase !== 'cleaning' && m.failures >= MAX_FAILURES) m.phase = 'failed';
   save(m);
   await setWorkspaceMove(env.DB, m.workspaceId, moveView(m)).catch(() => undefined);
-  if (m.phase === 'failed') return { drain: true, more: false };
+  if (m.phase === 'failed') {
+    // Writes are welcome again: this isolate knows at once, the others within the key cache's 30 s.
+    forgetKeys();
+    return { drain: true, more: false };
+  }
   const waitMs = Math.min(30_000, 1000 * 2 ** m.failures);
   return m.phase === 'cleaning' ? { drain: true, more: false } : { drain: false, waitMs };
 }
