@@ -29,8 +29,8 @@ async function readWorld(workspaceId: string): Promise<World> {
       `SELECT i.type || ':' || i.value AS key, p.canonical_id AS canonical FROM identities i JOIN profiles p ON p.id = i.profile_id WHERE i.workspace_id = ?`,
       workspaceId,
     ),
-    rows<{ id: string; traits: string; event_count: number; revenue: number; first_seen: number | null; last_seen: number | null }>(
-      'SELECT id, traits, event_count, revenue, first_seen, last_seen FROM profiles WHERE workspace_id = ? AND id = canonical_id',
+    rows<{ id: string; traits: string; computed: string; consent: string; event_count: number; revenue: number; first_seen: number | null; last_seen: number | null }>(
+      'SELECT id, traits, computed, consent, event_count, revenue, first_seen, last_seen FROM profiles WHERE workspace_id = ? AND id = canonical_id',
       workspaceId,
     ),
     rows<{ message_id: string; canonical: string | null }>(
@@ -52,7 +52,16 @@ async function readWorld(workspaceId: string): Promise<World> {
   for (const s of segments) bySegment[s.segment_key].push(s.profile_id === s.canonical ? s.canonical : `absorbed:${s.canonical}`);
   return {
     identities: identities.map((i) => [i.key, i.canonical]),
-    profiles: profiles.map((p) => ({ id: p.id, traits: JSON.parse(p.traits), eventCount: p.event_count, revenue: p.revenue, firstSeen: p.first_seen, lastSeen: p.last_seen })),
+    profiles: profiles.map((p) => ({
+      id: p.id,
+      traits: JSON.parse(p.traits),
+      eventCount: p.event_count,
+      revenue: p.revenue,
+      firstSeen: p.first_seen,
+      lastSeen: p.last_seen,
+      computed: JSON.parse(p.computed),
+      consent: JSON.parse(p.consent),
+    })),
     events: events.map((e) => [e.message_id, e.canonical]),
     accounts: accounts.map((a) => ({ groupId: a.group_id, traits: JSON.parse(a.traits), members: members.filter((m) => m.group_id === a.group_id).map((m) => m.canonical) })),
     segments: bySegment,

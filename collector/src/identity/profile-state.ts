@@ -76,6 +76,23 @@ export function eventRevenue(properties: JsonObject | null): number {
   return num(properties.revenue) ?? num(properties.total) ?? 0;
 }
 
+/**
+ * Whether touch `a` came before touch `b`. Two touches of one millisecond are ordered by what they
+ * say (JSON text), never by arrival, so first and last touch do not depend on delivery order.
+ */
+const touchBefore = (a: Touch, b: Touch) =>
+  a.at < b.at || (a.at === b.at && JSON.stringify([a.referrer, a.campaign]) < JSON.stringify([b.referrer, b.campaign]));
+
+/**
+ * Whether a consent answer given at `at` replaces `prev`: the later one wins; at one millisecond
+ * a refusal wins whichever arrives first (the order-independent choice that errs on privacy).
+ *
+ * @example
+ * consentReplaces(true, 5, { granted: false, updatedAt: 5 }) // -> false
+ */
+export const consentReplaces = (granted: boolean, at: number, prev: ConsentEntry | undefined) =>
+  !prev || at > prev.updatedAt || (at === prev.updatedAt && prev.granted && !granted);
+
 function touchOf(e: Pick<StoredEvent, 'context' | 'timestamp'>): Touch | null {
   const page = isObject(e.context.page) ? e.context.page : null;
   const referrer = page && typeof page.referrer === 'string' && page.referrer !== '' ? page.referrer : null;
@@ -95,8 +112,8 @@ export function applyEvent(p: ProfileState, e: StoredEvent): void {
   if (e.type === 'track' && e.event) p.computed.eventCounts[e.event] = (p.computed.eventCounts[e.event] ?? 0) + 1;
   const touch = touchOf(e);
   if (touch) {
-    if (!p.computed.firstTouch || touch.at < p.computed.firstTouch.at) p.computed.firstTouch = touch;
-    if (!p.computed.lastTouch || touch.at >= p.computed.lastTouch.at) p.computed.lastTouch = touch;
+    if (!p.computed.firstTouch || touchBefore(touch, p.computed.firstTouch)) p.computed.firstTouch = touch;
+    if (!p.computed.lastTouch || touchBefore(p.computed.lastTouch, touch)) p.computed.lastTouch = touch;
   }
   if (p.computed.contextAt === undefined || e.timestamp >= p.computed.contextAt) {
     let any = false;
@@ -117,15 +134,15 @@ export function applyEvent(p: ProfileState, e: StoredEvent): void {
   if (isObject(consent)) {
     for (const [category, granted] of Object.entries(consent)) {
       if (typeof granted !== 'boolean' || category === '__proto__') continue;
-      const prev = p.consent[category];
-      if (!prev || e.timestamp >= prev.updatedAt) p.consent[category] = { granted, updatedAt: e.timestamp };
+      if (consentReplaces(granted, e.timestamp, p.consent[category])) p.consent[category] = { granted, updatedAt: e.timestamp };
     }
   }
 }
 
 /**
  * Folds an absorbed profile's traits, computed traits and consent into the survivor, in place.
- * Commutative in everything but ties, so the survivor's identity does not change the result.
+ * Commutative (ties of traits, touches and consent are broken by value), so the survivor's
+ * identity does not change the result; last device/os/browser/location at equal times excepted.
  */
 export function foldProfile(into: ProfileState, from: ProfileState): void {
   const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -138,16 +155,15 @@ export function foldProfile(into: ProfileState, from: ProfileState): void {
   const a = into.computed;
   const b = from.computed;
   for (const [name, n] of Object.entries(b.eventCounts)) a.eventCounts[name] = (a.eventCounts[name] ?? 0) + n;
-  if (b.firstTouch && (!a.firstTouch || b.firstTouch.at < a.firstTouch.at)) a.firstTouch = b.firstTouch;
-  if (b.lastTouch && (!a.lastTouch || b.lastTouch.at > a.lastTouch.at)) a.lastTouch = b.lastTouch;
+  if (b.firstTouch && (!a.firstTouch || touchBefore(b.firstTouch, a.firstTouch))) a.firstTouch = b.firstTouch;
+  if (b.lastTouch && (!a.lastTouch || touchBefore(a.lastTouch, b.lastTouch))) a.lastTouch = b.lastTouch;
   if (b.contextAt !== undefined && (a.contextAt === undefined || b.contextAt > a.contextAt)) {
     for (const key of ['device', 'os', 'browser', 'location'] as const) if (b[key]) a[key] = b[key];
     a.contextAt = b.contextAt;
   }
   mergeTraitStates({ traits: into.traits, times: into.traitTimes }, { traits: from.traits, times: from.traitTimes });
   for (const [category, entry] of Object.entries(from.consent)) {
-    const mine = into.consent[category];
-    if (!mine || entry.updatedAt > mine.updatedAt) into.consent[category] = entry;
+    if (consentReplaces(entry.granted, entry.updatedAt, into.consent[category])) into.consent[category] = entry;
   }
 }
 

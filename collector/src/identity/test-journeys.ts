@@ -3,7 +3,7 @@ import type { JsonObject, Message } from '../../../sdk/src/contract';
 import { normaliseMessage, type StoredEvent } from '../ingest/normalise';
 import { inEventOrder } from './event-order';
 import { DEFAULT_CAPS, planBatch, type AccountState, type LoadedProfile } from './planner';
-import type { ProfileState } from './profile-state';
+import type { Computed, ConsentEntry, ProfileState } from './profile-state';
 
 // Random small customer journeys for the order-independence properties (planner-level in
 // journeys.test.ts, whole resolver on D1 in collector/test/delivery-order.test.ts). Test code only.
@@ -20,8 +20,8 @@ import type { ProfileState } from './profile-state';
 export type Who = { user: number } | { device: number };
 
 export type Step = { person: number; at: number } & (
-  | { kind: 'page'; device: number }
-  | { kind: 'track'; as: Who; event: 'Product Viewed' | 'Order Completed'; revenue: number }
+  | { kind: 'page'; device: number; touch: number | undefined }
+  | { kind: 'track'; as: Who; event: 'Product Viewed' | 'Order Completed'; revenue: number; consent: boolean | undefined }
   | {
       kind: 'identify';
       user: number | null;
@@ -56,6 +56,9 @@ const BASE = Date.parse('2026-01-05T00:00:00.000Z');
 /** One person's phone as people type it: each form normalises to the same E.164 value. */
 const PHONE_FORMS = [(p: number) => `+62 812-3456-78${p}0`, (p: number) => `62812345678${p}0`, (p: number) => `+62 (0)812 3456 78${p}0`];
 
+/** Where a visit came from (first and last touch). */
+const TOUCHES: JsonObject[] = [{ page: { referrer: 'https://www.google.com/' } }, { campaign: { name: 'spring' } }, { campaign: { name: 'sale' }, page: { referrer: 'https://t.co/' } }];
+
 const who = fc.oneof(fc.record({ user: fc.integer({ min: 0, max: MAX_USERS - 1 }) }), fc.record({ device: fc.integer({ min: 0, max: MAX_DEVICES - 1 }) }));
 const device = fc.integer({ min: 0, max: MAX_DEVICES - 1 });
 /** Event time in minutes (see Journey.coarse). */
@@ -64,7 +67,10 @@ const at = fc.integer({ min: 0, max: 600 });
 const stepOf = (people: number): fc.Arbitrary<Step> => {
   const person = fc.integer({ min: 0, max: people - 1 });
   return fc.oneof(
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('page' as const), person, at, device }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('page' as const), person, at, device, touch: fc.option(fc.integer({ min: 0, max: TOUCHES.length - 1 }), { nil: undefined }) }),
+    },
     {
       weight: 3,
       arbitrary: fc.record({
@@ -74,6 +80,7 @@ const stepOf = (people: number): fc.Arbitrary<Step> => {
         as: who,
         event: fc.constantFrom('Product Viewed' as const, 'Order Completed' as const),
         revenue: fc.integer({ min: 0, max: 50 }),
+        consent: fc.option(fc.boolean(), { nil: undefined }),
       }),
     },
     {
@@ -154,9 +161,16 @@ export function journeyMessages(j: Journey): Message[] {
     const p = s.person;
     switch (s.kind) {
       case 'page':
-        return { ...base, type: 'page', name: 'Home', anonymousId: `p${p}-d${s.device}` };
+        return { ...base, type: 'page', name: 'Home', anonymousId: `p${p}-d${s.device}`, ...(s.touch !== undefined ? { context: TOUCHES[s.touch] } : {}) };
       case 'track':
-        return { ...base, type: 'track', event: s.event, properties: s.event === 'Order Completed' ? { revenue: s.revenue } : {}, ...idsOf(p, s.as) };
+        return {
+          ...base,
+          type: 'track',
+          event: s.event,
+          properties: s.event === 'Order Completed' ? { revenue: s.revenue } : {},
+          ...idsOf(p, s.as),
+          ...(s.consent !== undefined ? { context: { consent: { categoryPreferences: { Ads: s.consent } } } } : {}),
+        };
       case 'identify': {
         const traits: JsonObject = {};
         const setOnce: JsonObject = {};
@@ -235,7 +249,16 @@ export interface World {
   /** identifier key (`type:value`) -> canonical profile id */
   identities: [string, string][];
   /** Canonical profiles only. */
-  profiles: { id: string; traits: JsonObject; eventCount: number; revenue: number; firstSeen: number | null; lastSeen: number | null }[];
+  profiles: {
+    id: string;
+    traits: JsonObject;
+    eventCount: number;
+    revenue: number;
+    firstSeen: number | null;
+    lastSeen: number | null;
+    computed: Pick<Computed, 'eventCounts' | 'firstTouch' | 'lastTouch'>;
+    consent: Record<string, ConsentEntry>;
+  }[];
   /** messageId -> canonical profile id (null: resolved to no profile). */
   events: [string, string | null][];
   accounts: { groupId: string; traits: JsonObject; members: string[] }[];
@@ -261,8 +284,9 @@ export function canonicalForm(w: World) {
   };
   const profiles: Record<string, unknown> = {};
   for (const p of w.profiles) {
-    const { id, ...rest } = p;
-    profiles[label(id)] = { ...rest, events: (eventsOf.get(id) ?? []).sort() };
+    const { id, computed, ...rest } = p;
+    const { eventCounts, firstTouch, lastTouch } = computed;
+    profiles[label(id)] = { ...rest, computed: { eventCounts, firstTouch, lastTouch }, events: (eventsOf.get(id) ?? []).sort() };
   }
   const accounts: Record<string, unknown> = {};
   for (const a of w.accounts) accounts[a.groupId] = { traits: a.traits, members: [...new Set(a.members.map(label))].sort() };
@@ -327,7 +351,16 @@ export function memoryResolver() {
     world(): World {
       return {
         identities: [...owner].map(([k, p]) => [k, canonical(p)]),
-        profiles: [...profiles.values()].map((p) => ({ id: p.id, traits: p.traits, eventCount: p.eventCount, revenue: p.revenue, firstSeen: p.firstSeen, lastSeen: p.lastSeen })),
+        profiles: [...profiles.values()].map((p) => ({
+          id: p.id,
+          traits: p.traits,
+          eventCount: p.eventCount,
+          revenue: p.revenue,
+          firstSeen: p.firstSeen,
+          lastSeen: p.lastSeen,
+          computed: p.computed,
+          consent: p.consent,
+        })),
         events: [...events].map(([m, p]) => [m, p === null ? null : canonical(p)]),
         accounts: [...accounts.values()].map((a) => ({
           groupId: a.groupId,
