@@ -126,3 +126,49 @@ describe('the resolver on D1 does not depend on delivery order (property over ra
     await fc.assert(sameFinalState('inbox'), { numRuns: 3 });
   });
 });
+
+describe('what stays order-dependent, on purpose (README, Identity: delivery order)', () => {
+  // Two user ids that no alias joins are two people to the guard, and the guard decides with what
+  // is known when a message arrives. An identifier both claim goes to whichever arrives first;
+  // re-deciding on a late message would mean replaying every later event of both profiles.
+  const at = (minute: number) => new Date(Date.parse('2026-02-01T10:00:00.000Z') + minute * 60_000).toISOString();
+  const tablet: Message[] = [
+    { type: 'identify', userId: 'ana', anonymousId: 'tablet', messageId: 't0', timestamp: at(0) },
+    { type: 'identify', userId: 'ben', anonymousId: 'tablet', messageId: 't1', timestamp: at(1) },
+    { type: 'page', name: 'Home', anonymousId: 'tablet', messageId: 't2', timestamp: at(2) },
+  ];
+  const phone: Message[] = [
+    { type: 'identify', userId: 'u1', traits: { phone: '+62 812-3456-7800' }, messageId: 'p0', timestamp: at(0) },
+    { type: 'alias', userId: 'u0', previousId: 'd0', messageId: 'p1', timestamp: at(1) },
+    { type: 'identify', anonymousId: 'd0', traits: { phone: '62 812 3456 7800' }, messageId: 'p2', timestamp: at(2) },
+  ];
+  it.each<{ name: string; messages: Message[]; order: number[]; profiles: string[] }>([
+    {
+      name: 'a shared device without reset(), in time order: the tablet stays with the first user',
+      messages: tablet,
+      order: [0, 1, 2],
+      profiles: ['anonymous_id:tablet user_id:ana', 'user_id:ben'],
+    },
+    {
+      name: 'a shared device without reset(), the first login arriving last: the tablet goes with the other user',
+      messages: tablet,
+      order: [2, 1, 0],
+      profiles: ['anonymous_id:tablet user_id:ben', 'user_id:ana'],
+    },
+    {
+      name: 'a phone shared by two user ids with no alias between them, in time order: two people',
+      messages: phone,
+      order: [0, 1, 2],
+      profiles: ['anonymous_id:d0 user_id:d0 user_id:u0', 'phone:+6281234567800 user_id:u1'],
+    },
+    {
+      name: 'the same, with the device linked to the phone before the alias names its user: one profile',
+      messages: phone,
+      order: [0, 2, 1],
+      profiles: ['anonymous_id:d0 phone:+6281234567800 user_id:d0 user_id:u0 user_id:u1'],
+    },
+  ])('$name', async ({ messages, order, profiles }) => {
+    const state = await deliver(order.map((i) => [messages[i]]), 'resolver');
+    expect(Object.keys(state.profiles).sort()).toEqual(profiles);
+  });
+});

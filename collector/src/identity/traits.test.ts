@@ -38,6 +38,22 @@ describe('applyTraitWrites: table', () => {
   });
 });
 
+describe('applyTraitWrites: the one order-dependent case (README, Identity: delivery order)', () => {
+  // A profile remembers one write per trait. setOnce 'a' at 1, a removal at 2, setOnce 'b' at 3:
+  // in time order the removal clears 'a' and 'b' fills the gap. Arriving otherwise, the removal
+  // meets a setOnce it cannot place (later than it, or with the earlier setOnce forgotten).
+  const first = { setOnce: { x: 'a' }, at: 1 };
+  const removal = { unset: ['x'], at: 2 };
+  const last = { setOnce: { x: 'b' }, at: 3 };
+  it.each<{ order: string; calls: Call[]; traits: Record<string, unknown> }>([
+    { order: 'time order', calls: [first, removal, last], traits: { x: 'b' } },
+    { order: 'latest setOnce first', calls: [last, removal, first], traits: { x: 'a' } },
+    { order: 'removal last', calls: [first, last, removal], traits: {} },
+  ])('$order', ({ calls, traits }) => {
+    expect(apply(empty(), calls).traits).toEqual(traits);
+  });
+});
+
 // Seeded PRNG (mulberry32): reproducible random journeys.
 function prng(seed: number) {
   return () => {
