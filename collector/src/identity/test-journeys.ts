@@ -10,10 +10,10 @@ import type { Computed, ConsentEntry, ProfileState } from './profile-state';
 //
 // People never share an identifier, and the user ids one person uses are always joined by alias
 // (a rename chain u0 -> u1 -> u2): two user ids that no alias joins are two people to the guards,
-// and what they share is decided by arrival (README, Identity: order rules; asserted explicitly in
-// collector/test/delivery-order.test.ts).
-// Trait names are chosen so the one order-dependent trait case (a removal between two setOnce
-// writes that arrive out of order) cannot occur: `plan` gets sets and removals, `firstPlan` only
+// and what they share is decided by arrival (README, Identity and profiles, Delivery order;
+// asserted explicitly in collector/test/delivery-order.test.ts).
+// Trait names are chosen so the one order-dependent trait case (a removal with a later setOnce of
+// the same trait that arrives first) cannot occur: `plan` gets sets and removals, `firstPlan` only
 // setOnce, `source` sets and setOnce but no removal.
 
 /** Which of a person's ids a message is sent under: user id k (`p0-u1`) or device j (`p0-d2`). */

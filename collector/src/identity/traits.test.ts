@@ -39,16 +39,17 @@ describe('applyTraitWrites: table', () => {
 });
 
 describe('applyTraitWrites: the one order-dependent case (README, Identity: delivery order)', () => {
-  // A profile remembers one write per trait. setOnce 'a' at 1, a removal at 2, setOnce 'b' at 3:
-  // in time order the removal clears 'a' and 'b' fills the gap. Arriving otherwise, the removal
-  // meets a setOnce it cannot place (later than it, or with the earlier setOnce forgotten).
-  const first = { setOnce: { x: 'a' }, at: 1 };
+  // A profile remembers one write per trait. A value at 1 ('a', set or setOnce), a removal at 2,
+  // setOnce 'b' at 3: in time order the removal clears 'a' and 'b' fills the gap. When 'b' arrives
+  // before the removal, it finds the trait set and is refused, and nothing remembers it.
   const removal = { unset: ['x'], at: 2 };
   const last = { setOnce: { x: 'b' }, at: 3 };
   it.each<{ order: string; calls: Call[]; traits: Record<string, unknown> }>([
-    { order: 'time order', calls: [first, removal, last], traits: { x: 'b' } },
-    { order: 'latest setOnce first', calls: [last, removal, first], traits: { x: 'a' } },
-    { order: 'removal last', calls: [first, last, removal], traits: {} },
+    { order: 'setOnce, removal, setOnce in time order', calls: [{ setOnce: { x: 'a' }, at: 1 }, removal, last], traits: { x: 'b' } },
+    { order: 'the latest setOnce first', calls: [last, removal, { setOnce: { x: 'a' }, at: 1 }], traits: { x: 'a' } },
+    { order: 'the removal last', calls: [{ setOnce: { x: 'a' }, at: 1 }, last, removal], traits: {} },
+    { order: 'set, removal, setOnce in time order', calls: [{ set: { x: 'a' }, at: 1 }, removal, last], traits: { x: 'b' } },
+    { order: 'set, setOnce, then the removal', calls: [{ set: { x: 'a' }, at: 1 }, last, removal], traits: {} },
   ])('$order', ({ calls, traits }) => {
     expect(apply(empty(), calls).traits).toEqual(traits);
   });
@@ -66,8 +67,9 @@ function prng(seed: number) {
 
 /**
  * Random journeys over two traits: `plan` gets plain sets and removals (null, unset), `first` gets
- * plain sets and setOnce. (A removal between setOnce writes that arrive out of order is the one
- * case a single remembered write per trait cannot decide: README, Identity.)
+ * plain sets and setOnce. (A removal with a later setOnce of the same trait that arrives before
+ * it is the one case a single remembered write per trait cannot decide: README, Identity, Delivery
+ * order, and the table above.)
  */
 function randomCalls(random: () => number): Call[] {
   // Every third journey has coarse times: calls share timestamps (ordered by value, not arrival).
