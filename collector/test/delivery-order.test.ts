@@ -117,6 +117,8 @@ const sameFinalState = (path: Path) =>
     expect(regrouped, why('regrouped')).toEqual(reference);
   });
 
+// A failure prints fast-check's { seed, path } and the smallest failing journey as messages in
+// time order; pass { seed, path } to fc.assert to replay exactly that journey.
 describe('the resolver on D1 does not depend on delivery order (property over random journeys)', () => {
   it('straight into resolveBatch: time order, shuffled, regrouped give the same final state', { timeout: 120_000 }, async () => {
     await fc.assert(sameFinalState('resolver'), { numRuns: 20 });
