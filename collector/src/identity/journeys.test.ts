@@ -39,7 +39,7 @@ const msg = (minute: number, m: Omit<Message, 'timestamp' | 'messageId'>): Messa
 const setOnce = (traits: JsonObject) => ({ traitOps: { setOnce: traits } });
 
 describe('the planner over every delivery order of small journeys', () => {
-  it.each<{ name: string; messages: Message[]; profiles: string[]; traits?: Record<string, JsonObject> }>([
+  it.each<{ name: string; messages: Message[]; profiles: string[]; expected?: Record<string, JsonObject> }>([
     {
       name: 'an alias chain a -> b -> c, with events under each id',
       messages: [
@@ -73,7 +73,7 @@ describe('the planner over every delivery order of small journeys', () => {
         msg(6, { type: 'identify', userId: 'u', context: setOnce({ firstPlan: 'trial', plan: 'trial' }) }),
       ],
       profiles: ['anonymous_id:d1 anonymous_id:d2 user_id:u'],
-      traits: { 'anonymous_id:d1 anonymous_id:d2 user_id:u': { firstPlan: 'free', plan: 'basic' } },
+      expected: { 'anonymous_id:d1 anonymous_id:d2 user_id:u': { traits: { firstPlan: 'free', plan: 'basic' } } },
     },
     {
       name: 'an imported email, a web login with it, and a rename',
@@ -95,12 +95,28 @@ describe('the planner over every delivery order of small journeys', () => {
         msg(0, { type: 'track', event: 'Viewed', userId: 'u', context: { consent: { categoryPreferences: { Ads: false } } } }),
       ],
       profiles: ['user_id:u'],
-      traits: { 'user_id:u': { plan: 'pro', source: 'ads' } },
+      expected: { 'user_id:u': { traits: { plan: 'pro', source: 'ads' }, consent: { Ads: { granted: false } } } },
     },
-  ])('$name', ({ messages, profiles, traits }) => {
+    {
+      // Two touches at minute 2: ordered by JSON text ([null, {...}] after ["https://...", null]).
+      name: 'a late event with an older context fills what the newer ones did not say',
+      messages: [
+        msg(0, { type: 'page', name: 'Home', anonymousId: 'd1', context: { os: { name: 'iOS' }, campaign: { name: 'spring' } } }),
+        msg(1, { type: 'page', name: 'Home', anonymousId: 'd1', context: { device: { type: 'mobile' } } }),
+        msg(2, { type: 'page', name: 'Home', anonymousId: 'd1', context: { os: { name: 'iPadOS' }, campaign: { name: 'sale' } } }),
+        msg(2, { type: 'page', name: 'Home', anonymousId: 'd1', context: { page: { referrer: 'https://t.co/' } } }),
+      ],
+      profiles: ['anonymous_id:d1'],
+      expected: {
+        'anonymous_id:d1': {
+          computed: { device: { type: 'mobile' }, os: { name: 'iPadOS' }, firstTouch: { campaign: { name: 'spring' } }, lastTouch: { referrer: null, campaign: { name: 'sale' } } },
+        },
+      },
+    },
+  ])('$name', ({ messages, profiles, expected }) => {
     const reference = stateAfter(messages.map((m) => [m]));
     expect(Object.keys(reference.profiles).sort()).toEqual(profiles);
-    for (const [label, expected] of Object.entries(traits ?? {})) expect((reference.profiles[label] as { traits: JsonObject }).traits).toEqual(expected);
+    for (const [label, profile] of Object.entries(expected ?? {})) expect(reference.profiles[label]).toMatchObject(profile);
     for (const order of permutations(messages)) {
       const why = order.map((m) => m.messageId).join(' ');
       expect(stateAfter(order.map((m) => [m])), `one by one: ${why}`).toEqual(reference);

@@ -18,8 +18,31 @@ export interface Computed {
   os?: JsonObject;
   browser?: JsonObject;
   location?: JsonObject;
-  /** Event time of the context that last set device/os/browser/location. */
+  /** Event time of the latest context that set any of device/os/browser/location. */
   contextAt?: number;
+  /** Per key, the event time of the context that set it (rows written before it have only contextAt). */
+  contextTimes?: Partial<Record<ContextKey, number>>;
+}
+
+const CONTEXT_KEYS = ['device', 'os', 'browser', 'location'] as const;
+type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+const contextTime = (c: Computed, key: ContextKey) => c.contextTimes?.[key] ?? (c[key] ? c.contextAt : undefined);
+
+/**
+ * Sets one of device/os/browser/location from a context of event time `at` unless a later one
+ * (or, at one time, a larger JSON text) set it: each key is what the latest event carrying it
+ * said, as applying the events in time order gives, so a late event with an older context can
+ * still fill a key that newer events did not carry. Leaves the containers it read untouched (the
+ * planner's clones share them).
+ */
+function takeContext(c: Computed, key: ContextKey, value: JsonObject, at: number): void {
+  const mine = contextTime(c, key);
+  if (mine !== undefined && (at < mine || (at === mine && JSON.stringify(value) <= JSON.stringify(c[key])))) return;
+  const times = c.contextTimes ?? Object.fromEntries(CONTEXT_KEYS.filter((k) => c[k]).map((k) => [k, c.contextAt!]));
+  c[key] = value;
+  c.contextTimes = { ...times, [key]: at };
+  c.contextAt = Math.max(c.contextAt ?? at, at);
 }
 
 export interface ConsentEntry {
@@ -115,16 +138,9 @@ export function applyEvent(p: ProfileState, e: StoredEvent): void {
     if (!p.computed.firstTouch || touchBefore(touch, p.computed.firstTouch)) p.computed.firstTouch = touch;
     if (!p.computed.lastTouch || touchBefore(p.computed.lastTouch, touch)) p.computed.lastTouch = touch;
   }
-  if (p.computed.contextAt === undefined || e.timestamp >= p.computed.contextAt) {
-    let any = false;
-    for (const key of ['device', 'os', 'browser', 'location'] as const) {
-      const v = e.context[key];
-      if (isObject(v) && Object.keys(v).length > 0) {
-        p.computed[key] = v;
-        any = true;
-      }
-    }
-    if (any) p.computed.contextAt = e.timestamp;
+  for (const key of CONTEXT_KEYS) {
+    const v = e.context[key];
+    if (isObject(v) && Object.keys(v).length > 0) takeContext(p.computed, key, v, e.timestamp);
   }
   if (e.type === 'identify') {
     const state = { traits: p.traits, times: p.traitTimes };
@@ -141,8 +157,8 @@ export function applyEvent(p: ProfileState, e: StoredEvent): void {
 
 /**
  * Folds an absorbed profile's traits, computed traits and consent into the survivor, in place.
- * Commutative (ties of traits, touches and consent are broken by value), so the survivor's
- * identity does not change the result; last device/os/browser/location at equal times excepted.
+ * Commutative (ties of traits, touches, context and consent are broken by value), so the
+ * survivor's identity does not change the result.
  */
 export function foldProfile(into: ProfileState, from: ProfileState): void {
   const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -157,9 +173,9 @@ export function foldProfile(into: ProfileState, from: ProfileState): void {
   for (const [name, n] of Object.entries(b.eventCounts)) a.eventCounts[name] = (a.eventCounts[name] ?? 0) + n;
   if (b.firstTouch && (!a.firstTouch || touchBefore(b.firstTouch, a.firstTouch))) a.firstTouch = b.firstTouch;
   if (b.lastTouch && (!a.lastTouch || touchBefore(a.lastTouch, b.lastTouch))) a.lastTouch = b.lastTouch;
-  if (b.contextAt !== undefined && (a.contextAt === undefined || b.contextAt > a.contextAt)) {
-    for (const key of ['device', 'os', 'browser', 'location'] as const) if (b[key]) a[key] = b[key];
-    a.contextAt = b.contextAt;
+  for (const key of CONTEXT_KEYS) {
+    const at = contextTime(b, key);
+    if (b[key] && at !== undefined) takeContext(a, key, b[key], at);
   }
   mergeTraitStates({ traits: into.traits, times: into.traitTimes }, { traits: from.traits, times: from.traitTimes });
   for (const [category, entry] of Object.entries(from.consent)) {

@@ -20,7 +20,7 @@ import type { Computed, ConsentEntry, ProfileState } from './profile-state';
 export type Who = { user: number } | { device: number };
 
 export type Step = { person: number; at: number } & (
-  | { kind: 'page'; device: number; touch: number | undefined }
+  | { kind: 'page'; device: number; touch: number | undefined; ua: number | undefined }
   | { kind: 'track'; as: Who; event: 'Product Viewed' | 'Order Completed'; revenue: number; consent: boolean | undefined }
   | {
       kind: 'identify';
@@ -59,6 +59,13 @@ const PHONE_FORMS = [(p: number) => `+62 812-3456-78${p}0`, (p: number) => `6281
 /** Where a visit came from (first and last touch). */
 const TOUCHES: JsonObject[] = [{ page: { referrer: 'https://www.google.com/' } }, { campaign: { name: 'spring' } }, { campaign: { name: 'sale' }, page: { referrer: 'https://t.co/' } }];
 
+/** What a browser says about itself; each carries only some keys (the others stay as older events set them). */
+const CONTEXTS: JsonObject[] = [
+  { device: { type: 'mobile' }, os: { name: 'Android' } },
+  { os: { name: 'iOS' } },
+  { device: { type: 'desktop' }, browser: { name: 'Firefox' } },
+];
+
 const who = fc.oneof(fc.record({ user: fc.integer({ min: 0, max: MAX_USERS - 1 }) }), fc.record({ device: fc.integer({ min: 0, max: MAX_DEVICES - 1 }) }));
 const device = fc.integer({ min: 0, max: MAX_DEVICES - 1 });
 /** Event time in minutes (see Journey.coarse). */
@@ -69,7 +76,14 @@ const stepOf = (people: number): fc.Arbitrary<Step> => {
   return fc.oneof(
     {
       weight: 2,
-      arbitrary: fc.record({ kind: fc.constant('page' as const), person, at, device, touch: fc.option(fc.integer({ min: 0, max: TOUCHES.length - 1 }), { nil: undefined }) }),
+      arbitrary: fc.record({
+        kind: fc.constant('page' as const),
+        person,
+        at,
+        device,
+        touch: fc.option(fc.integer({ min: 0, max: TOUCHES.length - 1 }), { nil: undefined }),
+        ua: fc.option(fc.integer({ min: 0, max: CONTEXTS.length - 1 }), { nil: undefined }),
+      }),
     },
     {
       weight: 3,
@@ -161,7 +175,13 @@ export function journeyMessages(j: Journey): Message[] {
     const p = s.person;
     switch (s.kind) {
       case 'page':
-        return { ...base, type: 'page', name: 'Home', anonymousId: `p${p}-d${s.device}`, ...(s.touch !== undefined ? { context: TOUCHES[s.touch] } : {}) };
+        return {
+          ...base,
+          type: 'page',
+          name: 'Home',
+          anonymousId: `p${p}-d${s.device}`,
+          context: { ...(s.touch !== undefined ? TOUCHES[s.touch] : {}), ...(s.ua !== undefined ? CONTEXTS[s.ua] : {}) },
+        };
       case 'track':
         return {
           ...base,
@@ -256,7 +276,7 @@ export interface World {
     revenue: number;
     firstSeen: number | null;
     lastSeen: number | null;
-    computed: Pick<Computed, 'eventCounts' | 'firstTouch' | 'lastTouch'>;
+    computed: Pick<Computed, 'eventCounts' | 'firstTouch' | 'lastTouch' | 'device' | 'os' | 'browser'>;
     consent: Record<string, ConsentEntry>;
   }[];
   /** messageId -> canonical profile id (null: resolved to no profile). */
@@ -285,8 +305,8 @@ export function canonicalForm(w: World) {
   const profiles: Record<string, unknown> = {};
   for (const p of w.profiles) {
     const { id, computed, ...rest } = p;
-    const { eventCounts, firstTouch, lastTouch } = computed;
-    profiles[label(id)] = { ...rest, computed: { eventCounts, firstTouch, lastTouch }, events: (eventsOf.get(id) ?? []).sort() };
+    const { eventCounts, firstTouch, lastTouch, device, os, browser } = computed;
+    profiles[label(id)] = { ...rest, computed: { eventCounts, firstTouch, lastTouch, device, os, browser }, events: (eventsOf.get(id) ?? []).sort() };
   }
   const accounts: Record<string, unknown> = {};
   for (const a of w.accounts) accounts[a.groupId] = { traits: a.traits, members: [...new Set(a.members.map(label))].sort() };
