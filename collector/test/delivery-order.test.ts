@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../sdk/src/contract';
 import { canonicalForm, deliveries, describeJourney, journeyArb, journeyMessages, memoryResolver, type World } from '../src/identity/test-journeys';
+import { databaseOf } from '../src/directory/databases';
 import { normaliseMessage } from '../src/ingest/normalise';
 import { inboxOf } from '../src/resolver/inbox-client';
 import { resolveBatch } from '../src/resolver/resolve-batch';
@@ -20,10 +21,9 @@ const SEGMENTS = [
   ['buyers', { event: 'Order Completed', count: { gte: 2 } }],
 ] as const;
 
-const rows = <T>(sql: string, workspaceId: string) => env.DB.prepare(sql).bind(workspaceId).all<T>().then((r) => r.results);
-
-/** The workspace's final state as D1 holds it (SQL here: a test's view of the tables). */
-async function readWorld(workspaceId: string): Promise<World> {
+/** The workspace's final state as its D1 database holds it (SQL here: a test's view of the tables). */
+async function readWorld(db: D1Database, workspaceId: string): Promise<World> {
+  const rows = <T>(sql: string, id: string) => db.prepare(sql).bind(id).all<T>().then((r) => r.results);
   const [identities, profiles, events, accounts, members, segments] = await Promise.all([
     rows<{ key: string; canonical: string }>(
       `SELECT i.type || ':' || i.value AS key, p.canonical_id AS canonical FROM identities i JOIN profiles p ON p.id = i.profile_id WHERE i.workspace_id = ?`,
@@ -82,6 +82,9 @@ async function deliver(requests: readonly Message[][], path: Path) {
   for (const [key, condition] of SEGMENTS) {
     expect((await callRaw('/v1/segments', { method: 'POST', headers: auth, json: { key, name: key, condition } })).status).toBe(201);
   }
+  // The directory says which database holds the workspace's data.
+  const workspace = (await getWorkspace(env.DB, w.id))!;
+  const db = databaseOf(env, workspace.database);
   if (path === 'inbox') {
     const inbox = inboxOf(env, w.id);
     for (const batch of requests) {
@@ -92,13 +95,12 @@ async function deliver(requests: readonly Message[][], path: Path) {
     }
     expect(await inbox.settle()).toMatchObject({ pending: 0, deadLettered: 0 });
   } else {
-    const workspace = (await getWorkspace(env.DB, w.id))!;
     for (const batch of requests) {
       const receivedAt = Date.now();
-      await resolveBatch(env.DB, workspace, batch.map((m) => normaliseMessage(m, { receivedAt, newMessageId: () => crypto.randomUUID() })), receivedAt);
+      await resolveBatch(db, workspace, batch.map((m) => normaliseMessage(m, { receivedAt, newMessageId: () => crypto.randomUUID() })), receivedAt);
     }
   }
-  return canonicalForm(await readWorld(w.id));
+  return canonicalForm(await readWorld(db, w.id));
 }
 
 /** The property: the three deliveries of a random journey end in the same state. */
