@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from './test-journeys';
 import { applyTraitWrites, mergeTraitStates, type TraitState } from './traits';
 
 /** One identify call's trait part: plain sets (null removes), setOnce, unset, at an event time. */
@@ -55,15 +56,6 @@ describe('applyTraitWrites: the one order-dependent case (README, Identity: deli
   });
 });
 
-// Seeded PRNG (mulberry32): reproducible random journeys.
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random journeys over two traits: `plan` gets plain sets and removals (null, unset), `first` gets
