@@ -246,6 +246,9 @@ describe('foldConsent', () => {
     [{ Analytics: at(true, 9) }, { Analytics: false }, 2, null],
     [{ Analytics: at(true, 2) }, { Analytics: true }, 2, null],
     [{ Analytics: at(true, 2) }, { Ads: false, Analytics: 'yes' }, 3, { Analytics: at(true, 2), Ads: at(false, 3) }],
+    // One millisecond: a refusal wins, whichever arrives first.
+    [{ Analytics: at(true, 2) }, { Analytics: false }, 2, { Analytics: at(false, 2) }],
+    [{ Analytics: at(false, 2) }, { Analytics: true }, 2, null],
   ])('%j + %j at %i -> %j', (current, prefs, time, expected) => {
     expect(foldConsent(current, prefs, time)).toEqual(expected);
   });

@@ -18,8 +18,31 @@ export interface Computed {
   os?: JsonObject;
   browser?: JsonObject;
   location?: JsonObject;
-  /** Event time of the context that last set device/os/browser/location. */
+  /** Event time of the latest context that set any of device/os/browser/location. */
   contextAt?: number;
+  /** Per key, the event time of the context that set it (rows written before it have only contextAt). */
+  contextTimes?: Partial<Record<ContextKey, number>>;
+}
+
+const CONTEXT_KEYS = ['device', 'os', 'browser', 'location'] as const;
+type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+const contextTime = (c: Computed, key: ContextKey) => c.contextTimes?.[key] ?? (c[key] ? c.contextAt : undefined);
+
+/**
+ * Sets one of device/os/browser/location from a context of event time `at` unless a later one
+ * (or, at one time, a larger JSON text) set it: each key is what the latest event carrying it
+ * said, as applying the events in time order gives, so a late event with an older context can
+ * still fill a key that newer events did not carry. Leaves the containers it read untouched (the
+ * planner's clones share them).
+ */
+function takeContext(c: Computed, key: ContextKey, value: JsonObject, at: number): void {
+  const mine = contextTime(c, key);
+  if (mine !== undefined && (at < mine || (at === mine && JSON.stringify(value) <= JSON.stringify(c[key])))) return;
+  const times = c.contextTimes ?? Object.fromEntries(CONTEXT_KEYS.filter((k) => c[k]).map((k) => [k, c.contextAt!]));
+  c[key] = value;
+  c.contextTimes = { ...times, [key]: at };
+  c.contextAt = Math.max(c.contextAt ?? at, at);
 }
 
 export interface ConsentEntry {
@@ -76,6 +99,23 @@ export function eventRevenue(properties: JsonObject | null): number {
   return num(properties.revenue) ?? num(properties.total) ?? 0;
 }
 
+/**
+ * Whether touch `a` came before touch `b`. Two touches of one millisecond are ordered by what they
+ * say (JSON text), never by arrival, so first and last touch do not depend on delivery order.
+ */
+const touchBefore = (a: Touch, b: Touch) =>
+  a.at < b.at || (a.at === b.at && JSON.stringify([a.referrer, a.campaign]) < JSON.stringify([b.referrer, b.campaign]));
+
+/**
+ * Whether a consent answer given at `at` replaces `prev`: the later one wins; at one millisecond
+ * a refusal wins whichever arrives first (the order-independent choice that errs on privacy).
+ *
+ * @example
+ * consentReplaces(true, 5, { granted: false, updatedAt: 5 }) // -> false
+ */
+export const consentReplaces = (granted: boolean, at: number, prev: ConsentEntry | undefined) =>
+  !prev || at > prev.updatedAt || (at === prev.updatedAt && prev.granted && !granted);
+
 function touchOf(e: Pick<StoredEvent, 'context' | 'timestamp'>): Touch | null {
   const page = isObject(e.context.page) ? e.context.page : null;
   const referrer = page && typeof page.referrer === 'string' && page.referrer !== '' ? page.referrer : null;
@@ -95,19 +135,12 @@ export function applyEvent(p: ProfileState, e: StoredEvent): void {
   if (e.type === 'track' && e.event) p.computed.eventCounts[e.event] = (p.computed.eventCounts[e.event] ?? 0) + 1;
   const touch = touchOf(e);
   if (touch) {
-    if (!p.computed.firstTouch || touch.at < p.computed.firstTouch.at) p.computed.firstTouch = touch;
-    if (!p.computed.lastTouch || touch.at >= p.computed.lastTouch.at) p.computed.lastTouch = touch;
+    if (!p.computed.firstTouch || touchBefore(touch, p.computed.firstTouch)) p.computed.firstTouch = touch;
+    if (!p.computed.lastTouch || touchBefore(p.computed.lastTouch, touch)) p.computed.lastTouch = touch;
   }
-  if (p.computed.contextAt === undefined || e.timestamp >= p.computed.contextAt) {
-    let any = false;
-    for (const key of ['device', 'os', 'browser', 'location'] as const) {
-      const v = e.context[key];
-      if (isObject(v) && Object.keys(v).length > 0) {
-        p.computed[key] = v;
-        any = true;
-      }
-    }
-    if (any) p.computed.contextAt = e.timestamp;
+  for (const key of CONTEXT_KEYS) {
+    const v = e.context[key];
+    if (isObject(v) && Object.keys(v).length > 0) takeContext(p.computed, key, v, e.timestamp);
   }
   if (e.type === 'identify') {
     const state = { traits: p.traits, times: p.traitTimes };
@@ -117,15 +150,15 @@ export function applyEvent(p: ProfileState, e: StoredEvent): void {
   if (isObject(consent)) {
     for (const [category, granted] of Object.entries(consent)) {
       if (typeof granted !== 'boolean' || category === '__proto__') continue;
-      const prev = p.consent[category];
-      if (!prev || e.timestamp >= prev.updatedAt) p.consent[category] = { granted, updatedAt: e.timestamp };
+      if (consentReplaces(granted, e.timestamp, p.consent[category])) p.consent[category] = { granted, updatedAt: e.timestamp };
     }
   }
 }
 
 /**
  * Folds an absorbed profile's traits, computed traits and consent into the survivor, in place.
- * Commutative in everything but ties, so the survivor's identity does not change the result.
+ * Commutative (ties of traits, touches, context and consent are broken by value), so the
+ * survivor's identity does not change the result.
  */
 export function foldProfile(into: ProfileState, from: ProfileState): void {
   const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -138,16 +171,15 @@ export function foldProfile(into: ProfileState, from: ProfileState): void {
   const a = into.computed;
   const b = from.computed;
   for (const [name, n] of Object.entries(b.eventCounts)) a.eventCounts[name] = (a.eventCounts[name] ?? 0) + n;
-  if (b.firstTouch && (!a.firstTouch || b.firstTouch.at < a.firstTouch.at)) a.firstTouch = b.firstTouch;
-  if (b.lastTouch && (!a.lastTouch || b.lastTouch.at > a.lastTouch.at)) a.lastTouch = b.lastTouch;
-  if (b.contextAt !== undefined && (a.contextAt === undefined || b.contextAt > a.contextAt)) {
-    for (const key of ['device', 'os', 'browser', 'location'] as const) if (b[key]) a[key] = b[key];
-    a.contextAt = b.contextAt;
+  if (b.firstTouch && (!a.firstTouch || touchBefore(b.firstTouch, a.firstTouch))) a.firstTouch = b.firstTouch;
+  if (b.lastTouch && (!a.lastTouch || touchBefore(a.lastTouch, b.lastTouch))) a.lastTouch = b.lastTouch;
+  for (const key of CONTEXT_KEYS) {
+    const at = contextTime(b, key);
+    if (b[key] && at !== undefined) takeContext(a, key, b[key], at);
   }
   mergeTraitStates({ traits: into.traits, times: into.traitTimes }, { traits: from.traits, times: from.traitTimes });
   for (const [category, entry] of Object.entries(from.consent)) {
-    const mine = into.consent[category];
-    if (!mine || entry.updatedAt > mine.updatedAt) into.consent[category] = entry;
+    if (consentReplaces(entry.granted, entry.updatedAt, into.consent[category])) into.consent[category] = entry;
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from './test-journeys';
 import { applyTraitWrites, mergeTraitStates, type TraitState } from './traits';
 
 /** One identify call's trait part: plain sets (null removes), setOnce, unset, at an event time. */
@@ -25,28 +26,47 @@ describe('applyTraitWrites: table', () => {
     { name: 'setOnce fills the gap left by an earlier removal', calls: [{ set: { x: null }, at: 1 }, { setOnce: { x: 'once' }, at: 2 }], traits: { x: 'once' } },
     { name: 'a later removal beats setOnce', calls: [{ setOnce: { x: 'once' }, at: 1 }, { unset: ['x'], at: 2 }], traits: {} },
     { name: 'an older removal arriving late does not remove a setOnce value', calls: [{ setOnce: { x: 'once' }, at: 2 }, { set: { x: null }, at: 1 }], traits: { x: 'once' } },
+    // Writes of one millisecond have no event order: they are ordered by value, never by arrival.
+    { name: 'same time, two sets: the larger JSON text, in this order', calls: [{ set: { x: 'b' }, at: 1 }, { set: { x: 'a' }, at: 1 }], traits: { x: 'b' } },
+    { name: 'same time, two sets: the larger JSON text, in the other order', calls: [{ set: { x: 'a' }, at: 1 }, { set: { x: 'b' }, at: 1 }], traits: { x: 'b' } },
+    { name: 'same time, two setOnce: the smaller JSON text (the first of the two in that order)', calls: [{ setOnce: { x: 'b' }, at: 1 }, { setOnce: { x: 'a' }, at: 1 }], traits: { x: 'a' } },
+    { name: 'same time, a set and a removal: the value stays', calls: [{ set: { x: 'a' }, at: 1 }, { unset: ['x'], at: 1 }], traits: { x: 'a' } },
+    { name: 'same time, a removal and a set: the value stays', calls: [{ unset: ['x'], at: 1 }, { set: { x: 'a' }, at: 1 }], traits: { x: 'a' } },
+    { name: 'same time, one call that sets and unsets a trait: the value stays', calls: [{ set: { x: 'a' }, unset: ['x'], at: 1 }], traits: { x: 'a' } },
+    { name: 'same time, a removal and a setOnce: the setOnce fills the gap', calls: [{ setOnce: { x: 'once' }, at: 1 }, { set: { x: null }, at: 1 }], traits: { x: 'once' } },
   ])('$name', ({ calls, traits }) => {
     expect(apply(empty(), calls).traits).toEqual(traits);
   });
 });
 
-// Seeded PRNG (mulberry32): reproducible random journeys.
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+describe('applyTraitWrites: the one order-dependent case (README, Identity: delivery order)', () => {
+  // A profile remembers one write per trait. A value at 1 ('a', set or setOnce), a removal at 2,
+  // setOnce 'b' at 3: in time order the removal clears 'a' and 'b' fills the gap. When 'b' arrives
+  // before the removal, it finds the trait set and is refused, and nothing remembers it.
+  const removal = { unset: ['x'], at: 2 };
+  const last = { setOnce: { x: 'b' }, at: 3 };
+  it.each<{ order: string; calls: Call[]; traits: Record<string, unknown> }>([
+    { order: 'setOnce, removal, setOnce in time order', calls: [{ setOnce: { x: 'a' }, at: 1 }, removal, last], traits: { x: 'b' } },
+    { order: 'the latest setOnce first', calls: [last, removal, { setOnce: { x: 'a' }, at: 1 }], traits: { x: 'a' } },
+    { order: 'the removal last', calls: [{ setOnce: { x: 'a' }, at: 1 }, last, removal], traits: {} },
+    { order: 'set, removal, setOnce in time order', calls: [{ set: { x: 'a' }, at: 1 }, removal, last], traits: { x: 'b' } },
+    { order: 'set, setOnce, then the removal', calls: [{ set: { x: 'a' }, at: 1 }, last, removal], traits: {} },
+  ])('$order', ({ calls, traits }) => {
+    expect(apply(empty(), calls).traits).toEqual(traits);
+  });
+});
+
 
 /**
  * Random journeys over two traits: `plan` gets plain sets and removals (null, unset), `first` gets
- * plain sets and setOnce. (A removal between setOnce writes that arrive out of order is the one
- * case a single remembered write per trait cannot decide: README, Identity.)
+ * plain sets and setOnce. (A removal with a later setOnce of the same trait that arrives before
+ * it is the one case a single remembered write per trait cannot decide: README, Identity, Delivery
+ * order, and the table above.)
  */
 function randomCalls(random: () => number): Call[] {
-  const times = [...Array(12).keys()].map((i) => i * 10 + 10).sort(() => random() - 0.5);
+  // Every third journey has coarse times: calls share timestamps (ordered by value, not arrival).
+  const step = random() < 1 / 3 ? 0.3 : 10;
+  const times = [...Array(12).keys()].map((i) => Math.floor(i * step) * 10 + 10).sort(() => random() - 0.5);
   return Array.from({ length: 2 + Math.floor(random() * 8) }, (_, i) => {
     const at = times[i];
     const kind = Math.floor(random() * 5);

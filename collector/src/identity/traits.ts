@@ -21,30 +21,48 @@ interface Write {
   present: boolean;
   at: number;
   once: boolean;
+  /** The value written (when present): it orders writes of the same millisecond. */
+  value?: unknown;
 }
 
 const ONCE_MARK = 0.5;
 const isOnce = (stored: number) => stored % 1 !== 0;
 const writeOf = (state: TraitState, name: string): Write | undefined => {
   const stored = state.times[name];
-  return stored === undefined ? undefined : { present: name in state.traits, at: Math.floor(stored), once: isOnce(stored) };
+  return stored === undefined ? undefined : { present: name in state.traits, at: Math.floor(stored), once: isOnce(stored), value: state.traits[name] };
 };
 
 /**
+ * Whether write `a` comes after write `b` in event order. Writes of the same millisecond (two
+ * events with one timestamp: imports with whole seconds, a call that sets and unsets one trait)
+ * have no event order, and arrival order would make the result depend on delivery; they are
+ * ordered by what they write instead: a removal first, then values by their JSON text. Equal
+ * writes are not after each other.
+ */
+function after(a: Write, b: Write): boolean {
+  if (a.at !== b.at) return a.at > b.at;
+  if (a.present !== b.present) return a.present;
+  return a.present && JSON.stringify(a.value) > JSON.stringify(b.value);
+}
+
+/**
  * Whether `challenger` decides a trait held by `incumbent`, so that the result is what applying
- * every write one by one in event-time order gives, whatever order they arrive in:
- * - plain writes: the later one (a tie goes to the challenger, applied last);
+ * every write one by one in event order (`after`) gives, whatever order they arrive in:
+ * - plain writes: the later one;
  * - two setOnce writes: the earlier one (set once means the first value by event time);
  * - a value set plainly beats a setOnce value whenever either happened (before it, the setOnce
  *   would have found the trait present; after it, it overwrites); a removal beats it only if later;
  * - a setOnce fills only a gap left by an earlier removal.
+ *
+ * @example
+ * prevails({ present: true, at: 5, once: true, value: 'b' }, { present: true, at: 9, once: true, value: 'a' }) // -> true
  */
 export function prevails(challenger: Write, incumbent: Write | undefined): boolean {
   if (!incumbent) return true;
-  if (challenger.once && incumbent.once) return challenger.at < incumbent.at;
-  if (challenger.once) return !incumbent.present && incumbent.at < challenger.at;
-  if (incumbent.once) return challenger.present || challenger.at >= incumbent.at;
-  return challenger.at >= incumbent.at;
+  if (challenger.once && incumbent.once) return after(incumbent, challenger);
+  if (challenger.once) return !incumbent.present && after(challenger, incumbent);
+  if (incumbent.once) return challenger.present || after(challenger, incumbent);
+  return after(challenger, incumbent);
 }
 
 function record(state: TraitState, name: string, value: unknown, at: number, once: boolean): void {
@@ -66,7 +84,7 @@ function record(state: TraitState, name: string, value: unknown, at: number, onc
 export function applyTraitWrites(state: TraitState, set: JsonObject | null, ops: TraitOps | undefined, at: number): boolean {
   let changed = false;
   const apply = (name: string, value: unknown, once: boolean) => {
-    if (UNSAFE.has(name) || !prevails({ present: value !== null, at, once }, writeOf(state, name))) return;
+    if (UNSAFE.has(name) || !prevails({ present: value !== null, at, once, value }, writeOf(state, name))) return;
     record(state, name, value, at, once);
     changed = true;
   };
@@ -93,10 +111,7 @@ export function applyTraitWrites(state: TraitState, set: JsonObject | null, ops:
 export function mergeTraitStates(into: TraitState, from: TraitState): void {
   for (const name of Object.keys(from.times)) {
     const theirs = writeOf(from, name)!;
-    const mine = writeOf(into, name);
-    // Equal plain times: a value beats a removal, whichever profile survives.
-    if (mine && !mine.once && !theirs.once && mine.at === theirs.at && mine.present && !theirs.present) continue;
-    if (!prevails(theirs, mine)) continue;
+    if (!prevails(theirs, writeOf(into, name))) continue;
     record(into, name, theirs.present ? from.traits[name] : null, theirs.at, theirs.once);
   }
 }

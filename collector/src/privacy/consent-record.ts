@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../../sdk/src/contract';
+import { consentReplaces } from '../identity/profile-state';
 import type { StoredEvent } from '../ingest/normalise';
 import { findConsentOf, updateConsentStatement } from '../store/privacy';
 import type { IdentifiersOf } from './gate';
@@ -7,7 +8,8 @@ const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'ob
 
 /**
  * Folds an event's `categoryPreferences` into a profile's consent: per category, the latest
- * event time wins (the rule identity's profile folding uses). Returns null when nothing changes.
+ * event time wins, a refusal at equal times (`consentReplaces`, the rule identity's profile
+ * folding uses). Returns null when nothing changes.
  *
  * @example
  * foldConsent({ Analytics: { granted: true, updatedAt: 1 } }, { Analytics: false }, 2)
@@ -22,9 +24,7 @@ export function foldConsent(
   let changed = false;
   for (const [category, granted] of Object.entries(preferences)) {
     if (typeof granted !== 'boolean') continue;
-    const prev = next[category];
-    if (prev && at < prev.updatedAt) continue;
-    if (prev && prev.granted === granted && prev.updatedAt === at) continue;
+    if (!consentReplaces(granted, at, next[category])) continue;
     next[category] = { granted, updatedAt: at };
     changed = true;
   }
