@@ -147,6 +147,33 @@ describe('planSplit: the exact inverse of the merge', () => {
     expect(split.members).toEqual({ add: [], remove: [] });
   });
 
+  it.each([
+    ['the absorbed person set it first', 100, 200, 'kiosk'],
+    ['the survivor set it first', 200, 100, 'newsletter'],
+  ])('leaves set-once traits as each side set them (%s)', (_label, bobAt, anaAt, mergedValue) => {
+    const once = (value: string) => ({ traitOps: { setOnce: { firstSource: value } } });
+    const events: TreeEvent[] = [
+      { profileId: 'B', event: ev({ t: bobAt, ...identify({ anonymousId: 'k1', context: once('kiosk') }), messageId: 'bob-0' }) },
+      { profileId: 'S', event: ev({ t: anaAt, ...identify({ userId: 'ana', traits: { email: 'ana@example.com' }, context: once('newsletter') }), messageId: 'ana-0' }) },
+      { profileId: 'S', event: ev({ t: 300, ...identify({ anonymousId: 'k1', traits: { email: 'ana@example.com' } }), messageId: 'typo' }) },
+      { profileId: 'S', event: ev({ t: 400, ...identify({ userId: 'ana', context: once('ad') }), messageId: 'ana-late' }) },
+    ].sort((a, b) => a.event.timestamp - b.event.timestamp);
+    // While merged, the person holds the earliest set-once by event time, whoever sent it.
+    const merged = runPlan([], events.map((e) => e.event));
+    expect(merged.profiles.find((p) => p.canonicalId === p.id)!.traits.firstSource).toBe(mergedValue);
+    const split = planSplit({
+      survivor: { id: 'S', createdAt: 1 },
+      absorbed: { id: 'B', createdAt: 2 },
+      tree: TYPO_TREE,
+      events,
+      identities: ids([['user_id:ana', 'S'], ['email:ana@example.com', 'S'], ['anonymous_id:k1', 'B']]),
+      merge: { cause: 'anonymous_id:k1', causeMessageId: 'typo', createdAt: MERGED_AT },
+      now: 999,
+    });
+    expect(split.survivor.traits.firstSource).toBe('newsletter');
+    expect(split.restored.traits.firstSource).toBe('kiosk');
+  });
+
   it('splitting a force-merge gives each side exactly its own events, before and after the merge', () => {
     const events = stored([
       ['S', 'old-1', identify({ userId: 'old-account', traits: { tier: 'gold' } })],
