@@ -5,6 +5,7 @@
  */
 import { createStore, type UseStore } from 'idb-keyval';
 import type { JsonObject } from './contract';
+import type { Envelope, Spill } from './queue';
 
 /**
  * Reads or writes a JSON value in localStorage (`null` removes it). Storage can be missing or throw
@@ -29,6 +30,21 @@ export function writeCookie(name: string, value: string, domain?: string): void 
     name + '=' + value + ';path=/;max-age=' + (value ? 31536e3 : 0) + ';samesite=lax' +
     (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
 }
+
+/**
+ * The queue's page-exit copies in localStorage, one key per page (`satu_q...`) so that tabs going at
+ * once never overwrite each other's. Best effort: blocked or full storage writes nothing.
+ */
+export const localSpill = (): Spill => ({
+  read() {
+    try {
+      return Object.keys(localStorage).filter((k) => k.startsWith('satu_q')).map((k) => [k, stored<Envelope[]>(k) || []]);
+    } catch {
+      return [];
+    }
+  },
+  write: (key, envelopes) => void stored(key, envelopes),
+});
 
 /** The IndexedDB store of the queue, or undefined where IndexedDB does not exist. */
 export const idbStore = (): UseStore | undefined =>

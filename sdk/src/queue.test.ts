@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UseStore } from 'idb-keyval';
 import { messageId } from './ids';
-import { createQueue, type Envelope } from './queue';
+import { createQueue, type Envelope, type Spill } from './queue';
 
 // fake-indexeddb reads `navigator` at import, which Node 20 does not have.
 let createStore: (db: string, store: string) => UseStore;
@@ -193,6 +193,55 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     queue.write();
     // A read made now is ordered after that write, not after the next task's.
     expect(events(await createQueue(100, store).all())).toEqual(['hidden']);
+  });
+});
+
+describe('queue page-exit copy (spill)', () => {
+  /** What localStorage is to the browser: a synchronous map, shared by the site's pages. */
+  const mapSpill = (map = new Map<string, string>()): Spill & { map: Map<string, string> } => ({
+    map,
+    read: () => [...map].map(([k, v]) => [k, JSON.parse(v)]),
+    write: (key, envelopes) => void (envelopes ? map.set(key, JSON.stringify(envelopes)) : map.delete(key)),
+  });
+
+  it('keeps what a write that dies with the page never stored, and the next page stores it before reading', async () => {
+    const store = freshStore();
+    const spill = mapSpill();
+    // The page goes: its transactions never complete (Chromium aborts them with the document).
+    const dying: UseStore = () => new Promise(() => {});
+    const page = createQueue(100, dying, undefined, undefined, undefined, spill);
+    page.push(envelope('a', 1000));
+    page.push(envelope('b', 2000));
+    page.write(true);
+    page.keep();
+    expect(spill.map.size).toBe(1);
+    const next = createQueue(100, store, undefined, undefined, undefined, spill);
+    expect(events(await next.all())).toEqual(['a', 'b']);
+    expect(spill.map.size).toBe(0);
+    expect(events(await createQueue(100, store).all())).toEqual(['a', 'b']);
+  });
+
+  it('removes its copy once what it holds is stored (the page lived on, e.g. a hidden tab shown again)', async () => {
+    const spill = mapSpill();
+    const queue = createQueue(100, freshStore(), undefined, undefined, undefined, spill);
+    const pushed = queue.push(envelope('a', 1000));
+    queue.write(true);
+    queue.keep();
+    expect(spill.map.size).toBe(1);
+    await pushed;
+    expect(spill.map.size).toBe(0);
+  });
+
+  it('copies nothing once everything is stored, or without IndexedDB (nothing would read it back)', async () => {
+    const spill = mapSpill();
+    const stored = createQueue(100, freshStore(), undefined, undefined, undefined, spill);
+    await stored.push(envelope('a'));
+    stored.keep();
+    const memory = createQueue(100, undefined, undefined, undefined, undefined, spill);
+    memory.push(envelope('b'));
+    memory.write(true);
+    memory.keep();
+    expect(spill.map.size).toBe(0);
   });
 });
 

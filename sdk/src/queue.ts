@@ -13,6 +13,19 @@ export interface Envelope {
   message?: Message;
 }
 
+/**
+ * A synchronous store for what the page still holds unsaved when it goes (localStorage in the
+ * browser): IndexedDB transactions still running when a document is torn down are aborted by
+ * Chromium (every unfinished transaction of the page's connection, however early it was started),
+ * while a localStorage write made in pagehide is done when the call returns.
+ */
+export interface Spill {
+  /** Every copy pages left behind, by key. */
+  read(): [string, Envelope[]][];
+  /** Writes the copy under `key`, or removes it (null). */
+  write(key: string, envelopes: Envelope[] | null): void;
+}
+
 /** Most envelopes written in one task: a burst is stored over several short tasks, not one long one. */
 const WRITE_CHUNK = 50;
 
@@ -28,7 +41,13 @@ export interface Queue {
    * still being written (page hide, before a read).
    */
   write(everything?: boolean): void;
-  /** Everything queued by every tab of the site, oldest first. */
+  /**
+   * Copies what is not in IndexedDB yet to the spill, synchronously (page hide, after write(true)).
+   * The copy is removed once those envelopes are stored; a later read moves any copy left by a page
+   * that went into IndexedDB first.
+   */
+  keep(): void;
+  /** Everything queued by every tab of the site (and every spill left by a page), oldest first. */
   all(): Promise<Envelope[]>;
   /** What this page knows to be unacknowledged, synchronously (for pagehide, which cannot wait). */
   pending(): Envelope[];
@@ -67,6 +86,7 @@ export function createQueue(
   warn: (reason: unknown) => void = () => {},
   admit: (envelope: Envelope) => boolean = () => true,
   idle: (fn: () => void) => void = setTimeout,
+  spill?: Spill,
 ): Queue {
   let mirror = new Map<string, Envelope>();
   /** Ids whose IndexedDB write finished: absent from a later read means another tab delivered them. */
@@ -77,6 +97,13 @@ export function createQueue(
   let written: Promise<void> | undefined;
   let settle: () => void;
   let trimming = false;
+  /** This page's spill key and the ids in it, while it has one. */
+  const key = 'satu_q' + Math.random().toString(36).slice(2);
+  let kept: string[] | undefined;
+  /** Removes this page's spill once everything in it is stored (or delivered). */
+  const unkeep = () => {
+    if (kept?.every((id) => saved.has(id) || !mirror.has(id))) spill!.write(key, null), (kept = undefined);
+  };
 
   const use = <T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => T | PromiseLike<T>): Promise<T | void> =>
     store
@@ -116,6 +143,7 @@ export function createQueue(
       return promisifyRequest(s.transaction);
     }).then(() => {
       if (store) for (const e of batch) saved.add(e.id);
+      unkeep();
       done?.();
       if (store && !trimming) {
         trimming = true;
@@ -137,10 +165,16 @@ export function createQueue(
       return written;
     },
     write,
+    keep() {
+      const unsaved = store && spill ? [...mirror.values()].filter((e) => e.json && !saved.has(e.id)) : [];
+      if (unsaved.length) spill!.write(key, unsaved), (kept = unsaved.map((e) => e.id));
+    },
     async all() {
       write(true); // so the read below is ordered after the writes of what was pushed
+      const left = (store && spill?.read()) || [];
       let list: Envelope[] | undefined;
       await use('readwrite', (s) => {
+        for (const [, envelopes] of left) for (const e of envelopes) s.put(e, e.id);
         bound(s, () => {
           const all = s.getAll();
           all.onsuccess = () => (list = all.result);
@@ -148,6 +182,9 @@ export function createQueue(
         return promisifyRequest(s.transaction);
       });
       if (list) {
+        // In IndexedDB now, and `kept` knows them as saved: this page's own copy goes too.
+        for (const [k] of left) spill!.write(k, null);
+        if (left.some(([k]) => k == key)) kept = undefined;
         const next = new Map(list.map((e) => (saved.add(e.id), (e.json ??= JSON.stringify(e.message)), [e.id, e])));
         // Pushed while this read ran: pending, but not returned (not sent) before it is stored.
         mirror.forEach((e, id) => saved.has(id) || next.set(id, e));
@@ -172,6 +209,7 @@ export function createQueue(
         for (const id of ids) s.delete(id);
         return promisifyRequest(s.transaction);
       });
+      unkeep();
     },
     async clear() {
       mirror.clear();

@@ -6,7 +6,7 @@ import { identifyUser, resetUser, type User } from './identity';
 import { messageId, uuid } from './ids';
 import {
   browserFacts, campaign, currentUrl, documentReferrer, idbStore, idle, isHidden, isOnline, listen, onNavigate,
-  pageFacts, readCookie, stored, timezone, withLock, writeCookie,
+  localSpill, pageFacts, readCookie, stored, timezone, withLock, writeCookie,
 } from './platform';
 import { createQueue, type Envelope } from './queue';
 import { batchBody, post, postOnExit } from './transport';
@@ -85,7 +85,7 @@ export function createSatu(options: SatuOptions): Satu {
     } catch {} // not JSON (a cycle, a BigInt): dropped below, tracking must never throw into the page
     return (!!e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) || (warn('dropped: over 32 KB or not JSON', message), false);
   };
-  const queue = createQueue(o.maxQueue, idbStore(), warn, admit, idle);
+  const queue = createQueue(o.maxQueue, idbStore(), warn, admit, idle, localSpill());
   /** What every event carries about the browser, read once (the timezone is added when written). */
   const facts = browserFacts();
   const saved = stored<User>('satu_user');
@@ -156,6 +156,7 @@ export function createSatu(options: SatuOptions): Satu {
   const exit = () => {
     storeUser();
     queue.write(true); // what was pushed lately: its transaction starts before the page goes
+    queue.keep(); // and, as that transaction can die with the page, a synchronous copy of what is unsaved
     if (mode() != 'send') return;
     const [batch] = chunk(queue.pending().filter((e) => !exiting.has(e.id)), sizeOf, BATCH_BYTES);
     if (!batch) return;
