@@ -186,7 +186,7 @@ export function createQueue(
       if (unsaved.length) spill!.write(key, unsaved), (kept = unsaved.map((e) => e.id));
     },
     async oldest() {
-      write(true); // so the read below is ordered after the writes of what was pushed
+      await written; // so the read is ordered after the writes of what was pushed, still in time slices
       const left = (store && spill?.read()) || [];
       let list: Envelope[] | undefined;
       await use('readwrite', (s) => {

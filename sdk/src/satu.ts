@@ -1,5 +1,5 @@
-import { afterFailure, nextFlushAt, planBatches, sizeOf } from './batcher';
-import { chunk } from './chunk';
+import { parseRetryAfter } from './backoff';
+import { afterFailure, nextBatch, nextFlushAt, sizeOf } from './batcher';
 import { consentMode, type CategoryPreferences } from './consent';
 import { MAX_MESSAGE_BYTES, type JsonObject, type Message, type TraitOps } from './contract';
 import { identifyUser, resetUser, type User } from './identity';
@@ -10,6 +10,7 @@ import {
 } from './platform';
 import { createQueue, type Envelope } from './queue';
 import { batchBody, post, postOnExit } from './transport';
+import { retryable } from './transport-outcome';
 
 export const VERSION = '0.1.0';
 const LIBRARY = { name: 'satu', version: VERSION };
@@ -138,16 +139,16 @@ export function createSatu(options: SatuOptions): Satu {
   const deliver = async (force?: boolean) => {
     if (mode() != 'send' || !isOnline()) return; // 'online' and consent() start the next round
     if (!force && Date.now() < pausedUntil) return schedule(pausedUntil);
-    for (let batch; (batch = planBatches(await queue.oldest(), Date.now(), !!force, BATCH_BYTES, exiting)[0]); ) {
-      const outcome = await post(url, batchBody(o.writeKey, batch.map((e) => e.json)));
-      if ('after' in outcome) {
-        pausedUntil = afterFailure(batch, Date.now(), outcome.after, Math.random())[0]!.nextAttemptAt;
+    for (let batch; (batch = nextBatch(await queue.oldest(), Date.now(), !!force, BATCH_BYTES, exiting)).length; ) {
+      const res = await post(url, batchBody(o.writeKey, batch.map((e) => e.json)));
+      if (retryable(res ? res.status : 0)) {
+        const now = Date.now();
+        pausedUntil = afterFailure(batch, now, parseRetryAfter(res?.headers.get('retry-after'), now), Math.random())[0]!.nextAttemptAt;
         await queue.put(batch);
         break;
       }
-      // Acknowledged, or refused for good (other 4xx): either way it leaves the queue.
-      if (outcome.kind == 'drop') warn('batch dropped: HTTP', outcome.status);
-      else for (const r of outcome.rejected) warn('rejected', r);
+      // Stored, or refused for good (other 4xx): either way it leaves the queue.
+      if (o.debug) res!.json().then((r) => warn(res!.status, r.rejected ?? r), warn);
       await queue.remove(batch.map((e) => e.id));
     }
     const left = queue.pending();
@@ -162,12 +163,12 @@ export function createSatu(options: SatuOptions): Satu {
     queue.write(true); // what was called lately: made now, and its transaction starts before the page goes
     queue.keep(); // and, as that transaction can die with the page, a synchronous copy of what is unsaved
     if (mode() != 'send') return;
-    const [batch] = chunk(queue.pending().filter((e) => e.json && !exiting.has(e.id)), sizeOf, BATCH_BYTES);
-    if (!batch) return;
+    const batch = nextBatch(queue.pending(), 0, true, BATCH_BYTES, exiting);
+    if (!batch.length) return;
     const ids = batch.map((e) => (exiting.add(e.id), e.id));
-    postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.json))).then((outcome) => {
+    postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.json))).then((res) => {
       for (const id of ids) exiting.delete(id);
-      if (outcome?.kind == 'ok') return queue.remove(ids);
+      if (res && res.ok) return queue.remove(ids);
     });
   };
 
@@ -205,7 +206,9 @@ export function createSatu(options: SatuOptions): Satu {
     return pushed;
   };
 
-  const applyConsent = async () => {
+  /** consent(), optOut(), optIn(): keeps the choice (its state is already set), then drops or sends. */
+  const applyConsent = async (key: string, value: unknown) => {
+    stored(key, value);
     const now = mode();
     if (now == 'off') await queue.clear();
     if (now == 'send') await send();
@@ -230,21 +233,10 @@ export function createSatu(options: SatuOptions): Satu {
     alias: (userId, previousId) => enqueue(() => ({ type: 'alias', userId, previousId: previousId ?? user.userId ?? user.anonymousId })),
     reset: () => void (settled(), saveUser(resetUser(uuid))),
     flush: () => send(true),
-    consent(categoryPreferences) {
-      settled();
-      stored('satu_consent', (preferences = categoryPreferences));
-      return applyConsent();
-    },
-    optOut() {
-      settled();
-      stored('satu_optout', (optedOut = true));
-      return applyConsent();
-    },
-    optIn() {
-      settled();
-      stored('satu_optout', (optedOut = false) || null);
-      return applyConsent();
-    },
+    // Queued calls are made first, with the state of their moment.
+    consent: (categoryPreferences) => (settled(), applyConsent('satu_consent', (preferences = categoryPreferences))),
+    optOut: () => (settled(), applyConsent('satu_optout', (optedOut = true))),
+    optIn: () => (settled(), applyConsent('satu_optout', (optedOut = false) || null)),
     anonymousId: () => (settled(), user.anonymousId),
     user: () => (settled(), { ...user }),
     dropped: () => queue.dropped(),

@@ -164,7 +164,8 @@ describe('delivery', () => {
       satu.track('Neighbour Of A Rejected Event');
       await satu.flush();
     });
-    expect((await countsByEvent('Neighbour'))['Neighbour Of A Rejected Event']).toBe(1);
+    // Acknowledged is not yet resolved (ingest is asynchronous): wait for the row.
+    await eventually(async () => (await countsByEvent('Neighbour'))['Neighbour Of A Rejected Event'] === 1);
     expect(await countsByEvent('Retry Me')).toEqual({});
     const queued = await page.evaluate(() => new Promise<number>((resolve) => {
       const open = indexedDB.open('satu');
