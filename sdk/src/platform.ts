@@ -23,10 +23,10 @@ export function stored<T>(key: string, value?: T | null): T | null | undefined {
 export const readCookie = (name: string): string | undefined =>
   document.cookie.match('(?:^|; )' + name + '=([^;]*)')?.[1];
 
-/** A first-party cookie for a year; `domain` (e.g. "example.com") shares it with subdomains. */
+/** Writes a first-party cookie for a year (from now again); `domain` (e.g. "example.com") shares it with subdomains. */
 export function writeCookie(name: string, value: string, domain?: string): void {
   document.cookie =
-    name + '=' + value + ';path=/;max-age=' + (value ? 31536e3 : 0) + ';samesite=lax' +
+    name + '=' + value + ';path=/;max-age=31536000;samesite=lax' +
     (domain ? ';domain=' + domain : '') + (location.protocol == 'https:' ? ';secure' : '');
 }
 

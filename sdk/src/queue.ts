@@ -64,10 +64,15 @@ export interface Queue {
 
 /** Most envelopes one read returns: a delivery round reads what it sends, a request's worth at a time. */
 export const READ = 200;
-/** Main-thread ms a write task spends preparing envelopes before it hands them over and yields. */
+/**
+ * What one write task takes on: at most SLICE_MS of preparing envelopes and at most SLICE_MAX of
+ * them, so that preparing and handing them to IndexedDB (a structured clone each, measured to cost
+ * more than preparing) stay short tasks even on a loaded machine.
+ */
 const SLICE_MS = 4;
+const SLICE_MAX = 40;
 
-const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : 1); // ids are unique
 /** Settles when transaction `t` is done (rejects when it aborts). */
 const done = (t: IDBTransaction) =>
   new Promise<void>((resolve, reject) => ((t.oncomplete = () => resolve()), (t.onabort = t.onerror = () => reject(t.error))));
@@ -142,7 +147,7 @@ export function createQueue(
     const start = performance.now();
     const batch: Envelope[] = [];
     let i = 0;
-    while (i < unwritten.length && (everything || i % 8 || performance.now() - start < SLICE_MS)) {
+    while (i < unwritten.length && (everything || (i < SLICE_MAX && (i % 8 || performance.now() - start < SLICE_MS)))) {
       const e = unwritten[i++]!;
       if (admit(e)) batch.push(e);
       else mirror.delete(e.id);
@@ -196,7 +201,7 @@ export function createQueue(
           all.onsuccess = () => (list = all.result);
         });
       });
-      if (!list) return [...mirror.values()].filter((e) => e.json).sort(byId).slice(0, READ);
+      if (!list) return this.pending().filter((e) => e.json).slice(0, READ);
       // In IndexedDB now, and `kept` knows them as saved: this page's own copy goes too.
       for (const [k] of left) spill!.write(k, null);
       if (left.some(([k]) => k == key)) kept = undefined;

@@ -181,9 +181,10 @@ export function createSatu(options: SatuOptions): Satu {
     const id = messageId(now);
     const [href, title, from] = [location.href, document.title, referrer];
     const make = () => {
-      if (mode() == 'off') return;
+      const off = mode() == 'off';
       const page = pageFacts(href, title, from);
-      const message = build(page); // first: identify() changes the user
+      const message = build(page); // first: identify() changes the user (opted out or not)
+      if (off) return;
       return {
         anonymousId: user.anonymousId,
         userId: user.userId,
