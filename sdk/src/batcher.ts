@@ -1,19 +1,35 @@
 import { backoff } from './backoff';
-import { byteLength, chunk } from './chunk';
 import type { Envelope } from './queue';
+
+/**
+ * UTF-8 bytes of a string: what the limits are measured in (string length undercounts non-ASCII).
+ * ASCII, most JSON, is counted without encoding it.
+ */
+export const byteLength = (text: string): number =>
+  /[^\0-\x7f]/.test(text) ? new TextEncoder().encode(text).length : text.length;
 
 /** Bytes an envelope adds to a batch body: its message's JSON plus the comma. */
 export const sizeOf = (e: Envelope): number => byteLength(e.json) + 1;
 
 /**
- * The batches of one delivery round: envelopes that are due (or all with `force`, i.e. flush()),
- * minus those already in flight (`skip`), oldest first, in groups under `limit` bytes.
+ * The next request's envelopes: oldest first, those due (all with `force`: flush() and page exit),
+ * none in flight (`skip`), while their JSON adds up to at most `limit` bytes. One larger than
+ * `limit` travels alone (the collector then refuses it by itself, never its neighbours).
  *
  * @example
- * planBatches(await queue.all(), Date.now(), false, 500_000, new Set())
+ * nextBatch(await queue.oldest(), Date.now(), false, 60_000, new Set())
  */
-export const planBatches = (envelopes: Envelope[], now: number, force: boolean, limit: number, skip: Set<string>): Envelope[][] =>
-  chunk(envelopes.filter((e) => (force || e.nextAttemptAt <= now) && !skip.has(e.id)), sizeOf, limit);
+export function nextBatch(envelopes: Envelope[], now: number, force: boolean, limit: number, skip: Set<string>): Envelope[] {
+  const batch: Envelope[] = [];
+  let bytes = 0;
+  for (const e of envelopes)
+    if ((force || e.nextAttemptAt <= now) && !skip.has(e.id)) {
+      bytes += sizeOf(e);
+      if (batch.length && bytes > limit) break;
+      batch.push(e);
+    }
+  return batch;
+}
 
 /**
  * When the next round should start: right away once `flushAt` events wait, else after

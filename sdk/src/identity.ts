@@ -17,8 +17,8 @@ export interface User {
  * // -> { plan: 'pro', first: 'a' }
  */
 export function applyTraits(current: JsonObject, traits?: JsonObject, ops?: TraitOps): JsonObject {
-  const next: JsonObject = { ...current, ...traits };
-  for (const [key, value] of Object.entries(ops?.setOnce ?? {})) if (!(key in next)) next[key] = value;
+  // setOnce first: what the user has or is given now wins over it.
+  const next: JsonObject = { ...ops?.setOnce, ...current, ...traits };
   for (const key of ops?.unset ?? []) delete next[key];
   for (const key in next) if (next[key] === null) delete next[key];
   return next;

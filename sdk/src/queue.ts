@@ -1,4 +1,3 @@
-import { promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Message } from './contract';
 
 /** One queued message with its delivery state; `id` is the messageId, which sorts oldest first. */
@@ -7,29 +6,49 @@ export interface Envelope {
   attempts: number;
   /** Epoch ms before which it is not retried (backoff). */
   nextAttemptAt: number;
-  /** The message as JSON, what is stored and sent: serialised once, when it is written (`admit`). */
+  /** The message as JSON, what is stored and sent: made once, when it is written (`admit`). */
   json: string;
   /** The message until then (the queue of SDK 0.1.0 stored this instead of `json`). */
   message?: Message;
 }
 
-/** Most envelopes written in one task: a burst is stored over several short tasks, not one long one. */
-const WRITE_CHUNK = 50;
+/** An object store, opened on first use (idb-keyval's shape): runs `fn` in a transaction of `mode`. */
+export type UseStore = <T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
+
+/**
+ * A synchronous store for what the page still holds unsaved when it goes (localStorage in the
+ * browser): IndexedDB transactions still running when a document is torn down are aborted by
+ * Chromium (every unfinished transaction of the page's connection, however early it was started),
+ * while a localStorage write made in pagehide is done when the call returns.
+ */
+export interface Spill {
+  /** Every copy pages left behind, by key. */
+  read(): [string, Envelope[]][];
+  /** Writes the copy under `key`, or removes it (null). */
+  write(key: string, envelopes: Envelope[] | null): void;
+}
 
 export interface Queue {
   /**
    * Queues an envelope; resolves once IndexedDB holds it (or at once in memory mode). Synchronous
-   * work is a Map insert: every envelope pushed in one task is written in one transaction, in the
-   * next task, and every push of that task gets the same Promise.
+   * work is a Map insert: envelopes are prepared (`admit`) and written in later tasks, one
+   * transaction per task, and every push until they are all written gets the same Promise.
    */
   push(envelope: Envelope): Promise<void>;
-  /**
-   * Starts writing everything pushed now rather than in the next tasks, and writes again what is
-   * still being written (page hide, before a read).
-   */
+  /** Prepares and starts writing everything pushed now rather than in the next tasks (page hide). */
   write(everything?: boolean): void;
-  /** Everything queued by every tab of the site, oldest first. */
-  all(): Promise<Envelope[]>;
+  /**
+   * Copies what is not in IndexedDB yet to the spill, synchronously (page hide, after write(true)).
+   * The copy is removed once those envelopes are stored; a later read moves any copy left by a page
+   * that went into IndexedDB first.
+   */
+  keep(): void;
+  /**
+   * The oldest envelopes queued by every tab of the site (at most `READ`, any spill left by a page
+   * moved in first), oldest first: what a delivery round sends next. Never returns an envelope
+   * before it is stored.
+   */
+  oldest(): Promise<Envelope[]>;
   /** What this page knows to be unacknowledged, synchronously (for pagehide, which cannot wait). */
   pending(): Envelope[];
   /** How many envelopes pending() would return, without sorting them. */
@@ -43,22 +62,35 @@ export interface Queue {
   dropped(): number;
 }
 
-const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Most envelopes one read returns: a delivery round reads what it sends, a request's worth at a time. */
+export const READ = 200;
+/**
+ * What one write task takes on: at most SLICE_MS of preparing envelopes and at most SLICE_MAX of
+ * them, so that preparing and handing them to IndexedDB (a structured clone each, measured to cost
+ * more than preparing) stay short tasks even on a loaded machine.
+ */
+const SLICE_MS = 4;
+const SLICE_MAX = 40;
+
+const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : 1); // ids are unique
+/** Settles when transaction `t` is done (rejects when it aborts). */
+const done = (t: IDBTransaction) =>
+  new Promise<void>((resolve, reject) => ((t.oncomplete = () => resolve()), (t.onabort = t.onerror = () => reject(t.error))));
 
 /**
  * The delivery queue: IndexedDB (shared by the site's tabs, survives crashes and reloads) with an
  * in-memory mirror of what this page knows is pending. Every message is written before anything
  * is sent (a read first starts the writes it would otherwise overtake) and removed only when
- * acknowledged. Writes are coalesced: one transaction per task for what was pushed (up to
- * WRITE_CHUNK), so a call costs the page a Map insert. `admit` prepares each envelope when its
- * write comes (sets `json`) or refuses it (e.g. over the size limit), which drops it. Bounded at
- * `max` envelopes: overflow drops the oldest and counts them, checked when the queue is read and,
- * after writes, in idle time (`idle`).
+ * acknowledged. Writes are coalesced: what was pushed is prepared (`admit`, which sets `json` or
+ * refuses the envelope) and written in later tasks, each spending at most SLICE_MS preparing and
+ * writing its share in one transaction, so a call costs the page a Map insert and a burst never
+ * makes a long task. Bounded at `max` envelopes: overflow drops the oldest and counts them,
+ * checked when the queue is read and, after writes, in idle time (`idle`).
  * If IndexedDB is missing or fails (private modes, blocked, quota), the mirror carries on alone
  * as a memory queue.
  *
  * @example
- * const queue = createQueue(1000, createStore('satu', 'queue'));
+ * const queue = createQueue(1000, openStore('satu'));
  * await queue.push({ id: messageId(Date.now()), attempts: 0, nextAttemptAt: 0, json: JSON.stringify(message) });
  */
 export function createQueue(
@@ -67,59 +99,76 @@ export function createQueue(
   warn: (reason: unknown) => void = () => {},
   admit: (envelope: Envelope) => boolean = () => true,
   idle: (fn: () => void) => void = setTimeout,
+  spill?: Spill,
 ): Queue {
-  let mirror = new Map<string, Envelope>();
+  const mirror = new Map<string, Envelope>();
   /** Ids whose IndexedDB write finished: absent from a later read means another tab delivered them. */
   const saved = new Set<string>();
   let dropped = 0;
-  /** Pushed in this task and not yet handed to IndexedDB; `written` settles when they are stored. */
+  /** Pushed and not yet handed to IndexedDB; `written` settles when they are all stored. */
   let unwritten: Envelope[] = [];
   let written: Promise<void> | undefined;
   let settle: () => void;
   let trimming = false;
+  /** This page's spill key and the ids in it, while it has one. */
+  const key = 'satu_q' + Math.random().toString(36).slice(2);
+  let kept: string[] | undefined;
 
-  const use = <T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => T | PromiseLike<T>): Promise<T | void> =>
+  /** Runs `fn` in a transaction and waits for it; on failure IndexedDB is given up for memory. */
+  const use = (mode: IDBTransactionMode, fn: (s: IDBObjectStore) => void): Promise<void> =>
     store
-      ? store(mode, fn).catch((err) => {
+      ? store(mode, (s) => (fn(s), done(s.transaction))).catch((err) => {
           // IndexedDB is unusable here (blocked, quota, Safari closed it): memory from now on.
           warn(err);
           store = undefined;
         })
       : Promise.resolve();
 
+  /** Removes this page's spill once everything in it is stored (or delivered). */
+  const unkeep = () => {
+    if (kept?.every((id) => saved.has(id) || !mirror.has(id))) spill!.write(key, null), (kept = undefined);
+  };
+
   /** In transaction `s`: deletes the oldest envelopes beyond `max` (every tab's), then calls `then`. */
   const bound = (s: IDBObjectStore, then = () => {}) => {
-    const keys = s.getAllKeys();
-    keys.onsuccess = () => {
-      const excess = keys.result.slice(0, Math.max(0, keys.result.length - max));
-      dropped += excess.length;
-      for (const id of excess) s.delete(id), mirror.delete(id as string);
-      then();
+    const count = s.count();
+    count.onsuccess = () => {
+      if (count.result <= max) return then();
+      const keys = s.getAllKeys(null, count.result - max);
+      keys.onsuccess = () => {
+        dropped += keys.result.length;
+        for (const id of keys.result) s.delete(id), mirror.delete(id as string);
+        then();
+      };
     };
   };
 
   const write = (everything?: boolean) => {
-    // `everything` (page hide, reads) also writes again what is still being written: Chromium can
-    // abort a transaction in flight when the page goes, while one started in pagehide completes.
-    const fresh = new Set(unwritten.splice(0, everything ? unwritten.length : WRITE_CHUNK));
-    const again = everything && store ? [...mirror.values()].filter((e) => e.json && !saved.has(e.id) && !fresh.has(e)) : [];
-    if (!written && !again.length) return;
-    const batch = again.concat([...fresh].filter((e) => admit(e) || !mirror.delete(e.id)));
-    let done: (() => void) | undefined;
-    // Transactions on one store complete in order: the last chunk's settles every push before it.
+    const start = performance.now();
+    const batch: Envelope[] = [];
+    let i = 0;
+    while (i < unwritten.length && (everything || (i < SLICE_MAX && (i % 8 || performance.now() - start < SLICE_MS)))) {
+      const e = unwritten[i++]!;
+      if (admit(e)) batch.push(e);
+      else mirror.delete(e.id);
+    }
+    unwritten = unwritten.slice(i);
+    if (!i) return;
+    let finish: (() => void) | undefined;
+    // Transactions on one store complete in order: the last one's settles every push before it.
     if (unwritten.length) setTimeout(write);
-    else (done = settle), (written = undefined);
+    else (finish = settle), (written = undefined);
     use('readwrite', (s) => {
       for (const e of batch) s.put(e, e.id);
       // Hand the transaction to the browser now: nothing waits for a later request of ours.
       s.transaction.commit?.();
-      return promisifyRequest(s.transaction);
     }).then(() => {
       if (store) for (const e of batch) saved.add(e.id);
-      done?.();
+      unkeep();
+      finish?.();
       if (store && !trimming) {
         trimming = true;
-        idle(() => use('readwrite', (s) => (bound(s), promisifyRequest(s.transaction))).then(() => (trimming = false)));
+        idle(() => use('readwrite', bound).then(() => (trimming = false)));
       }
     });
   };
@@ -137,24 +186,30 @@ export function createQueue(
       return written;
     },
     write,
-    async all() {
-      write(true); // so the read below is ordered after the writes of what was pushed
+    keep() {
+      const unsaved = store && spill ? [...mirror.values()].filter((e) => e.json && !saved.has(e.id)) : [];
+      if (unsaved.length) spill!.write(key, unsaved), (kept = unsaved.map((e) => e.id));
+    },
+    async oldest() {
+      await written; // so the read is ordered after the writes of what was pushed, still in time slices
+      const left = (store && spill?.read()) || [];
       let list: Envelope[] | undefined;
       await use('readwrite', (s) => {
+        for (const [, envelopes] of left) for (const e of envelopes) s.put(e, e.id);
         bound(s, () => {
-          const all = s.getAll();
+          const all = s.getAll(null, READ);
           all.onsuccess = () => (list = all.result);
         });
-        return promisifyRequest(s.transaction);
       });
-      if (list) {
-        const next = new Map(list.map((e) => (saved.add(e.id), (e.json ??= JSON.stringify(e.message)), [e.id, e])));
-        // Pushed while this read ran: pending, but not returned (not sent) before it is stored.
-        mirror.forEach((e, id) => saved.has(id) || next.set(id, e));
-        mirror = next;
-        return list; // in key order: oldest first
-      }
-      return [...mirror.values()].filter((e) => e.json).sort(byId);
+      if (!list) return this.pending().filter((e) => e.json).slice(0, READ);
+      // In IndexedDB now, and `kept` knows them as saved: this page's own copy goes too.
+      for (const [k] of left) spill!.write(k, null);
+      if (left.some(([k]) => k == key)) kept = undefined;
+      const read = new Set(list.map((e) => (saved.add(e.id), (e.json ??= JSON.stringify(e.message)), mirror.set(e.id, e), e.id)));
+      // Stored, within the range read, and not there: another tab delivered it.
+      const last = list.length < READ ? '\uffff' : list.at(-1)!.id;
+      for (const id of saved) if (id < last && !read.has(id)) saved.delete(id), mirror.delete(id);
+      return list; // in key order: oldest first
     },
     pending: () => [...mirror.values()].sort(byId),
     size: () => mirror.size,
@@ -162,7 +217,6 @@ export function createQueue(
       for (const e of envelopes) mirror.set(e.id, e);
       await use('readwrite', (s) => {
         for (const e of envelopes) s.put(e, e.id);
-        return promisifyRequest(s.transaction);
       });
       if (store) for (const e of envelopes) saved.add(e.id);
     },
@@ -170,16 +224,13 @@ export function createQueue(
       for (const id of ids) mirror.delete(id), saved.delete(id);
       await use('readwrite', (s) => {
         for (const id of ids) s.delete(id);
-        return promisifyRequest(s.transaction);
       });
+      unkeep();
     },
     async clear() {
       mirror.clear();
       unwritten = [];
-      await use('readwrite', (s) => {
-        s.clear();
-        return promisifyRequest(s.transaction);
-      });
+      await use('readwrite', (s) => s.clear());
     },
     dropped: () => dropped,
   };

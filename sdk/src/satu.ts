@@ -1,15 +1,16 @@
-import { afterFailure, nextFlushAt, planBatches, sizeOf } from './batcher';
-import { chunk } from './chunk';
+import { parseRetryAfter } from './backoff';
+import { afterFailure, nextBatch, nextFlushAt, sizeOf } from './batcher';
 import { consentMode, type CategoryPreferences } from './consent';
 import { MAX_MESSAGE_BYTES, type JsonObject, type Message, type TraitOps } from './contract';
 import { identifyUser, resetUser, type User } from './identity';
 import { messageId, uuid } from './ids';
 import {
-  browserFacts, campaign, currentUrl, documentReferrer, idbStore, idle, isHidden, isOnline, listen, onNavigate,
-  pageFacts, readCookie, stored, timezone, withLock, writeCookie,
+  browserFacts, campaign, currentUrl, documentReferrer, idle, isHidden, isOnline, listen, localSpill, onNavigate,
+  openStore, pageFacts, readCookie, stored, timezone, withLock, writeCookie,
 } from './platform';
 import { createQueue, type Envelope } from './queue';
 import { batchBody, post, postOnExit } from './transport';
+import { retryable } from './transport-outcome';
 
 export const VERSION = '0.1.0';
 const LIBRARY = { name: 'satu', version: VERSION };
@@ -61,10 +62,16 @@ export interface Satu {
   dropped(): number;
 }
 
+/** A call as queued: its envelope, and how it becomes a message once the page's state is at hand. */
+type Call = Envelope & { make?: () => Message | void };
+
 /**
  * Creates the SDK: every call is written to the IndexedDB queue first, then sent in batches with
  * retries; what is left when the page goes away is sent with keepalive/sendBeacon and stays queued
  * until acknowledged. The facade only orchestrates; the rules live in their own modules.
+ * Nothing is read from storage when it starts or in a call: a call records what it was and when,
+ * and the user, consent and browser facts are read when its message is made, in a task after it,
+ * in call order (the getters and consent changes make what is queued first).
  *
  * @example
  * const satu = createSatu({ writeKey: 'wk_...', host: 'https://cdp.example.com' });
@@ -75,23 +82,41 @@ export function createSatu(options: SatuOptions): Satu {
   const o = { flushAt: 20, flushInterval: 1000, maxQueue: 1000, autoPage: true, ...options };
   const url = o.host.replace(/\/+$/, '') + '/v1/batch';
   const warn = (...args: unknown[]) => void (o.debug && console.warn('[satu]', ...args));
-  /** When an event is written (in a task after the call, not in it): its timezone, JSON and size check. */
-  const admit = (e: Envelope) => {
-    const message = e.message!;
-    message.context!.timezone ??= timezone();
-    e.message = undefined;
+  /** When a call is written (in a task after it, in call order): its message, JSON and size check. */
+  const admit = (e: Call) => {
+    const message = e.make!();
+    e.make = undefined;
+    if (!message) return false; // opted out, or reset(): nothing to send
     try {
       e.json = JSON.stringify(message);
     } catch {} // not JSON (a cycle, a BigInt): dropped below, tracking must never throw into the page
     return (!!e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) || (warn('dropped: over 32 KB or not JSON', message), false);
   };
-  const queue = createQueue(o.maxQueue, idbStore(), warn, admit, idle);
-  /** What every event carries about the browser, read once (the timezone is added when written). */
-  const facts = browserFacts();
-  const saved = stored<User>('satu_user');
-  let user: User = { traits: {}, userId: null, ...saved, anonymousId: readCookie('satu_aid') || saved?.anonymousId || uuid() };
-  let preferences = stored<CategoryPreferences>('satu_consent');
-  let optedOut = !!stored('satu_optout');
+  const queue = createQueue(o.maxQueue, openStore(), warn, admit, idle, localSpill());
+  // Read on first use, never at start: the first localStorage or cookie access of a page is a
+  // synchronous round trip to the browser process (up to 165 ms measured on a loaded machine).
+  let facts: JsonObject;
+  let user: User;
+  let preferences: CategoryPreferences | null | undefined;
+  let optedOut = false;
+  let loaded = false;
+  const load = () => {
+    if (loaded) return;
+    loaded = true;
+    facts = browserFacts();
+    const saved = stored<User>('satu_user');
+    preferences = stored<CategoryPreferences>('satu_consent');
+    optedOut = !!stored('satu_optout');
+    saveUser({ traits: {}, userId: null, ...saved, anonymousId: readCookie('satu_aid') || saved?.anonymousId || uuid() });
+  };
+  /** Keeps the user, in storage and the cookie (a year from now again). */
+  const saveUser = (next: User) => {
+    stored('satu_user', (user = next));
+    writeCookie('satu_aid', user.anonymousId, o.cookieDomain);
+  };
+  const mode = () => (load(), consentMode(o.requireConsent, preferences, optedOut));
+  /** Makes every queued call's message now (before a getter answers or consent changes). */
+  const settled = () => (queue.write(true), load());
   let referrer = documentReferrer();
   let here = currentUrl();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -101,24 +126,6 @@ export function createSatu(options: SatuOptions): Satu {
   let running = Promise.resolve();
   /** Ids sent by the page-exit path and not answered yet: a second exit event must not resend them. */
   const exiting = new Set<string>();
-  const mode = () => consentMode(o.requireConsent, preferences, optedOut);
-
-  let userStored = true;
-  /** Writes the user to storage and the cookie (a year from now again). */
-  const storeUser = () => {
-    if (userStored) return;
-    userStored = true;
-    stored('satu_user', user);
-    writeCookie('satu_aid', user.anonymousId, o.cookieDomain);
-  };
-  /**
-   * Storage and cookie writes cost more than a whole call, so they happen in the next task: before
-   * the write of the events of this task, which are queued after this timer (and on page hide).
-   */
-  const saveUser = (next: User) => {
-    user = next;
-    if (userStored) (userStored = false), setTimeout(storeUser);
-  };
 
   const schedule = (at: number) => {
     if (at < timerAt) {
@@ -128,21 +135,20 @@ export function createSatu(options: SatuOptions): Satu {
     }
   };
 
-  /** One delivery round under the cross-tab lock; `force` (flush()) ignores backoff. */
+  /** One delivery round under the cross-tab lock, a request's worth at a time; `force` (flush()) ignores backoff. */
   const deliver = async (force?: boolean) => {
-    const now = Date.now();
     if (mode() != 'send' || !isOnline()) return; // 'online' and consent() start the next round
-    if (!force && now < pausedUntil) return schedule(pausedUntil);
-    for (const batch of planBatches(await queue.all(), now, !!force, BATCH_BYTES, exiting)) {
-      const outcome = await post(url, batchBody(o.writeKey, batch.map((e) => e.json)));
-      if ('after' in outcome) {
-        pausedUntil = afterFailure(batch, Date.now(), outcome.after, Math.random())[0]!.nextAttemptAt;
+    if (!force && Date.now() < pausedUntil) return schedule(pausedUntil);
+    for (let batch; (batch = nextBatch(await queue.oldest(), Date.now(), !!force, BATCH_BYTES, exiting)).length; ) {
+      const res = await post(url, batchBody(o.writeKey, batch.map((e) => e.json)));
+      if (retryable(res ? res.status : 0)) {
+        const now = Date.now();
+        pausedUntil = afterFailure(batch, now, parseRetryAfter(res?.headers.get('retry-after'), now), Math.random())[0]!.nextAttemptAt;
         await queue.put(batch);
         break;
       }
-      // Acknowledged, or refused for good (other 4xx): either way it leaves the queue.
-      if (outcome.kind == 'drop') warn('batch dropped: HTTP', outcome.status);
-      else for (const r of outcome.rejected) warn('rejected', r);
+      // Stored, or refused for good (other 4xx): either way it leaves the queue.
+      if (o.debug) res!.json().then((r) => warn(res!.status, r.rejected ?? r), warn);
       await queue.remove(batch.map((e) => e.id));
     }
     const left = queue.pending();
@@ -154,47 +160,56 @@ export function createSatu(options: SatuOptions): Satu {
 
   /** Page hide/unload: one keepalive-sized batch of what is pending; it stays queued until acknowledged. */
   const exit = () => {
-    storeUser();
-    queue.write(true); // what was pushed lately: its transaction starts before the page goes
+    queue.write(true); // what was called lately: made now, and its transaction starts before the page goes
+    queue.keep(); // and, as that transaction can die with the page, a synchronous copy of what is unsaved
     if (mode() != 'send') return;
-    const [batch] = chunk(queue.pending().filter((e) => !exiting.has(e.id)), sizeOf, BATCH_BYTES);
-    if (!batch) return;
+    const batch = nextBatch(queue.pending(), 0, true, BATCH_BYTES, exiting);
+    if (!batch.length) return;
     const ids = batch.map((e) => (exiting.add(e.id), e.id));
-    postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.json))).then((outcome) => {
+    postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.json))).then((res) => {
       for (const id of ids) exiting.delete(id);
-      if (outcome?.kind == 'ok') return queue.remove(ids);
+      if (res && res.ok) return queue.remove(ids);
     });
   };
 
   /**
-   * What every call does synchronously: build the message and hand it to the queue, which writes
-   * it in the next task. Properties are referenced, not copied: they are read when written.
+   * What every call does synchronously: note the time and page, and queue a call whose message is
+   * made when it is written, in call order. Properties are referenced, not copied.
    */
-  const enqueue = (message: Message, context?: JsonObject): Promise<void> => {
-    if (mode() == 'off') return running;
+  const enqueue = (build: (page: JsonObject) => Message, context?: JsonObject): Promise<void> => {
     const now = Date.now();
     const id = messageId(now);
-    const full: Message = {
-      anonymousId: user.anonymousId,
-      userId: user.userId,
-      timestamp: new Date(now).toISOString(),
-      ...message,
-      messageId: id,
-      context: {
-        ...facts,
-        page: pageFacts(referrer),
-        campaign: campaign(), // of the URL pageFacts() just read
-        library: LIBRARY,
-        consent: preferences ? { categoryPreferences: preferences } : undefined,
-        ...context,
-      },
+    const [href, title, from] = [location.href, document.title, referrer];
+    const make = () => {
+      const off = mode() == 'off';
+      const page = pageFacts(href, title, from);
+      const message = build(page); // first: identify() changes the user (opted out or not)
+      if (off) return;
+      return {
+        anonymousId: user.anonymousId,
+        userId: user.userId,
+        timestamp: new Date(now).toISOString(),
+        ...message,
+        messageId: id,
+        context: {
+          ...facts,
+          timezone: timezone(),
+          page,
+          campaign: campaign(), // of the URL pageFacts() just read
+          library: LIBRARY,
+          consent: preferences ? { categoryPreferences: preferences } : undefined,
+          ...context,
+        },
+      };
     };
-    const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, json: '', message: full });
+    const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, json: '', make } as Call);
     schedule(nextFlushAt(now, queue.size(), o.flushAt, o.flushInterval, pausedUntil));
     return pushed;
   };
 
-  const applyConsent = async () => {
+  /** consent(), optOut(), optIn(): keeps the choice (its state is already set), then drops or sends. */
+  const applyConsent = async (key: string, value: unknown) => {
+    stored(key, value);
     const now = mode();
     if (now == 'off') await queue.clear();
     if (now == 'send') await send();
@@ -203,39 +218,31 @@ export function createSatu(options: SatuOptions): Satu {
   const satu: Satu = {
     identify(userId?: unknown, traits?: unknown, traitOps?: unknown) {
       if (userId && typeof userId == 'object') [userId, traits, traitOps] = [undefined, userId, traits];
-      const next = identifyUser(user, userId as string, traits as JsonObject, traitOps as TraitOps, uuid);
-      saveUser(next);
-      // Explicit nulls travel: they unset the trait on the profile.
-      return enqueue({ type: 'identify', traits: { ...next.traits, ...(traits as JsonObject) } }, traitOps ? { traitOps } : {});
+      return enqueue(() => {
+        const next = identifyUser(user, userId as string, traits as JsonObject, traitOps as TraitOps, uuid);
+        saveUser(next);
+        // Explicit nulls travel: they unset the trait on the profile.
+        return { type: 'identify', traits: { ...next.traits, ...(traits as JsonObject) } };
+      }, traitOps ? { traitOps } : {});
     },
-    track: (event, properties) => enqueue({ type: 'track', event, properties }),
+    track: (event, properties) => enqueue(() => ({ type: 'track', event, properties })),
     page(name?: unknown, properties?: unknown) {
       if (name && typeof name == 'object') [name, properties] = [undefined, name];
-      return enqueue({ type: 'page', name: name as string, properties: { ...pageFacts(referrer), ...(properties as JsonObject) } });
+      return enqueue((page) => ({ type: 'page', name: name as string, properties: { ...page, ...(properties as JsonObject) } }));
     },
-    group: (groupId, traits, traitOps) => enqueue({ type: 'group', groupId, traits }, traitOps ? { traitOps } : {}),
-    alias: (userId, previousId) => enqueue({ type: 'alias', userId, previousId: previousId ?? user.userId ?? user.anonymousId }),
-    reset: () => saveUser(resetUser(uuid)),
+    group: (groupId, traits, traitOps) => enqueue(() => ({ type: 'group', groupId, traits }), traitOps ? { traitOps } : {}),
+    alias: (userId, previousId) => enqueue(() => ({ type: 'alias', userId, previousId: previousId ?? user.userId ?? user.anonymousId })),
+    reset: () => void (settled(), saveUser(resetUser(uuid))),
     flush: () => send(true),
-    consent(categoryPreferences) {
-      stored('satu_consent', (preferences = categoryPreferences));
-      return applyConsent();
-    },
-    optOut() {
-      stored('satu_optout', (optedOut = true));
-      return applyConsent();
-    },
-    optIn() {
-      stored('satu_optout', (optedOut = false) || null);
-      return applyConsent();
-    },
-    anonymousId: () => user.anonymousId,
-    user: () => ({ ...user }),
+    // Queued calls are made first, with the state of their moment.
+    consent: (categoryPreferences) => (settled(), applyConsent('satu_consent', (preferences = categoryPreferences))),
+    optOut: () => (settled(), applyConsent('satu_optout', (optedOut = true))),
+    optIn: () => (settled(), applyConsent('satu_optout', (optedOut = false) || null)),
+    anonymousId: () => (settled(), user.anonymousId),
+    user: () => (settled(), { ...user }),
     dropped: () => queue.dropped(),
   };
 
-  saveUser(user);
-  idle(timezone);
   listen('pagehide', exit);
   listen('visibilitychange', () => isHidden() && exit(), 1);
   listen('online', () => send());
@@ -249,6 +256,8 @@ export function createSatu(options: SatuOptions): Satu {
       satu.page();
     });
   }
-  schedule(0); // at once: what earlier page loads left unacknowledged
+  // What earlier page loads left unacknowledged goes with the first flush, a flushInterval from
+  // now at the latest: reading storage for it then never delays the page's own scripts.
+  schedule(Date.now() + o.flushInterval);
   return satu;
 }

@@ -1,27 +1,11 @@
-import type { Rejection } from './contract';
-
 /**
- * What a delivery attempt came to, as a value (never an error compared by name):
- * - `ok`: stored; `rejected` lists single messages the collector refused (dropped, not retried);
- * - `retry`: network error, 408 or 5xx: try again after a backoff of at least `after` ms;
- * - `rateLimited`: 429: the same, the collector asked us to slow down;
- * - `drop`: any other 4xx (bad write key, malformed): retrying cannot help.
- */
-export type Outcome =
-  | { kind: 'ok'; rejected: Rejection[] }
-  | { kind: 'retry' | 'rateLimited'; after: number }
-  | { kind: 'drop'; status: number };
-
-/**
- * Classifies a response status (0 = no response: network error, offline, blocked).
+ * Whether a delivery attempt that got `status` (0 = no response: network error, offline, blocked)
+ * must be retried after a backoff: network errors, 408, 429 and 5xx. Anything else leaves the
+ * queue: 2xx was stored (single rejected messages are dropped, not retried), any other 4xx (bad
+ * write key, malformed) cannot succeed by retrying.
  *
  * @example
- * classify(503, 5000) // -> { kind: 'retry', after: 5000 }
- * classify(401, 0) // -> { kind: 'drop', status: 401 }
+ * retryable(503) // -> true
+ * retryable(401) // -> false
  */
-export function classify(status: number, retryAfter: number): Outcome {
-  if (status > 199 && status < 300) return { kind: 'ok', rejected: [] };
-  if (status == 429) return { kind: 'rateLimited', after: retryAfter };
-  if (!status || status == 408 || status > 499) return { kind: 'retry', after: retryAfter };
-  return { kind: 'drop', status };
-}
+export const retryable = (status: number): boolean => !status || status == 408 || status == 429 || status > 499;

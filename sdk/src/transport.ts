@@ -1,7 +1,4 @@
-import { parseRetryAfter } from './backoff';
-import type { IngestResult } from './contract';
 import { beacon, hasKeepalive } from './platform';
-import { classify, type Outcome } from './transport-outcome';
 
 /**
  * The batch body (a contract `Batch`) around messages already in JSON, which are not serialised
@@ -15,30 +12,20 @@ export const batchBody = (writeKey: string, messages: string[]): string =>
   `{"batch":[${messages}],"sentAt":"${new Date().toISOString()}","writeKey":${JSON.stringify(writeKey)}}`;
 
 /**
- * POSTs a batch body and classifies the answer. `keepalive` lets the request outlive the page
- * (pagehide); the browser allows 64 KB of such bodies in flight per page.
+ * POSTs a batch body; resolves to the response, or undefined when none came (network error,
+ * offline, DNS, CORS: nothing says the collector stored it). `keepalive` lets the request outlive
+ * the page (pagehide); the browser allows 64 KB of such bodies in flight per page.
  *
  * @example
- * const outcome = await post('https://collector.example/v1/batch', batchBody(key, messages));
- * if (outcome.kind === 'ok') console.log(outcome.rejected);
+ * const res = await post('https://collector.example/v1/batch', batchBody(key, messages));
  */
-export async function post(url: string, body: string, keepalive?: boolean): Promise<Outcome> {
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', body, keepalive, credentials: 'omit' });
-  } catch {
-    // Network error, offline, DNS, CORS: nothing says the collector stored it, so retry (dedupe makes that safe).
-    return classify(0, 0);
-  }
-  const outcome = classify(res.status, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
-  if (outcome.kind == 'ok') outcome.rejected = ((await res.json().catch(() => 0)) as IngestResult | 0 || { rejected: [] }).rejected ?? [];
-  return outcome;
-}
+export const post = (url: string, body: string, keepalive?: boolean): Promise<Response | void> =>
+  fetch(url, { method: 'POST', body, keepalive, credentials: 'omit' }).catch(() => {});
 
 /**
  * Sends while the page is going away: fetch with keepalive where supported (its answer lets us
  * delete what was acknowledged if the page lives on, e.g. a hidden tab), sendBeacon otherwise.
  * Resolves to undefined when no answer can come back.
  */
-export const postOnExit = (url: string, body: string): Promise<Outcome | void> =>
+export const postOnExit = (url: string, body: string): Promise<Response | void> =>
   hasKeepalive() ? post(url, body, true) : (beacon(url, body), Promise.resolve());
