@@ -4,7 +4,8 @@
  * handled here once, so the other modules stay pure and run in Node tests.
  */
 import type { JsonObject } from './contract';
-import type { Envelope, Spill, UseStore } from './queue';
+import { createStore, type UseStore } from 'idb-keyval';
+import type { Envelope, Spill } from './queue';
 
 /**
  * Reads or writes a JSON value in localStorage (`null` removes it). Storage can be missing or throw
@@ -46,23 +47,14 @@ export const localSpill = (): Spill => ({
 });
 
 /**
- * The queue's IndexedDB object store (`db` / `queue`), opened on its first use (never while the page
- * starts), or undefined where IndexedDB does not exist. Opened again if the browser closes it (Safari).
+ * The queue's IndexedDB object store (`db` / `queue`), or undefined where IndexedDB does not exist.
+ * idb-keyval opens the database on first use (never while the page starts) and again if the browser
+ * closes it (Safari).
  *
  * @example
  * await openStore()!('readwrite', (s) => s.put(envelope, envelope.id));
  */
-export function openStore(db = 'satu'): UseStore | undefined {
-  if (typeof indexedDB != 'object') return;
-  let opening: Promise<IDBDatabase> | undefined;
-  return (mode, fn) =>
-    (opening ??= new Promise((resolve, reject) => {
-      const open = indexedDB.open(db);
-      open.onupgradeneeded = () => open.result.createObjectStore('queue');
-      open.onsuccess = () => resolve((open.result.onclose = () => (opening = undefined), open.result));
-      open.onerror = () => reject(open.error);
-    })).then((d) => fn(d.transaction('queue', mode).objectStore('queue')));
-}
+export const openStore = (db = 'satu'): UseStore | undefined => (typeof indexedDB == 'object' ? createStore(db, 'queue') : undefined);
 
 /** Adds an event listener; `target` 1 is document, otherwise window. */
 export const listen = (type: string, fn: () => void, onDocument?: 1): void =>

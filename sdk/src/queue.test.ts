@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageId } from './ids';
 import { openStore } from './platform';
-import { createQueue, READ, type Envelope, type Spill, type UseStore } from './queue';
+import type { UseStore } from 'idb-keyval';
+import { createQueue, READ, type Envelope, type Spill } from './queue';
 
 // fake-indexeddb reads `navigator` at import, which Node 20 does not have.
 beforeAll(async () => {

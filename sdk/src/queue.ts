@@ -1,3 +1,4 @@
+import { promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Message } from './contract';
 
 /** One queued message with its delivery state; `id` is the messageId, which sorts oldest first. */
@@ -12,8 +13,6 @@ export interface Envelope {
   message?: Message;
 }
 
-/** An object store, opened on first use (idb-keyval's shape): runs `fn` in a transaction of `mode`. */
-export type UseStore = <T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
 
 /**
  * A synchronous store for what the page still holds unsaved when it goes (localStorage in the
@@ -74,8 +73,7 @@ const SLICE_MAX = 40;
 
 const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : 1); // ids are unique
 /** Settles when transaction `t` is done (rejects when it aborts). */
-const done = (t: IDBTransaction) =>
-  new Promise<void>((resolve, reject) => ((t.oncomplete = () => resolve()), (t.onabort = t.onerror = () => reject(t.error))));
+const done = (t: IDBTransaction): Promise<void> => promisifyRequest(t as unknown as IDBRequest<void>);
 
 /**
  * The delivery queue: IndexedDB (shared by the site's tabs, survives crashes and reloads) with an
