@@ -29,6 +29,13 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
 export interface StoreOutcome {
   /** Events actually written (new messageIds). */
   stored: number;
+  /**
+   * The batch's events that are stored because of these very messages: written now, or written by
+   * an earlier attempt of the same batch (same messageId and receive time) that crashed before the
+   * inbox forgot it. Neither consent-dropped events nor resent duplicates of events stored by an
+   * earlier request are here: this is what the archive takes, so each messageId is archived once.
+   */
+  archived: StoredEvent[];
   /** Deliveries queued for event destinations (webhook, GA4, Mixpanel, Meta) by this write. */
   forwarded: number;
   touchedProfileIds: string[];
@@ -92,7 +99,9 @@ export async function resolveAndStore(
     // A messageId already stored, or repeated in this batch, is accepted but never counted twice.
     const seen = new Set(read.storedMessageIds);
     const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
-    if (fresh.length === 0) return { stored: 0, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
+    const isFresh = new Set(fresh);
+    const archived = events.filter((e) => isFresh.has(e) || read.storedReceivedAt.get(e.messageId) === e.receivedAt);
+    if (fresh.length === 0) return { stored: 0, archived, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
     // Planned in event-time order (late events do not depend on when they arrive); stored in
     // arrival order, which the live tail shows.
     const ordered = inEventOrder(fresh);
@@ -112,7 +121,7 @@ export async function resolveAndStore(
     if (written === RETRY) continue;
     const forwarded = written[written.length - 1]?.meta.changes ?? 0;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
-    return { stored: fresh.length, forwarded, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
+    return { stored: fresh.length, archived, forwarded, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
   }
 }
 

@@ -1,6 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
+import { batchName } from '../archive/layout';
+import { writeArchiveBatch } from '../archive/objects';
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
@@ -61,7 +63,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
  * profiles, privacy decisions and memberships change. One object per workspace makes it the only
  * writer of that workspace's identity state, so resolver batches never race each other.
  *
- * A row leaves the inbox only after its batch is written to D1. A crash between the two replays
+ * A row leaves the inbox only after its batch is written to D1 and to the R2 archive (the events
+ * it stored, as gzip NDJSON per receive hour). A crash between the two replays
  * the batch: the events are deduplicated by messageId in the same atomic D1 write that changes
  * the profiles, so nothing is counted twice. A batch that fails is retried row by row (with
  * backoff) so that one poison message cannot hold up the rest; a row that keeps failing moves to
@@ -77,6 +80,8 @@ export class IngestInbox extends DurableObject<Env> {
    */
   faults: {
     beforeResolve?(events: readonly StoredEvent[]): void | Promise<void>;
+    /** Between the D1 write and the R2 archive write. */
+    beforeArchive?(stored: readonly StoredEvent[]): void | Promise<void>;
     afterResolve?(events: readonly StoredEvent[]): void;
     /** While true, a move in progress does not advance (and holds ingest, as a move does). */
     holdMove?: boolean;
@@ -90,6 +95,8 @@ export class IngestInbox extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    // Names this storage's archive objects apart from those of an inbox that was ever reset (see batchName).
+    ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'generation', crypto.randomUUID().slice(0, 8));
   }
 
   /**
@@ -250,7 +257,11 @@ export class IngestInbox extends DurableObject<Env> {
       }
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
-      await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);
+      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);
+      // Archived after the D1 write and before the rows leave the inbox: a crash in between
+      // replays the batch from the same first row, which rewrites the same objects (batchName).
+      await this.faults.beforeArchive?.(outcome.archived);
+      if (outcome.archived.length > 0) await this.archive(workspaceId, rows, events, outcome.archived);
       this.faults.afterResolve?.(events);
     } catch (err) {
       return this.recordFailure(rows, err, db);
@@ -258,6 +269,13 @@ export class IngestInbox extends DurableObject<Env> {
     this.outages = 0;
     sql.exec('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))', seqs);
     return 'done';
+  }
+
+  /** Writes the events a batch stored to the R2 archive, each object named by the inbox row of its first event. */
+  private async archive(workspaceId: string, rows: readonly InboxRow[], events: readonly StoredEvent[], stored: readonly StoredEvent[]) {
+    const generation = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'").one().value;
+    const seqOf = new Map(events.map((e, i) => [e.messageId, rows[i].seq]));
+    await writeArchiveBatch(this.env.ARCHIVE, workspaceId, stored, (first) => batchName(seqOf.get(first.messageId)!, generation));
   }
 
   /**
