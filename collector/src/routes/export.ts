@@ -1,0 +1,24 @@
+import { Hono } from 'hono';
+import { requireSecretKey } from '../auth/middleware';
+import type { AppEnv } from '../env';
+import { exportChunks, pullStream } from '../archive/export-stream';
+import { parseTimeRange } from '../archive/time-range';
+
+/**
+ * `GET /v1/events/export?from=&to=` (secret key, `read`): every accepted event of the workspace
+ * received in [from, to), once, as NDJSON (one Segment-spec message per line), streamed from the
+ * R2 archive object by object, so the Worker's memory stays flat however long the history.
+ */
+export const exportRoutes = new Hono<AppEnv>();
+
+exportRoutes.get('/export', requireSecretKey('read'), async (c) => {
+  const range = parseTimeRange({ from: c.req.query('from'), to: c.req.query('to') });
+  const workspaceId = c.var.workspaceId;
+  return new Response(pullStream(exportChunks(c.env.ARCHIVE, workspaceId, range, null)), {
+    headers: {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="events-${workspaceId}.ndjson"`,
+      'cache-control': 'no-store',
+    },
+  });
+});
