@@ -16,7 +16,7 @@ const exportRes = (query = '', key = ws.secretKey) => callRaw(`/v1/events/export
 async function exported(query = '', key = ws.secretKey): Promise<Record<string, any>[]> {
   const res = await exportRes(query, key);
   expect(res.status).toBe(200);
-  const text = await res.text();
+  const text = new TextDecoder().decode(await res.arrayBuffer());
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 

@@ -3,7 +3,7 @@ import { factsOf, listArchive, objectLines } from './objects';
 import type { TimeRange } from './time-range';
 
 /** Says whether an archived event may still be read (erasure tombstones), or null when nothing was erased. */
-export type LineFilter = ((line: ArchiveLine) => boolean) | null;
+export type LineFilter = ((line: ArchiveLine) => boolean | Promise<boolean>) | null;
 
 // Filtered lines are handed on in slices of about this many characters (not one chunk per line).
 const SLICE_CHARS = 64 * 1024;
@@ -31,7 +31,7 @@ export async function* exportChunks(bucket: R2Bucket, workspaceId: string, range
     for await (const text of objectLines(object.body)) {
       const line = JSON.parse(text) as ArchiveLine;
       const at = Date.parse(line.receivedAt);
-      if (at < range.from || at >= range.to || (keep && !keep(line))) continue;
+      if (at < range.from || at >= range.to || (keep && !(await keep(line)))) continue;
       slice += `${text}\n`;
       if (slice.length >= SLICE_CHARS) {
         yield encoder.encode(slice);

@@ -2,7 +2,9 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
 import { batchName } from '../archive/layout';
+import { sqlJobState } from '../archive/job-state';
 import { writeArchiveBatch } from '../archive/objects';
+import { purgeStep } from '../archive/purge';
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
@@ -198,6 +200,38 @@ export class IngestInbox extends DurableObject<Env> {
     this.ctx.waitUntil(tracked);
   };
 
+  /**
+   * Makes erasures physical in the workspace's R2 archive: the next alarms rewrite its objects
+   * without the erased people's events (archive/purge.ts). Readers skip those events meanwhile.
+   */
+  async schedulePurge(workspaceId: string): Promise<void> {
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    sqlJobState(this.ctx.storage.sql).set('purge.wanted', '1');
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** One step of archive work (the purge), when there is some. Answers whether to come back for more. */
+  private async archiveWork(): Promise<boolean> {
+    const state = sqlJobState(this.ctx.storage.sql);
+    if (state.get('purge.wanted') === null) return false;
+    try {
+      if (await purgeStep(this.env.DB, this.env.ARCHIVE, await this.workspace(), state)) return true;
+      state.set('purge.wanted', null);
+    } catch (err) {
+      // Resumes from its cursor; readers keep skipping the erased events until it is done.
+      console.error('archive purge step failed; retrying in 30 s', err);
+      await this.ctx.storage.setAlarm(Date.now() + 30_000);
+    }
+    return false;
+  }
+
+  private async workspace() {
+    const workspaceId = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
+    const workspace = await getWorkspace(this.env.DB, workspaceId);
+    if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
+    return workspace;
+  }
+
   /** One drain at a time: the alarm and `settle` share it, so batches never run concurrently. */
   private drain(deadline: number): Promise<void> {
     const run = async () => {
@@ -215,6 +249,8 @@ export class IngestInbox extends DurableObject<Env> {
         const outcome = await this.cycle();
         if (outcome === 'empty') {
           if (turn?.more) continue;
+          // Archive work waits for an empty inbox: acknowledged events come first.
+          if (await this.archiveWork()) continue;
           const wake = moveWakeAt(this.move());
           if (wake !== null) await this.ctx.storage.setAlarm(wake);
           return;

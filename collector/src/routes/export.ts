@@ -3,6 +3,8 @@ import { requireSecretKey } from '../auth/middleware';
 import type { AppEnv } from '../env';
 import { exportChunks, pullStream } from '../archive/export-stream';
 import { parseTimeRange } from '../archive/time-range';
+import { erasedFilter } from '../archive/tombstones';
+import { storageCall } from '../store/storage-call';
 
 /**
  * `GET /v1/events/export?from=&to=` (secret key, `read`): every accepted event of the workspace
@@ -14,7 +16,9 @@ export const exportRoutes = new Hono<AppEnv>();
 exportRoutes.get('/export', requireSecretKey('read'), async (c) => {
   const range = parseTimeRange({ from: c.req.query('from'), to: c.req.query('to') });
   const workspaceId = c.var.workspaceId;
-  return new Response(pullStream(exportChunks(c.env.ARCHIVE, workspaceId, range, null)), {
+  // Erasures not yet rewritten out of the archive are skipped line by line.
+  const keep = await storageCall(() => erasedFilter(c.env.DB, workspaceId));
+  return new Response(pullStream(exportChunks(c.env.ARCHIVE, workspaceId, range, keep)), {
     headers: {
       'content-type': 'application/x-ndjson; charset=utf-8',
       'content-disposition': `attachment; filename="events-${workspaceId}.ndjson"`,
