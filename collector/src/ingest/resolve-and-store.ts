@@ -51,6 +51,8 @@ export interface StoreOptions {
    * the workspace suppresses anyone (the privacy gate only hashes identifiers when it does).
    */
   screen?: (events: readonly StoredEvent[], suppressing: boolean) => Promise<readonly StoredEvent[]>;
+  /** False while a rebuild replays the archive: the events were forwarded when they were first ingested. */
+  forward?: boolean;
 }
 
 /** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
@@ -69,7 +71,7 @@ export async function resolveAndStore(
   workspace: Workspace,
   incoming: readonly StoredEvent[],
   now: number,
-  { timing = new ServerTiming(), screen }: StoreOptions = {},
+  { timing = new ServerTiming(), screen, forward = true }: StoreOptions = {},
 ): Promise<StoreOutcome> {
   const defaultCountry = workspace.settings.defaultCountry;
   const identifiers = new Map<string, Identifier>();
@@ -117,7 +119,7 @@ export async function resolveAndStore(
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
       identified,
     });
-    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now))));
+    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward))));
     if (written === RETRY) continue;
     const forwarded = written[written.length - 1]?.meta.changes ?? 0;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
@@ -149,10 +151,11 @@ function writeBatch(
   planned: readonly StoredEvent[],
   plan: Plan,
   now: number,
+  forward: boolean,
 ): D1PreparedStatement[] {
   const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
   const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
-  const forwarding = eventForwardingStatement(db, workspaceId, withProfiles, now);
+  const forwarding = forward ? eventForwardingStatement(db, workspaceId, withProfiles, now) : null;
   return [
     ...guardStatements(db, workspaceId, plan),
     ...insertEventsStatements(db, workspaceId, withProfiles),

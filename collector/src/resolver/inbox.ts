@@ -5,6 +5,7 @@ import { batchName } from '../archive/layout';
 import { sqlJobState } from '../archive/job-state';
 import { writeArchiveBatch } from '../archive/objects';
 import { purgeStep } from '../archive/purge';
+import { failRebuild, isRebuilding, rebuildStatus, rebuildStep, startRebuild, type RebuildStatus } from '../archive/rebuild';
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
@@ -76,6 +77,8 @@ export class IngestInbox extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   /** Consecutive failures while D1 itself was down (they never count against a message). */
   private outages = 0;
+  /** Consecutive failed rebuild steps (transient ones are retried; a step failing this often fails the rebuild). */
+  private rebuildFailures = 0;
   /**
    * Test seam for crashes: called with each batch before it is resolved, and after its D1 write
    * but before its inbox delete; throwing there fails the batch at that point.
@@ -210,6 +213,38 @@ export class IngestInbox extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
+  /**
+   * Re-derives the workspace's identities, profiles, computed traits and memberships from the R2
+   * archive through the resolver (archive/rebuild.ts), on this object's alarm: the one writer of
+   * the workspace's state, so the rebuild never races ingest. Answers its progress.
+   */
+  async startRebuild(workspaceId: string): Promise<RebuildStatus> {
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    const status = await startRebuild(this.env.ARCHIVE, workspaceId, sqlJobState(this.ctx.storage.sql), Date.now());
+    this.rebuildFailures = 0;
+    await this.ctx.storage.setAlarm(Date.now());
+    return status;
+  }
+
+  rebuildStatus(): RebuildStatus | null {
+    return rebuildStatus(sqlJobState(this.ctx.storage.sql));
+  }
+
+  /** One rebuild step. Answers whether to go on now; after a failure the alarm comes back later. */
+  private async rebuildWork(): Promise<boolean> {
+    const state = sqlJobState(this.ctx.storage.sql);
+    try {
+      await rebuildStep(this.env.DB, this.env.ARCHIVE, await this.workspace(), state, Date.now());
+      this.rebuildFailures = 0;
+      return true;
+    } catch (err) {
+      console.error('rebuild step failed', err);
+      if (++this.rebuildFailures >= MAX_ATTEMPTS) failRebuild(state, err, Date.now());
+      await this.ctx.storage.setAlarm(Date.now() + retryAfterFailureMs(this.rebuildFailures));
+      return false;
+    }
+  }
+
   /** One step of archive work (the purge), when there is some. Answers whether to come back for more. */
   private async archiveWork(): Promise<boolean> {
     const state = sqlJobState(this.ctx.storage.sql);
@@ -245,6 +280,12 @@ export class IngestInbox extends DurableObject<Env> {
         if (turn && !turn.drain) {
           if (turn.waitMs > 0) return void (await this.ctx.storage.setAlarm(Date.now() + turn.waitMs));
           continue;
+        }
+        // A rebuild holds the inbox (after a move's copy, which comes first): new events wait,
+        // acknowledged and durable, until the archive is replayed.
+        if (isRebuilding(sqlJobState(this.ctx.storage.sql))) {
+          if (await this.rebuildWork()) continue;
+          return;
         }
         const outcome = await this.cycle();
         if (outcome === 'empty') {
