@@ -5,6 +5,7 @@ import { batchName } from '../archive/layout';
 import { sqlJobState } from '../archive/job-state';
 import { writeArchiveBatch } from '../archive/objects';
 import { purgeStep } from '../archive/purge';
+import { retentionStep } from '../archive/retention';
 import { failRebuild, isRebuilding, rebuildStatus, rebuildStep, startRebuild, type RebuildStatus } from '../archive/rebuild';
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
@@ -245,19 +246,42 @@ export class IngestInbox extends DurableObject<Env> {
     }
   }
 
-  /** One step of archive work (the purge), when there is some. Answers whether to come back for more. */
+  /**
+   * Deletes the workspace's events older than its hot window from D1, once they are in the
+   * archive (archive/retention.ts); the hourly cron asks every workspace.
+   */
+  async scheduleRetention(workspaceId: string): Promise<void> {
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    sqlJobState(this.ctx.storage.sql).set('retention.wanted', '1');
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /**
+   * One step of archive work when there is some: the purge of erasures first, then retention.
+   * Answers whether to come back for more. A failed step is tried again in 30 s from where it
+   * stopped; readers keep skipping erased events until the purge is done.
+   */
   private async archiveWork(): Promise<boolean> {
     const state = sqlJobState(this.ctx.storage.sql);
-    if (state.get('purge.wanted') === null) return false;
+    const job = state.get('purge.wanted') !== null ? 'purge' : state.get('retention.wanted') !== null ? 'retention' : null;
+    if (job === null) return false;
     try {
-      if (await purgeStep(this.env.DB, this.env.ARCHIVE, await this.workspace(), state)) return true;
-      state.set('purge.wanted', null);
+      const workspace = await this.workspace();
+      let more: boolean;
+      if (job === 'purge') {
+        more = await purgeStep(this.env.DB, this.env.ARCHIVE, workspace, state);
+      } else {
+        const since = state.get('archivedSince');
+        // Nothing archived yet: nothing D1 holds can be deleted.
+        more = since !== null && (await retentionStep(this.env.DB, workspace, Number(since), Date.now()));
+      }
+      if (!more) state.set(`${job}.wanted`, null);
+      return true;
     } catch (err) {
-      // Resumes from its cursor; readers keep skipping the erased events until it is done.
-      console.error('archive purge step failed; retrying in 30 s', err);
+      console.error(`archive ${job} step failed; retrying in 30 s`, err);
       await this.ctx.storage.setAlarm(Date.now() + 30_000);
+      return false;
     }
-    return false;
   }
 
   private async workspace() {
@@ -350,7 +374,11 @@ export class IngestInbox extends DurableObject<Env> {
 
   /** Writes the events a batch stored to the R2 archive, each object named by the inbox row of its first event. */
   private async archive(workspaceId: string, rows: readonly InboxRow[], events: readonly StoredEvent[], stored: readonly StoredEvent[]) {
-    const generation = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'").one().value;
+    const sql = this.ctx.storage.sql;
+    const generation = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'").one().value;
+    // Every event received from now on reaches the archive (it passes through here): retention may
+    // delete those from D1 once they are cold. Events stored before archiving began stay in D1.
+    sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'archivedSince', String(Date.now()));
     const seqOf = new Map(events.map((e, i) => [e.messageId, rows[i].seq]));
     await writeArchiveBatch(this.env.ARCHIVE, workspaceId, stored, (first) => batchName(seqOf.get(first.messageId)!, generation));
   }
