@@ -5,7 +5,7 @@ import { erasePerson } from '../src/privacy/erase';
 import { findPerson } from '../src/privacy/find-person';
 import { inboxOf } from '../src/resolver/inbox-client';
 import { getWorkspace } from '../src/store/workspaces';
-import { call, callRaw, createWorkspace, sendBatch, settleInboxes, type TestWorkspace } from './helpers';
+import { call, callRaw, createWorkspace, sendBatch, settleInboxes, workspaceDb, type TestWorkspace } from './helpers';
 
 // Erasure reaches the R2 archive: readers skip the person's events at once (tombstones), and the
 // workspace's inbox rewrites the objects without them, after which no byte of theirs is in R2.
@@ -52,8 +52,9 @@ describe('erasure and the archive', () => {
 
     // The erasure alone (no purge scheduled yet): readers already skip her events.
     const workspace = (await getWorkspace(env.DB, ws.id))!;
-    const person = await findPerson(env.DB, workspace, 'user_id:ana-7');
-    await erasePerson(env.DB, ws.id, person, { suppress: false, keyId: 'test' });
+    const db = await workspaceDb(ws.id);
+    const person = await findPerson(db, workspace, 'user_id:ana-7');
+    await erasePerson(db, ws.id, person, { suppress: false, keyId: 'test' });
     expect(await exportedIds(ws)).toEqual(['b-1', 'b-2']);
     expect((await rawArchive(ws.id)).text).toContain('ana-7');
 
@@ -64,7 +65,7 @@ describe('erasure and the archive', () => {
     for (const needle of ['ana-7', 'ana-device', 'ana@example.com', 'a-1', 'a-2', 'a-3', 'a-4']) expect(after.text.toLowerCase()).not.toContain(needle);
     expect(after.objects).toBe(2);
     expect(await exportedIds(ws)).toEqual(['b-1', 'b-2']);
-    expect((await env.DB.prepare('SELECT count(*) AS n FROM archive_tombstones WHERE workspace_id = ?').bind(ws.id).first<{ n: number }>())!.n).toBe(0);
+    expect((await db.prepare('SELECT count(*) AS n FROM archive_tombstones WHERE workspace_id = ?').bind(ws.id).first<{ n: number }>())!.n).toBe(0);
   });
 
   it('reaches the archive from DELETE /v1/profiles/{ref}', async () => {

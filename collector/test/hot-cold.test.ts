@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runScheduled } from '../src/scheduled';
-import { call, callRaw, createWorkspace, sendBatch, settleInboxes, type TestWorkspace } from './helpers';
+import { call, callRaw, createWorkspace, sendBatch, settleInboxes, workspaceDb, type TestWorkspace } from './helpers';
 
 // D1 keeps the recent events (settings.retention.hotDays, default 400, by event time); older ones
 // are deleted from D1 once archived, and export keeps serving them from R2.
@@ -9,7 +9,7 @@ import { call, callRaw, createWorkspace, sendBatch, settleInboxes, type TestWork
 let ws: TestWorkspace;
 const api = (path: string, init: RequestInit & { json?: unknown } = {}) => call(path, { ...init, headers: { authorization: `Bearer ${ws.secretKey}` } });
 const inD1 = async () =>
-  (await env.DB.prepare('SELECT message_id FROM events WHERE workspace_id = ? ORDER BY message_id').bind(ws.id).all<{ message_id: string }>()).results.map((r) => r.message_id);
+  (await (await workspaceDb(ws.id)).prepare('SELECT message_id FROM events WHERE workspace_id = ? ORDER BY message_id').bind(ws.id).all<{ message_id: string }>()).results.map((r) => r.message_id);
 const exported = async () => {
   const res = await callRaw('/v1/events/export', { headers: { authorization: `Bearer ${ws.secretKey}` } });
   return new TextDecoder().decode(await res.arrayBuffer()).split('\n').filter(Boolean).map((l) => JSON.parse(l).messageId).sort();

@@ -1,6 +1,5 @@
-import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, call, callRaw, createWorkspace, sendBatch, settleInboxes, type TestWorkspace } from './helpers';
+import { ADMIN_TOKEN, call, callRaw, createWorkspace, sendBatch, settleInboxes, workspaceDb, type TestWorkspace } from './helpers';
 
 // POST /v1/admin/workspaces/{id}/rebuild re-derives everything the workspace's events produced
 // from the R2 archive, through the same resolver as ingest, and lands where ingest did.
@@ -9,7 +8,7 @@ let ws: TestWorkspace;
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const api = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   call(path, { ...init, headers: { authorization: `Bearer ${ws.secretKey}`, ...(init.headers ?? {}) } });
-const count = async (sql: string) => (await env.DB.prepare(sql).bind(ws.id).first<{ n: number }>())!.n;
+const count = async (sql: string) => (await (await workspaceDb(ws.id)).prepare(sql).bind(ws.id).first<{ n: number }>())!.n;
 
 /** A journey: anonymous browsing, sign-up merging devices by user id and email, an account, an alias, orders. */
 const JOURNEY: unknown[][] = [
@@ -58,7 +57,7 @@ async function snapshot() {
     accountMembers: await count('SELECT count(*) AS n FROM account_members WHERE workspace_id = ?'),
     traitValues: await count('SELECT count(*) AS n FROM computed_trait_values WHERE workspace_id = ?'),
   };
-  const stats = await env.DB.prepare('SELECT * FROM identity_stats WHERE workspace_id = ?').bind(ws.id).first<Record<string, number>>();
+  const stats = await (await workspaceDb(ws.id)).prepare('SELECT * FROM identity_stats WHERE workspace_id = ?').bind(ws.id).first<Record<string, number>>();
   const { updated_at: _t, ...identityStats } = stats ?? {};
   return { people, tables, identityStats };
 }
@@ -91,8 +90,9 @@ describe('rebuild from the archive', () => {
 
     // Damage the derived state: the rebuild must bring it back from the archive alone.
     const before = await (await api('/v1/profiles/user_id:u-1')).json<{ id: string }>();
-    await env.DB.prepare("UPDATE profiles SET traits = '{}', revenue = 0 WHERE workspace_id = ?").bind(ws.id).run();
-    await env.DB.prepare('DELETE FROM segment_members WHERE workspace_id = ?').bind(ws.id).run();
+    const db = await workspaceDb(ws.id);
+    await db.prepare("UPDATE profiles SET traits = '{}', revenue = 0 WHERE workspace_id = ?").bind(ws.id).run();
+    await db.prepare('DELETE FROM segment_members WHERE workspace_id = ?').bind(ws.id).run();
     expect(await snapshot()).not.toEqual(ingested);
 
     const started = await rebuild();

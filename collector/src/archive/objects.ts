@@ -70,13 +70,13 @@ export function factsOf(o: { customMetadata?: Record<string, string> }): ObjectF
 
 /**
  * The workspace's archive objects that may hold events received in [from, to), in key order
- * (hour by hour, and within an hour in arrival order), listed a page at a time. Pass `after` to
- * continue after a key (a resumable job's cursor).
+ * (hour by hour, and within an hour in arrival order), listed a page at a time (`pageSize`, R2's
+ * default 1,000). Pass `after` to continue after a key (a resumable job's cursor).
  */
 export async function* listArchive(
   bucket: R2Bucket,
   workspaceId: string,
-  range: { from?: number; to?: number; after?: string } = {},
+  range: { from?: number; to?: number; after?: string; pageSize?: number } = {},
 ): AsyncGenerator<R2Object> {
   const from = range.from ?? -Infinity;
   const to = range.to ?? Infinity;
@@ -86,7 +86,7 @@ export async function* listArchive(
   for (;;) {
     // `include` is a documented R2 list option that these workers-types leave out: without it the
     // listing carries no custom metadata.
-    const options = { prefix: workspacePrefix(workspaceId), cursor, startAfter: cursor ? undefined : startAfter, include: ['customMetadata'] };
+    const options = { prefix: workspacePrefix(workspaceId), cursor, startAfter: cursor ? undefined : startAfter, limit: range.pageSize, include: ['customMetadata'] };
     const page = await bucket.list(options as R2ListOptions);
     for (const o of page.objects) {
       const hour = hourOfKey(o.key);

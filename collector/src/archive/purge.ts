@@ -29,7 +29,7 @@ export async function purgeStep(db: D1Database, bucket: R2Bucket, workspace: Wor
   const tombstones = (await listTombstones(db, workspace.id)).filter((t) => covered.has(t.id));
   const keep = tombstoneFilter(workspace.id, tombstones, workspace.settings.defaultCountry);
   let rewritten = 0;
-  for await (const o of listArchive(bucket, workspace.id, { after: state.get('purge.after') ?? undefined })) {
+  for await (const o of listArchive(bucket, workspace.id, { after: state.get('purge.after') ?? undefined, pageSize: PURGE_OBJECTS_PER_STEP })) {
     await rewriteWithout(bucket, o.key, keep);
     state.set('purge.after', o.key);
     if (++rewritten >= PURGE_OBJECTS_PER_STEP) return true;

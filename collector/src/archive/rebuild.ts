@@ -74,8 +74,9 @@ export async function rebuildStep(db: D1Database, bucket: R2Bucket, workspace: W
     save();
     return true;
   }
-  const keep = await erasedFilter(db, workspace.id);
-  for await (const o of listArchive(bucket, workspace.id, { after: r.after ?? undefined })) {
+  const keep = await erasedFilter(db, workspace);
+  // One object per step: list one key.
+  for await (const o of listArchive(bucket, workspace.id, { after: r.after ?? undefined, pageSize: 1 })) {
     const object = await bucket.get(o.key);
     const events = [];
     let read = 0;

@@ -1,7 +1,6 @@
 import { eventIdentifiers } from '../identity/identifiers';
 import { hashIdentifier } from '../privacy/id-hash';
 import { listTombstones, type Tombstone } from '../store/archive-tombstones';
-import { getWorkspace } from '../store/workspaces';
 import type { LineFilter } from './export-stream';
 import { fromArchiveLine, type ArchiveLine } from './line';
 
@@ -34,11 +33,14 @@ export function tombstoneFilter(workspaceId: string, tombstones: readonly Tombst
 
 /**
  * The filter every reader of a workspace's archive applies: null when no erasure waits to be
- * rewritten out of it (then objects can be passed through unparsed).
+ * rewritten out of it (then objects can be passed through unparsed). `db` is the database holding
+ * the workspace's data.
+ *
+ * @example
+ * const keep = await erasedFilter(databaseOf(env, workspace.database), workspace);
  */
-export async function erasedFilter(db: D1Database, workspaceId: string): Promise<LineFilter> {
-  const tombstones = await listTombstones(db, workspaceId);
+export async function erasedFilter(db: D1Database, workspace: { id: string; settings: { defaultCountry?: string } }): Promise<LineFilter> {
+  const tombstones = await listTombstones(db, workspace.id);
   if (tombstones.length === 0) return null;
-  const workspace = await getWorkspace(db, workspaceId);
-  return tombstoneFilter(workspaceId, tombstones, workspace?.settings.defaultCountry);
+  return tombstoneFilter(workspace.id, tombstones, workspace.settings.defaultCountry);
 }

@@ -235,7 +235,8 @@ export class IngestInbox extends DurableObject<Env> {
   private async rebuildWork(): Promise<boolean> {
     const state = sqlJobState(this.ctx.storage.sql);
     try {
-      await rebuildStep(this.env.DB, this.env.ARCHIVE, await this.workspace(), state, Date.now());
+      const workspace = await this.workspace();
+      await rebuildStep(databaseOf(this.env, workspace.database), this.env.ARCHIVE, workspace, state, Date.now());
       this.rebuildFailures = 0;
       return true;
     } catch (err) {
@@ -267,13 +268,14 @@ export class IngestInbox extends DurableObject<Env> {
     if (job === null) return false;
     try {
       const workspace = await this.workspace();
+      const db = databaseOf(this.env, workspace.database);
       let more: boolean;
       if (job === 'purge') {
-        more = await purgeStep(this.env.DB, this.env.ARCHIVE, workspace, state);
+        more = await purgeStep(db, this.env.ARCHIVE, workspace, state);
       } else {
         const since = state.get('archivedSince');
         // Nothing archived yet: nothing D1 holds can be deleted.
-        more = since !== null && (await retentionStep(this.env.DB, workspace, Number(since), Date.now()));
+        more = since !== null && (await retentionStep(db, workspace, Number(since), Date.now()));
       }
       if (!more) state.set(`${job}.wanted`, null);
       return true;
