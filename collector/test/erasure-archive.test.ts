@@ -44,7 +44,7 @@ async function seed(ws: TestWorkspace) {
 
 describe('erasure and the archive', () => {
   it('hides the erased person from export at once, then rewrites the objects so no byte of theirs is left', async () => {
-    const ws = await createWorkspace('erase-read');
+    const ws = await createWorkspace('erase-read', 'DB_2');
     await seed(ws);
     expect(await exportedIds(ws)).toEqual(['a-1', 'a-2', 'a-3', 'a-4', 'b-1', 'b-2']);
     const before = await rawArchive(ws.id);

@@ -24,7 +24,7 @@ async function hourlySweep() {
 }
 
 beforeAll(async () => {
-  ws = await createWorkspace('hot-cold');
+  ws = await createWorkspace('hot-cold', 'DB_2');
   // Archiving starts with the inbox's first batch; events received from then on may go cold.
   await sendBatch(ws.writeKey, [{ type: 'identify', userId: 'hc-1', traits: { plan: 'pro' }, messageId: 'hc-0' }]);
   await sendBatch(ws.writeKey, [

@@ -70,7 +70,8 @@ async function rebuild() {
 const adminView = async () => (await call(`/v1/admin/workspaces/${ws.id}`, { headers: admin })).json<{ id: string; rebuild: { status: string; done: number; total: number } | null }>();
 
 beforeAll(async () => {
-  ws = await createWorkspace('rebuild');
+  // On the second database: the rebuild reads and writes where the directory says the workspace lives.
+  ws = await createWorkspace('rebuild', 'DB_2');
   expect((await api('/v1/segments', { method: 'POST', json: { key: 'buyers', name: 'Buyers', condition: { event: 'Order Completed' } } })).status).toBe(201);
   expect((await api('/v1/segments', { method: 'POST', json: { key: 'pros', name: 'Pros', condition: { trait: 'plan', op: 'eq', value: 'enterprise' } } })).status).toBe(201);
   expect((await api('/v1/computed-traits', { method: 'POST', json: { key: 'spent', event: 'Order Completed', aggregate: 'sum', property: 'revenue' } })).status).toBe(201);
