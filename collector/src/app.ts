@@ -7,6 +7,7 @@ import { requireSecretKey } from './auth/middleware';
 import { securityHeaders } from './http/security-headers';
 import { adminRoutes } from './routes/admin';
 import { consoleRoutes } from './routes/console';
+import { exportRoutes } from './routes/export';
 import { destinationRoutes } from './routes/destinations';
 import { keyRoutes } from './routes/keys';
 import { settingsRoutes } from './routes/settings';
@@ -48,6 +49,7 @@ export function createApp() {
   app.route('/v1/import', importRoutes);
   app.route('/v1/admin', adminRoutes);
   app.route('/v1/insights', insightsRoutes);
+  app.route('/v1/events', exportRoutes);
   app.route('/console', consoleRoutes);
   app.route('/v1/keys', keyRoutes(requireSecretKey('admin')));
   app.route('/v1/admin/workspaces/:workspaceId/keys', keyRoutes(operatorWorkspace));

@@ -8,6 +8,8 @@ export interface Env {
   [database: `DB_${string}`]: D1Database | undefined;
   /** One durable inbox + resolver per workspace (resolver/inbox.ts). */
   INBOX: DurableObjectNamespace<import('./resolver/inbox').IngestInbox>;
+  /** The full event history as gzip NDJSON (archive/*): written by the inbox, read by export and rebuild. */
+  ARCHIVE: R2Bucket;
   ASSETS?: Fetcher;
   /** Bearer token of the operator API (`/v1/admin/*`); a secret in production, `.dev.vars` locally. */
   ADMIN_TOKEN?: string;

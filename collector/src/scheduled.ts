@@ -11,6 +11,7 @@ import { workspacesWithWindowedTraits } from './store/computed-traits';
 import { workspacesDueForFit } from './store/predictions';
 import { drainEventDeliveries, type ForwardDrainReport } from './destinations/drain-events';
 import { pruneEventDeliveriesStatement } from './store/event-deliveries';
+import { inboxOf } from './resolver/inbox-client';
 
 /** Predictive models are refitted once they are this old (checked on the hourly sweep). */
 export const REFIT_AFTER_MS = 86_400_000 - 10 * 60_000;
@@ -57,6 +58,7 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
     windowedTraits: 0,
   };
   const directory = await listWorkspaces(env.DB);
+  if (isSweepRun(now)) await scheduleRetention(env, directory);
   // Every database of workspace data gets the same run; one failing does not stop the others.
   await Promise.all(
     databaseNames(env).map((name) =>
@@ -121,6 +123,20 @@ async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now
     } catch (err) {
       console.error('scheduled model refit failed', workspaceId, err);
       report.failedWorkspaces.push(workspaceId);
+    }
+  }
+}
+
+/**
+ * Hourly: asks every workspace's inbox to move its cold events out of D1 (archive/retention.ts).
+ * The inbox does the deleting on its own alarm, as the one writer of the workspace.
+ */
+async function scheduleRetention(env: Env, workspaces: readonly Workspace[]): Promise<void> {
+  for (const { id } of workspaces) {
+    try {
+      await inboxOf(env, id).scheduleRetention(id);
+    } catch (err) {
+      console.error('retention not scheduled', id, err);
     }
   }
 }

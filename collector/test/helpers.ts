@@ -61,3 +61,10 @@ export const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
 export function sendBatch(writeKey: string, batch: unknown[], extra: Record<string, unknown> = {}) {
   return call('/v1/batch', { method: 'POST', headers: { authorization: basic(writeKey) }, json: { batch, ...extra } });
 }
+
+/** The D1 database that holds a workspace's data, as the directory maps it (directory/databases.ts). */
+export async function workspaceDb(workspaceId: string): Promise<D1Database> {
+  const row = await env.DB.prepare('SELECT database FROM workspaces WHERE id = ?').bind(workspaceId).first<{ database: string }>();
+  if (!row) throw new Error(`no workspace ${workspaceId}`);
+  return (env as unknown as Record<string, D1Database>)[row.database];
+}

@@ -14,14 +14,14 @@ describe('settings API', () => {
 
   it('shows the defaults', async () => {
     const res = await call('/v1/settings', { headers: auth() });
-    expect(await res.json()).toEqual({ ipPolicy: 'truncate', requiredConsent: null, defaultCountry: null, identity: { maxIdentifiers: 100, maxMerges: 50 }, predictions: { orderEvent: 'Order Completed' } });
+    expect(await res.json()).toEqual({ ipPolicy: 'truncate', requiredConsent: null, defaultCountry: null, identity: { maxIdentifiers: 100, maxMerges: 50 }, predictions: { orderEvent: 'Order Completed' }, retention: { hotDays: 400 } });
   });
 
   it('changes the IP policy and ingestion follows at once (workspace cache forgotten)', async () => {
     await sendBatch(ws.writeKey, [{ type: 'page', anonymousId: 'ip1', messageId: 'ip-before', context: { ip: '203.0.113.9' } }]);
     const res = await call('/v1/settings', { method: 'PATCH', headers: auth(), json: { ipPolicy: 'keep', defaultCountry: 'de' } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ipPolicy: 'keep', requiredConsent: null, defaultCountry: 'DE', identity: { maxIdentifiers: 100, maxMerges: 50 }, predictions: { orderEvent: 'Order Completed' } });
+    expect(await res.json()).toEqual({ ipPolicy: 'keep', requiredConsent: null, defaultCountry: 'DE', identity: { maxIdentifiers: 100, maxMerges: 50 }, predictions: { orderEvent: 'Order Completed' }, retention: { hotDays: 400 } });
     await sendBatch(ws.writeKey, [{ type: 'page', anonymousId: 'ip1', messageId: 'ip-after', context: { ip: '203.0.113.9' } }]);
     const ips = () => env.DB.prepare("SELECT message_id, context->>'$.ip' AS ip FROM events WHERE message_id LIKE 'ip-%' ORDER BY message_id").all().then((r) => r.results);
     await expect.poll(ips, POLL).toEqual([

@@ -29,6 +29,13 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
 export interface StoreOutcome {
   /** Events actually written (new messageIds). */
   stored: number;
+  /**
+   * The batch's events that are stored because of these very messages: written now, or written by
+   * an earlier attempt of the same batch (same messageId and receive time) that crashed before the
+   * inbox forgot it. Neither consent-dropped events nor resent duplicates of events stored by an
+   * earlier request are here: this is what the archive takes, so each messageId is archived once.
+   */
+  archived: StoredEvent[];
   /** Deliveries queued for event destinations (webhook, GA4, Mixpanel, Meta) by this write. */
   forwarded: number;
   touchedProfileIds: string[];
@@ -44,6 +51,8 @@ export interface StoreOptions {
    * the workspace suppresses anyone (the privacy gate only hashes identifiers when it does).
    */
   screen?: (events: readonly StoredEvent[], suppressing: boolean) => Promise<readonly StoredEvent[]>;
+  /** False while a rebuild replays the archive: the events were forwarded when they were first ingested. */
+  forward?: boolean;
 }
 
 /** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
@@ -62,7 +71,7 @@ export async function resolveAndStore(
   workspace: Workspace,
   incoming: readonly StoredEvent[],
   now: number,
-  { timing = new ServerTiming(), screen }: StoreOptions = {},
+  { timing = new ServerTiming(), screen, forward = true }: StoreOptions = {},
 ): Promise<StoreOutcome> {
   const defaultCountry = workspace.settings.defaultCountry;
   const identifiers = new Map<string, Identifier>();
@@ -92,7 +101,9 @@ export async function resolveAndStore(
     // A messageId already stored, or repeated in this batch, is accepted but never counted twice.
     const seen = new Set(read.storedMessageIds);
     const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
-    if (fresh.length === 0) return { stored: 0, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
+    const isFresh = new Set(fresh);
+    const archived = events.filter((e) => isFresh.has(e) || read.storedReceivedAt.get(e.messageId) === e.receivedAt);
+    if (fresh.length === 0) return { stored: 0, archived, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
     // Planned in event-time order (late events do not depend on when they arrive); stored in
     // arrival order, which the live tail shows.
     const ordered = inEventOrder(fresh);
@@ -108,11 +119,11 @@ export async function resolveAndStore(
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
       identified,
     });
-    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now))));
+    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward))));
     if (written === RETRY) continue;
     const forwarded = written[written.length - 1]?.meta.changes ?? 0;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
-    return { stored: fresh.length, forwarded, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
+    return { stored: fresh.length, archived, forwarded, touchedProfileIds, absorbedProfileIds: plan.absorbedProfileIds, segments: read.segments };
   }
 }
 
@@ -140,10 +151,11 @@ function writeBatch(
   planned: readonly StoredEvent[],
   plan: Plan,
   now: number,
+  forward: boolean,
 ): D1PreparedStatement[] {
   const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
   const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
-  const forwarding = eventForwardingStatement(db, workspaceId, withProfiles, now);
+  const forwarding = forward ? eventForwardingStatement(db, workspaceId, withProfiles, now) : null;
   return [
     ...guardStatements(db, workspaceId, plan),
     ...insertEventsStatements(db, workspaceId, withProfiles),

@@ -1,4 +1,5 @@
 import { nanoid } from 'nanoid';
+import { insertTombstoneStatement } from '../store/archive-tombstones';
 import { eraseStatements, existingTables, type Person } from '../store/person-data';
 import { deleteSuppressionsStatement, insertLogStatement, insertSuppressionsStatement, type HashedId } from '../store/privacy';
 import { storageCall } from '../store/storage-call';
@@ -12,7 +13,8 @@ export interface Erasure {
 
 /**
  * Erases a person: every row of every table that holds them, the log entry (key id, time, hashed
- * ids, row counts) and, with `suppress`, suppression records of their ids, all in one atomic D1
+ * ids, row counts), with `suppress` suppression records of their ids, and a tombstone that hides
+ * their events in the R2 archive until the inbox rewrites it (`schedulePurge`), all in one atomic D1
  * batch. Row counts are written into the log inside the same batch with SQLite's `changes()`,
  * so there is never an erasure without its log entry.
  *
@@ -41,6 +43,9 @@ export async function erasePerson(
     );
   }
   if (opts.suppress && ids.length > 0) statements.push(insertSuppressionsStatement(db, workspaceId, ids, logId, now));
+  // The R2 archive: readers skip the person's events from this batch on, until the workspace's
+  // inbox has rewritten every object without them (archive/purge.ts); last, so the counts above keep their places.
+  if (ids.length > 0) statements.push(insertTombstoneStatement(db, { id: logId, workspaceId, idHashes: ids.map((i) => i.hash), createdAt: now }));
   const results = await storageCall(() => db.batch(statements));
   const rowCounts: Record<string, number> = {};
   erase.forEach(({ table }, i) => (rowCounts[table] = results[1 + 2 * i].meta.changes ?? 0));

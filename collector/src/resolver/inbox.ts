@@ -1,6 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
+import { batchName } from '../archive/layout';
+import { sqlJobState } from '../archive/job-state';
+import { writeArchiveBatch } from '../archive/objects';
+import { purgeStep } from '../archive/purge';
+import { retentionStep } from '../archive/retention';
+import { failRebuild, isRebuilding, rebuildStatus, rebuildStep, startRebuild, type RebuildStatus } from '../archive/rebuild';
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
@@ -61,7 +67,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
  * profiles, privacy decisions and memberships change. One object per workspace makes it the only
  * writer of that workspace's identity state, so resolver batches never race each other.
  *
- * A row leaves the inbox only after its batch is written to D1. A crash between the two replays
+ * A row leaves the inbox only after its batch is written to D1 and to the R2 archive (the events
+ * it stored, as gzip NDJSON per receive hour). A crash between the two replays
  * the batch: the events are deduplicated by messageId in the same atomic D1 write that changes
  * the profiles, so nothing is counted twice. A batch that fails is retried row by row (with
  * backoff) so that one poison message cannot hold up the rest; a row that keeps failing moves to
@@ -71,12 +78,16 @@ export class IngestInbox extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   /** Consecutive failures while D1 itself was down (they never count against a message). */
   private outages = 0;
+  /** Consecutive failed rebuild steps (transient ones are retried; a step failing this often fails the rebuild). */
+  private rebuildFailures = 0;
   /**
    * Test seam for crashes: called with each batch before it is resolved, and after its D1 write
    * but before its inbox delete; throwing there fails the batch at that point.
    */
   faults: {
     beforeResolve?(events: readonly StoredEvent[]): void | Promise<void>;
+    /** Between the D1 write and the R2 archive write. */
+    beforeArchive?(stored: readonly StoredEvent[]): void | Promise<void>;
     afterResolve?(events: readonly StoredEvent[]): void;
     /** While true, a move in progress does not advance (and holds ingest, as a move does). */
     holdMove?: boolean;
@@ -90,6 +101,8 @@ export class IngestInbox extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    // Names this storage's archive objects apart from those of an inbox that was ever reset (see batchName).
+    ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'generation', crypto.randomUUID().slice(0, 8));
   }
 
   /**
@@ -191,6 +204,95 @@ export class IngestInbox extends DurableObject<Env> {
     this.ctx.waitUntil(tracked);
   };
 
+  /**
+   * Makes erasures physical in the workspace's R2 archive: the next alarms rewrite its objects
+   * without the erased people's events (archive/purge.ts). Readers skip those events meanwhile.
+   */
+  async schedulePurge(workspaceId: string): Promise<void> {
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    sqlJobState(this.ctx.storage.sql).set('purge.wanted', '1');
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /**
+   * Re-derives the workspace's identities, profiles, computed traits and memberships from the R2
+   * archive through the resolver (archive/rebuild.ts), on this object's alarm: the one writer of
+   * the workspace's state, so the rebuild never races ingest. Answers its progress.
+   */
+  async startRebuild(workspaceId: string): Promise<RebuildStatus> {
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    const status = await startRebuild(this.env.ARCHIVE, workspaceId, sqlJobState(this.ctx.storage.sql), Date.now());
+    this.rebuildFailures = 0;
+    await this.ctx.storage.setAlarm(Date.now());
+    return status;
+  }
+
+  rebuildStatus(): RebuildStatus | null {
+    return rebuildStatus(sqlJobState(this.ctx.storage.sql));
+  }
+
+  /** One rebuild step. Answers whether to go on now; after a failure the alarm comes back later. */
+  private async rebuildWork(): Promise<boolean> {
+    const state = sqlJobState(this.ctx.storage.sql);
+    try {
+      const workspace = await this.workspace();
+      await rebuildStep(databaseOf(this.env, workspace.database), this.env.ARCHIVE, workspace, state, Date.now());
+      this.rebuildFailures = 0;
+      return true;
+    } catch (err) {
+      console.error('rebuild step failed', err);
+      if (++this.rebuildFailures >= MAX_ATTEMPTS) failRebuild(state, err, Date.now());
+      await this.ctx.storage.setAlarm(Date.now() + retryAfterFailureMs(this.rebuildFailures));
+      return false;
+    }
+  }
+
+  /**
+   * Deletes the workspace's events older than its hot window from D1, once they are in the
+   * archive (archive/retention.ts); the hourly cron asks every workspace.
+   */
+  async scheduleRetention(workspaceId: string): Promise<void> {
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    sqlJobState(this.ctx.storage.sql).set('retention.wanted', '1');
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /**
+   * One step of archive work when there is some: the purge of erasures first, then retention.
+   * Answers whether to come back for more. A failed step is tried again in 30 s from where it
+   * stopped; readers keep skipping erased events until the purge is done.
+   */
+  private async archiveWork(): Promise<boolean> {
+    const state = sqlJobState(this.ctx.storage.sql);
+    const job = state.get('purge.wanted') !== null ? 'purge' : state.get('retention.wanted') !== null ? 'retention' : null;
+    if (job === null) return false;
+    try {
+      const workspace = await this.workspace();
+      const db = databaseOf(this.env, workspace.database);
+      let more: boolean;
+      if (job === 'purge') {
+        more = await purgeStep(db, this.env.ARCHIVE, workspace, state);
+      } else {
+        const since = state.get('archivedSince');
+        // Nothing archived yet: nothing D1 holds can be deleted.
+        more = since !== null && (await retentionStep(db, workspace, Number(since), Date.now()));
+      }
+      if (!more) state.set(`${job}.wanted`, null);
+      return true;
+    } catch (err) {
+      console.error(`archive ${job} step failed; retrying in 30 s`, err);
+      await this.ctx.storage.setAlarm(Date.now() + 30_000);
+      return false;
+    }
+  }
+
+  private async workspace() {
+    const workspaceId = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
+    const workspace = await getWorkspace(this.env.DB, workspaceId);
+    if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
+    return workspace;
+  }
+
   /** One drain at a time: the alarm and `settle` share it, so batches never run concurrently. */
   private drain(deadline: number): Promise<void> {
     const run = async () => {
@@ -205,9 +307,17 @@ export class IngestInbox extends DurableObject<Env> {
           if (turn.waitMs > 0) return void (await this.ctx.storage.setAlarm(Date.now() + turn.waitMs));
           continue;
         }
+        // A rebuild holds the inbox (after a move's copy, which comes first): new events wait,
+        // acknowledged and durable, until the archive is replayed.
+        if (isRebuilding(sqlJobState(this.ctx.storage.sql))) {
+          if (await this.rebuildWork()) continue;
+          return;
+        }
         const outcome = await this.cycle();
         if (outcome === 'empty') {
           if (turn?.more) continue;
+          // Archive work waits for an empty inbox: acknowledged events come first.
+          if (await this.archiveWork()) continue;
           const wake = moveWakeAt(this.move());
           if (wake !== null) await this.ctx.storage.setAlarm(wake);
           return;
@@ -250,7 +360,11 @@ export class IngestInbox extends DurableObject<Env> {
       }
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
-      await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);
+      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);
+      // Archived after the D1 write and before the rows leave the inbox: a crash in between
+      // replays the batch from the same first row, which rewrites the same objects (batchName).
+      await this.faults.beforeArchive?.(outcome.archived);
+      if (outcome.archived.length > 0) await this.archive(workspaceId, rows, events, outcome.archived);
       this.faults.afterResolve?.(events);
     } catch (err) {
       return this.recordFailure(rows, err, db);
@@ -258,6 +372,17 @@ export class IngestInbox extends DurableObject<Env> {
     this.outages = 0;
     sql.exec('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))', seqs);
     return 'done';
+  }
+
+  /** Writes the events a batch stored to the R2 archive, each object named by the inbox row of its first event. */
+  private async archive(workspaceId: string, rows: readonly InboxRow[], events: readonly StoredEvent[], stored: readonly StoredEvent[]) {
+    const sql = this.ctx.storage.sql;
+    const generation = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'").one().value;
+    // Every event received from now on reaches the archive (it passes through here): retention may
+    // delete those from D1 once they are cold. Events stored before archiving began stay in D1.
+    sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'archivedSince', String(Date.now()));
+    const seqOf = new Map(events.map((e, i) => [e.messageId, rows[i].seq]));
+    await writeArchiveBatch(this.env.ARCHIVE, workspaceId, stored, (first) => batchName(seqOf.get(first.messageId)!, generation));
   }
 
   /**

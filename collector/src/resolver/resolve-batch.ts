@@ -16,6 +16,9 @@ import type { Workspace } from '../store/workspaces';
  * the same atomic batch as the events; their drain starts right after. Ingest (through the inbox),
  * replays of dead letters and rebuilds all go through here.
  *
+ * A rebuild passes `{ replay: true }`: the same resolution, without queuing what already went out
+ * when the events were first ingested (event forwarding, segment webhooks).
+ *
  * @example
  * await resolveBatch(env.DB, workspace, events, Date.now(), (p) => ctx.waitUntil(p));
  */
@@ -25,13 +28,14 @@ export async function resolveBatch(
   events: readonly StoredEvent[],
   now: number,
   waitUntil?: (promise: Promise<unknown>) => void,
+  { replay = false }: { replay?: boolean } = {},
 ): Promise<StoreOutcome> {
   const screen = (batch: readonly StoredEvent[], suppressing: boolean) =>
     privacyGate(db, workspace, batch, (e, country) => eventIdentifiers(e, country).ids, now, suppressing);
-  const stored = await resolveAndStore(db, workspace, events, now, { screen });
+  const stored = await resolveAndStore(db, workspace, events, now, { screen, forward: !replay });
   // Computed traits and stored predictions first: segments may compare them.
   await refreshComputedTraits(db, workspace.id, [...stored.touchedProfileIds, ...stored.absorbedProfileIds], now);
-  await refreshMemberships(db, workspace.id, stored, now, waitUntil);
+  await refreshMemberships(db, workspace.id, stored, now, waitUntil, !replay);
   drainForwardedSoon(db, workspace.id, stored.forwarded, waitUntil);
   return stored;
 }

@@ -11,7 +11,7 @@ import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest, notFound } from '../http/errors';
 import { insertKeyStatement } from '../store/keys';
 import { storageCall } from '../store/storage-call';
-import { DEFAULT_SETTINGS, getWorkspace, insertWorkspaceStatement, type Workspace } from '../store/workspaces';
+import { DEFAULT_SETTINGS, getWorkspace, insertWorkspaceStatement, isMoving, type Workspace } from '../store/workspaces';
 
 /** Operator API, behind the deployment's ADMIN_TOKEN. */
 export const adminRoutes = new Hono<AppEnv>();
@@ -67,18 +67,21 @@ function requireDatabase(env: AppEnv['Bindings'], value: unknown): asserts value
   }
 }
 
-/** A workspace as the operator sees it: where its data lives, and its latest move. */
+/** A workspace as the operator sees it: where its data lives, its latest move and its latest rebuild. */
 adminRoutes.get('/workspaces/:workspaceId', async (c) => {
   const workspace = await storageCall(() => getWorkspace(c.env.DB, c.req.param('workspaceId')));
   if (!workspace) throw notFound(`No workspace ${c.req.param('workspaceId')}`);
   const { id, name, createdAt, database, move } = workspace;
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  // The last rebuild from the R2 archive (null if none), as the workspace's inbox runs it.
+  const rebuild = await storageCall(() => inboxOf(c.env, id).rebuildStatus());
   return c.json({
     id,
     name,
     createdAt: new Date(createdAt).toISOString(),
     database,
     move: move && { ...move, startedAt: iso(move.startedAt), finishedAt: iso(move.finishedAt) },
+    rebuild,
   });
 });
 
@@ -98,4 +101,17 @@ adminRoutes.post('/workspaces/:workspaceId/move', async (c) => {
   // This isolate refuses the workspace's writes at once; the others once their cached keys expire (the move waits for that).
   forgetKeys();
   return c.json({ id: workspace.id, database: workspace.database, move: { ...started.move, startedAt: new Date(started.move.startedAt).toISOString() } }, 202);
+});
+
+/**
+ * Re-derives the workspace's identities, profiles, computed traits and memberships from its R2
+ * archive, on its inbox's alarm (202 with the progress; a rebuild already running is answered as is).
+ * Not while the workspace moves between databases (409): the move copies what the rebuild rewrites.
+ */
+adminRoutes.post('/workspaces/:workspaceId/rebuild', async (c) => {
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, c.req.param('workspaceId')));
+  if (!workspace) throw notFound(`No workspace ${c.req.param('workspaceId')}`);
+  if (isMoving(workspace.move?.status)) throw new ApiError(409, 'move_in_progress', `The workspace is moving to ${workspace.move!.to}; rebuild it once the move is over`);
+  const rebuild = await storageCall(() => inboxOf(c.env, workspace.id).startRebuild(workspace.id));
+  return c.json({ id: workspace.id, rebuild }, 202);
 });

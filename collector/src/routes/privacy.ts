@@ -6,6 +6,7 @@ import { parseProfileRef } from '../identity/profile-view';
 import { erasePerson, liftSuppression } from '../privacy/erase';
 import { exportPerson } from '../privacy/export';
 import { findPerson } from '../privacy/find-person';
+import { inboxOf } from '../resolver/inbox-client';
 import { getPrivacyStats, listLog, type LogEntry } from '../store/privacy';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
@@ -27,6 +28,9 @@ privacyProfileRoutes.delete('/:ref', requireSecretKey('admin'), async (c) => {
   const workspace = await workspaceOf(c.env.DB, c.var.workspaceId);
   const person = await findPerson(c.var.db, workspace, c.req.param('ref'));
   const erased = await erasePerson(c.var.db, workspace.id, person, { suppress: suppress === 'true', keyId: c.var.keyId });
+  // The archive's copy: hidden from every reader by the erasure's tombstone already; the
+  // workspace's inbox now rewrites the objects. If this call fails the next erasure's picks it up.
+  await inboxOf(c.env, workspace.id).schedulePurge(workspace.id).catch((err) => console.error('archive purge not scheduled', err));
   return c.json({
     deleted: true,
     profileId: person.canonicalId,

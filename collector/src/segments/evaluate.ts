@@ -10,6 +10,8 @@ export interface EvaluationScope {
   /** Only these canonical profiles (real time after an ingest); default: every profile (backfill). */
   profileIds?: readonly string[];
   now: number;
+  /** False while a rebuild re-derives memberships: changes are recorded but no webhook is queued. */
+  notify?: boolean;
 }
 
 export interface EvaluationReport {
@@ -69,7 +71,7 @@ export async function evaluateSegments(
       );
       if (!scope.profileIds) statements.push(markEvaluatedStatement(db, workspaceId, key, scope.now));
     }
-    statements.push(...finishRunsStatements(db, runIds, scope.now));
+    statements.push(...finishRunsStatements(db, runIds, scope.now, scope.notify ?? true));
     const results = await db.batch(statements);
     for (const at of slots) {
       report.entered += results[at + 1].meta.changes;

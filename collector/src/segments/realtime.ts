@@ -29,11 +29,12 @@ export async function refreshMemberships(
   changes: ProfileChanges,
   now: number,
   waitUntil?: (promise: Promise<unknown>) => void,
+  notify = true,
 ): Promise<EvaluationReport | null> {
   const profileIds = [...new Set([...changes.touchedProfileIds, ...(changes.absorbedProfileIds ?? [])])];
   if (profileIds.length === 0) return null;
   try {
-    const report = await evaluateSegments(db, workspaceId, { profileIds, now }, changes.segments);
+    const report = await evaluateSegments(db, workspaceId, { profileIds, now, notify }, changes.segments);
     if (waitUntil && report.entered + report.exited > 0) {
       waitUntil(drainDeliveries(db, { workspaceId, maxRounds: 4 }).catch((err) => console.error('webhook drain after ingest failed', err)));
     }

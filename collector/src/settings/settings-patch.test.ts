@@ -16,6 +16,9 @@ describe('applySettingsPatch', () => {
     [{ predictions: { orderEvent: 'Purchase' } }, { ipPolicy: 'truncate', predictions: { orderEvent: 'Purchase' } }],
     [{ 'predictions.orderEvent': 'Purchase' }, { ipPolicy: 'truncate', predictions: { orderEvent: 'Purchase' } }],
     [{ predictions: null }, { ipPolicy: 'truncate' }],
+    [{ retention: { hotDays: 90 } }, { ipPolicy: 'truncate', retention: { hotDays: 90 } }],
+    [{ 'retention.hotDays': 36_500 }, { ipPolicy: 'truncate', retention: { hotDays: 36_500 } }],
+    [{ retention: null }, { ipPolicy: 'truncate' }],
     [{}, { ipPolicy: 'truncate' }],
   ])('%j -> %j', (patch, expected) => {
     expect(applySettingsPatch({ ...DEFAULT_SETTINGS }, patch)).toEqual(expected);
@@ -56,6 +59,11 @@ describe('applySettingsPatch', () => {
     [{ 'identity.maxMerge': 5 }, 'identity.maxMerge'],
     [{ maxMerges: 5 }, 'maxMerges'],
     [{ retention: 30 }, 'retention'],
+    [{ retention: { hotDays: 0 } }, 'retention.hotDays'],
+    [{ retention: { hotDays: 36_501 } }, 'retention.hotDays'],
+    [{ retention: { hotDays: '400' } }, 'retention.hotDays'],
+    [{ 'retention.hotDays': 1.5 }, 'retention.hotDays'],
+    [{ retention: { coldDays: 5 } }, 'retention.coldDays'],
     [{ predictions: { orderEvent: '' } }, 'predictions.orderEvent'],
     [{ predictions: { orderEvent: 5 } }, 'predictions.orderEvent'],
     [{ predictions: { event: 'Purchase' } }, 'predictions.event'],
@@ -90,6 +98,7 @@ describe('settingsView', () => {
       defaultCountry: null,
       identity: { maxIdentifiers: 100, maxMerges: 5 },
       predictions: { orderEvent: 'Order Completed' },
+      retention: { hotDays: 400 },
     });
   });
 });

@@ -12,7 +12,23 @@ const CAP_KEYS = ['maxIdentifiers', 'maxMerges'] as const satisfies readonly (ke
 const MAX_CAP = 10_000;
 
 /** Every key `PATCH /v1/settings` takes, as the API names it (and as a 400's `field` does). */
-export const EDITABLE_SETTINGS = ['ipPolicy', 'requiredConsent', 'defaultCountry', ...CAP_KEYS.map((k) => `identity.${k}`), 'predictions.orderEvent'] as const;
+export const EDITABLE_SETTINGS = ['ipPolicy', 'requiredConsent', 'defaultCountry', ...CAP_KEYS.map((k) => `identity.${k}`), 'predictions.orderEvent', 'retention.hotDays'] as const;
+
+/** Days of events D1 keeps (by event time) when the workspace names none; older ones are read from the R2 archive. */
+export const DEFAULT_HOT_DAYS = 400;
+// A hot window longer than this is no window: about a century.
+const MAX_HOT_DAYS = 36_500;
+
+/**
+ * The workspace's hot window in days: `settings.retention.hotDays`, else 400.
+ *
+ * @example
+ * hotDaysOf({ ipPolicy: 'keep', retention: { hotDays: 30 } }) // -> 30
+ */
+export function hotDaysOf(settings: WorkspaceSettings): number {
+  const r = settings.retention as { hotDays?: unknown } | undefined;
+  return typeof r?.hotDays === 'number' && Number.isInteger(r.hotDays) && r.hotDays > 0 ? r.hotDays : DEFAULT_HOT_DAYS;
+}
 
 /** The event the predictive models count as an order when the workspace names none. */
 export const DEFAULT_ORDER_EVENT = 'Order Completed';
@@ -50,7 +66,12 @@ export function identityCapsOf(settings: WorkspaceSettings): IdentityCaps {
 function flatten(patch: Record<string, unknown>): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [field, value] of Object.entries(patch)) {
-    if (field === 'predictions') {
+    if (field === 'retention') {
+      // {"retention": {"hotDays": 90}} or null (back to the default)
+      if (value === null) out.push(['retention.hotDays', null]);
+      else if (typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) out.push([`retention.${k}`, v]);
+      else throw invalid('retention', 'retention must be an object such as {"hotDays": 400}, or null');
+    } else if (field === 'predictions') {
       // {"predictions": {"orderEvent": "Purchase"}} or null (back to the default)
       if (value === null) out.push(['predictions.orderEvent', null]);
       else if (typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) out.push([`predictions.${k}`, v]);
@@ -114,6 +135,11 @@ export function applySettingsPatch(current: WorkspaceSettings, patch: Record<str
         else if (typeof value === 'string' && value.length > 0 && value.length <= 200) next.predictions = { orderEvent: value };
         else throw invalid(field, 'predictions.orderEvent must be an event name (1-200 characters), or null for "Order Completed"');
         break;
+      case 'retention.hotDays':
+        if (value === null) delete next.retention;
+        else if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_HOT_DAYS) next.retention = { hotDays: value };
+        else throw invalid(field, `retention.hotDays must be an integer from 1 to ${MAX_HOT_DAYS}, or null for the default (${DEFAULT_HOT_DAYS})`);
+        break;
       default:
         throw invalid(field, `Unknown setting; editable settings are ${EDITABLE_SETTINGS.join(', ')}`);
     }
@@ -128,7 +154,7 @@ export function applySettingsPatch(current: WorkspaceSettings, patch: Record<str
  * @example
  * settingsView({ ipPolicy: 'truncate' })
  * // -> { ipPolicy: 'truncate', requiredConsent: null, defaultCountry: null, identity: { maxIdentifiers: 100, maxMerges: 50 },
- * //      predictions: { orderEvent: 'Order Completed' } }
+ * //      predictions: { orderEvent: 'Order Completed' }, retention: { hotDays: 400 } }
  */
 export function settingsView(settings: WorkspaceSettings) {
   return {
@@ -137,5 +163,6 @@ export function settingsView(settings: WorkspaceSettings) {
     defaultCountry: typeof settings.defaultCountry === 'string' ? settings.defaultCountry : null,
     identity: identityCapsOf(settings),
     predictions: { orderEvent: orderEventOf(settings) },
+    retention: { hotDays: hotDaysOf(settings) },
   };
 }

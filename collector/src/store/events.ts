@@ -82,3 +82,20 @@ export async function findStoredMessageIds(
     .all<{ message_id: string }>();
   return new Set(results.map((r) => r.message_id));
 }
+
+/** Rows a retention statement deletes at most: a short transaction each. */
+export const COLD_CHUNK = 5000;
+
+/**
+ * Deletes up to COLD_CHUNK of the workspace's events that happened before `before` (event time,
+ * which segment windows and timelines use) and were received at or after `archivedSince` (so they
+ * are in the R2 archive). Answers how many went.
+ */
+export async function deleteColdEvents(db: D1Database, workspaceId: string, before: number, archivedSince: number): Promise<number> {
+  const result = await db
+    .prepare(`DELETE FROM events WHERE seq IN (SELECT seq FROM events
+      WHERE workspace_id = ?1 AND timestamp < ?2 AND received_at >= ?3 LIMIT ?4)`)
+    .bind(workspaceId, before, archivedSince, COLD_CHUNK)
+    .run();
+  return result.meta.changes ?? 0;
+}

@@ -16,6 +16,8 @@ export interface IdentityReadResult {
   accounts: Map<string, AccountState>;
   blockedPairs: Set<string>;
   storedMessageIds: Set<string>;
+  /** When each of those was received: the same time as the batch's event means this batch stored it before. */
+  storedReceivedAt: Map<string, number>;
   /** Canonical profiles of the batch's events that were stored already. */
   storedProfileIds: Set<string>;
   /** Whether the workspace suppresses anyone (then the batch is screened before planning). */
@@ -45,7 +47,7 @@ const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM
 
 // With the canonical profile each stored event belongs to now: a batch the resolver applies again
 // (after a crash between its D1 write and the inbox delete) still refreshes those profiles' memberships.
-const STORED = `SELECT e.message_id, p.canonical_id FROM events e LEFT JOIN profiles p ON p.id = e.profile_id
+const STORED = `SELECT e.message_id, e.received_at, p.canonical_id FROM events e LEFT JOIN profiles p ON p.id = e.profile_id
   WHERE e.workspace_id = ?1 AND e.message_id IN (SELECT value FROM json_each(?2))`;
 
 // Split pairs, by their current canonical roots; splits are rare operator actions (partial index).
@@ -77,6 +79,7 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     accounts: new Map(),
     blockedPairs: new Set(),
     storedMessageIds: new Set(),
+    storedReceivedAt: new Map(),
     storedProfileIds: new Set(),
     suppressing: suppressing.results.length > 0,
     segments: toSegments(segments.results),
@@ -96,8 +99,9 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
       createdAt: r.created_at,
     });
   }
-  for (const r of stored.results as { message_id: string; canonical_id: string | null }[]) {
+  for (const r of stored.results as { message_id: string; received_at: number; canonical_id: string | null }[]) {
     result.storedMessageIds.add(r.message_id);
+    result.storedReceivedAt.set(r.message_id, r.received_at);
     if (r.canonical_id) result.storedProfileIds.add(r.canonical_id);
   }
   for (const r of splits.results as { a: string; b: string }[]) result.blockedPairs.add(pairKey(r.a, r.b));

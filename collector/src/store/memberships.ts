@@ -87,10 +87,11 @@ export function membershipRunStatements(db: D1Database, run: MembershipRun): D1P
  * destinations, then their scratch rows. Shared by all the segments of a batch (fewer statements
  * per ingest).
  */
-export function finishRunsStatements(db: D1Database, runIds: readonly string[], now: number): D1PreparedStatement[] {
+export function finishRunsStatements(db: D1Database, runIds: readonly string[], now: number, notify = true): D1PreparedStatement[] {
   const runs = JSON.stringify(runIds);
   return [
-    fanOutStatement(db, runs, now),
+    // A rebuild re-derives memberships people already had: their changes are recorded, not sent.
+    ...(notify ? [fanOutStatement(db, runs, now)] : []),
     db.prepare('DELETE FROM segment_eval_scratch WHERE run_id IN (SELECT value FROM json_each(?1))').bind(runs),
   ];
 }

@@ -38,6 +38,8 @@ export const MOVED_TABLES: readonly MovedTable[] = [
   { table: 'profile_predictions', key: ['workspace_id', 'profile_id'] },
   { table: 'computed_traits', key: ['workspace_id', 'key'] },
   { table: 'computed_trait_values', key: ['workspace_id', 'trait_key', 'profile_id'] },
+  // Erasures the R2 archive has still to apply (archive/tombstones.ts): they go where the workspace goes.
+  { table: 'archive_tombstones', key: ['id'] },
 ];
 
 /**

@@ -1,0 +1,119 @@
+// bench/archive: what the R2 archive costs and gives, on the real collector (wrangler dev, local
+// D1 and R2 on disk). Ingests N events (default 1,000,000; --events for a quick run) in batches
+// of 500, waits until every one is resolved and archived, then prints:
+//   - D1 bytes per event (the whole database: events, indexes, profiles, identities) and R2 bytes
+//     per event (the gzip NDJSON objects), so you can tell when a workspace outgrows a database;
+//   - export events/s (GET /v1/events/export, streamed to nothing) and rebuild events/s
+//     (POST /v1/admin/workspaces/{id}/rebuild until GET .../{id} says done), each beside the
+//     ingest end-to-end rate measured in the same run (ratios, since this machine is shared).
+//
+//   node bench/archive/run.mjs [--events 1000000] [--concurrency 4] [--users 50000]
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { applyMigrations, createWorkspace, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
+import { waitResolved } from '../../scripts/lib/resolved.mjs';
+import { fmt, runLoad } from '../lib/load.mjs';
+import { shopEvent } from './events.mjs';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    concurrency: { type: 'string', default: '4' },
+    users: { type: 'string', default: '50000' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const total = Number(values.events);
+const BATCH = 500;
+const requests = Math.ceil(total / BATCH);
+
+/** Bytes of every file under a directory. */
+function bytesUnder(dir) {
+  let sum = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    sum += entry.isDirectory() ? bytesUnder(p) : statSync(p).size;
+  }
+  return sum;
+}
+
+/** Bytes of the local D1 database files (read with the collector stopped, so SQLite has folded its WAL in). */
+const d1Bytes = (stateDir) => bytesUnder(path.join(stateDir, 'v3/d1'));
+
+const stateDir = mkdtempSync(path.join(tmpdir(), 'satu-bench-archive-'));
+const adminToken = randomToken();
+await applyMigrations(stateDir);
+let collector = await startCollector({ stateDir, adminToken });
+const line = (label, value) => console.log(`${label.padEnd(44)} ${value}`);
+try {
+  const ws = await createWorkspace(collector.url, adminToken, 'bench archive');
+  const users = Number(values.users);
+  console.log(`bench/archive: ${total.toLocaleString('en')} events in batches of ${BATCH}, ${users.toLocaleString('en')} people, concurrency ${values.concurrency}`);
+
+  // Ingest, until every event is resolved (and so archived: the inbox archives before it forgets a row).
+  const started = performance.now();
+  const load = await runLoad({
+    url: `${collector.url}/v1/batch`,
+    headers: { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` },
+    body: (i) => JSON.stringify({ batch: Array.from({ length: BATCH }, (_, j) => shopEvent(i * BATCH + j, { runId: 'a', users })).slice(0, Math.max(0, total - i * BATCH)) }),
+    concurrency: Number(values.concurrency),
+    durationMs: 3_600_000,
+    maxRequests: requests,
+    eventsPerRequest: BATCH,
+  });
+  if (load.failures > 0) throw new Error(`ingest failures: ${JSON.stringify(load.statuses)}`);
+  await waitResolved(collector.url, ws.secretKey, { timeoutMs: 3_600_000, intervalMs: 500 });
+  const ingestSeconds = (performance.now() - started) / 1000;
+  const ingestRate = total / ingestSeconds;
+
+  // Sizes with the collector stopped; it starts again on the same state (nothing is lost across it).
+  await collector.stop();
+  const d1 = d1Bytes(stateDir);
+  const r2 = bytesUnder(path.join(stateDir, 'v3/r2'));
+  collector = await startCollector({ stateDir, adminToken });
+
+  // Export: the whole history, streamed and counted, nothing kept.
+  const exportStarted = performance.now();
+  const res = await fetch(`${collector.url}/v1/events/export`, { headers: { authorization: `Bearer ${ws.secretKey}` } });
+  let exported = 0;
+  let exportBytes = 0;
+  for await (const chunk of res.body) {
+    exportBytes += chunk.length;
+    for (const byte of chunk) if (byte === 10) exported++;
+  }
+  const exportSeconds = (performance.now() - exportStarted) / 1000;
+  if (exported !== total) throw new Error(`export gave ${exported} events, expected ${total}`);
+
+  // Rebuild: every identity, profile, computed trait and membership again from the archive.
+  const admin = { authorization: `Bearer ${adminToken}` };
+  const rebuildStarted = performance.now();
+  const start = await fetch(`${collector.url}/v1/admin/workspaces/${ws.id}/rebuild`, { method: 'POST', headers: admin });
+  if (start.status !== 202) throw new Error(`rebuild: ${start.status} ${await start.text()}`);
+  let rebuild;
+  for (;;) {
+    // Local workerd runs the worker and the inbox on one thread: the status may wait for a rebuild step.
+    const res = await fetch(`${collector.url}/v1/admin/workspaces/${ws.id}`, { headers: admin, signal: AbortSignal.timeout(30_000) }).catch(() => null);
+    if (!res) continue;
+    rebuild = (await res.json()).rebuild;
+    if (rebuild.status !== 'running') break;
+    if (process.stderr.isTTY || process.env.BENCH_PROGRESS) process.stderr.write(`rebuild ${rebuild.done}/${rebuild.total} after ${fmt((performance.now() - rebuildStarted) / 1000, 1)} s\n`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
+  if (rebuild.status !== 'done' || rebuild.done !== total) throw new Error(`rebuild ended ${JSON.stringify(rebuild)}`);
+
+  console.log('');
+  line('events', total.toLocaleString('en'));
+  line('ingest, acknowledged -> resolved + archived', `${fmt(ingestSeconds, 1)} s, ${fmt(ingestRate)} events/s`);
+  line('D1 bytes per event (database files)', `${fmt(d1 / total)} (${fmt(d1 / 1e6, 1)} MB)`);
+  line('R2 bytes per event (objects + local metadata)', `${fmt(r2 / total)} (${fmt(r2 / 1e6, 1)} MB; ${fmt(d1 / r2, 1)}x smaller than D1)`);
+  line('export NDJSON bytes per event (uncompressed)', fmt(exportBytes / total));
+  line('export', `${fmt(exportSeconds, 1)} s, ${fmt(total / exportSeconds)} events/s (${fmt(total / exportSeconds / ingestRate, 1)}x ingest)`);
+  line('rebuild', `${fmt(rebuildSeconds, 1)} s, ${fmt(total / rebuildSeconds)} events/s (${fmt(total / rebuildSeconds / ingestRate, 2)}x ingest)`);
+  line('events per 10 GB D1 database (at this size)', `${fmt(10e9 / (d1 / total) / 1e6, 1)} million`);
+} finally {
+  await collector.stop();
+  if (!values.keep) rmSync(stateDir, { recursive: true, force: true });
+}
