@@ -89,7 +89,12 @@ try {
   // Rebuild: every identity, profile, computed trait and membership again from the archive.
   const admin = { authorization: `Bearer ${adminToken}` };
   const rebuildStarted = performance.now();
-  const start = await fetch(`${collector.url}/v1/admin/workspaces/${ws.id}/rebuild`, { method: 'POST', headers: admin });
+  let start = await fetch(`${collector.url}/v1/admin/workspaces/${ws.id}/rebuild`, { method: 'POST', headers: admin });
+  if (start.status === 503) {
+    // wrangler dev answers 503 when its runtime restarted under the request; starting a rebuild twice is harmless.
+    console.error(`rebuild start answered 503 (${await start.text()}); sending it again`);
+    start = await fetch(`${collector.url}/v1/admin/workspaces/${ws.id}/rebuild`, { method: 'POST', headers: admin });
+  }
   if (start.status !== 202) throw new Error(`rebuild: ${start.status} ${await start.text()}`);
   let rebuild;
   for (;;) {
@@ -113,6 +118,9 @@ try {
   line('export', `${fmt(exportSeconds, 1)} s, ${fmt(total / exportSeconds)} events/s (${fmt(total / exportSeconds / ingestRate, 1)}x ingest)`);
   line('rebuild', `${fmt(rebuildSeconds, 1)} s, ${fmt(total / rebuildSeconds)} events/s (${fmt(total / rebuildSeconds / ingestRate, 2)}x ingest)`);
   line('events per 10 GB D1 database (at this size)', `${fmt(10e9 / (d1 / total) / 1e6, 1)} million`);
+} catch (err) {
+  console.error(`collector output (last lines):\n${collector.output().split('\n').slice(-40).join('\n')}`);
+  throw err;
 } finally {
   await collector.stop();
   if (!values.keep) rmSync(stateDir, { recursive: true, force: true });
