@@ -21,6 +21,9 @@ const LIBRARY = { name: 'satu', version: VERSION };
  * (hundreds of ms for 450 KB measured here), so a backlog goes out as several short tasks.
  */
 const BATCH_BYTES = 60_000;
+// Offline, a round is started again by the 'online' event and, should that never come (missed,
+// or a browser that reports offline wrongly), by this recheck, which sends nothing while offline.
+const OFFLINE_RECHECK_MS = 5000;
 
 export interface SatuOptions {
   /** The workspace's write key (public, ingest only). */
@@ -137,7 +140,8 @@ export function createSatu(options: SatuOptions): Satu {
 
   /** One delivery round under the cross-tab lock, a request's worth at a time; `force` (flush()) ignores backoff. */
   const deliver = async (force?: boolean) => {
-    if (mode() != 'send' || !isOnline()) return; // 'online' and consent() start the next round
+    if (mode() != 'send') return; // consent() starts the next round
+    if (!isOnline()) return schedule(Date.now() + OFFLINE_RECHECK_MS);
     if (!force && Date.now() < pausedUntil) return schedule(pausedUntil);
     for (let batch; (batch = nextBatch(await queue.oldest(), Date.now(), !!force, BATCH_BYTES, exiting)).length; ) {
       const res = await post(url, batchBody(o.writeKey, batch.map((e) => e.json)));
