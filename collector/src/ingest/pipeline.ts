@@ -3,7 +3,7 @@ import type { IngestResult, MessageType, Rejection } from '../../../sdk/src/cont
 import type { ServerTiming } from '../http/server-timing';
 import type { Env } from '../env';
 import { inboxOf } from '../resolver/inbox-client';
-import type { InboxEntry } from '../resolver/inbox';
+import type { InboxEntry } from '../resolver/inbox-tables';
 import { storageCall } from '../store/storage-call';
 import type { Workspace } from '../store/workspaces';
 import { enrichContext, memoiseUa, parseUserAgent, type RequestFacts } from './enrich';

@@ -12,50 +12,11 @@ import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
 import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
 import { MAX_BATCH_EVENTS, retryAfterFailureMs, takeBatch, type InboxRow } from './cycle-policy';
+import { readDeadLetters, readStatus, SCHEMA, type DeadLetter, type InboxEntry, type InboxStatus } from './inbox-tables';
 import { resolveBatch } from './resolve-batch';
-
-/** What `GET /v1/ingest/status` answers for a workspace. */
-export interface InboxStatus {
-  pending: number;
-  oldestPendingAt: string | null;
-  lagMs: number;
-  deadLettered: number;
-}
-
-export interface DeadLetter {
-  messageId: string;
-  receivedAt: string;
-  failedAt: string;
-  attempts: number;
-  error: string;
-  event: StoredEvent;
-}
-
-/** One inbox row as the ingest route hands it over: [messageId, receivedAt, event JSON]. */
-export type InboxEntry = [string, number, string];
 
 /** Resolver cycles stop after this long and hand over to the next alarm (an alarm may run 15 min; stay far below). */
 const CYCLE_BUDGET_MS = 20_000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS inbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  message_id TEXT NOT NULL UNIQUE,
-  received_at INTEGER NOT NULL,
-  body TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT
-);
-CREATE TABLE IF NOT EXISTS dead_letters (
-  seq INTEGER PRIMARY KEY,
-  message_id TEXT NOT NULL,
-  received_at INTEGER NOT NULL,
-  body TEXT NOT NULL,
-  attempts INTEGER NOT NULL,
-  error TEXT NOT NULL,
-  failed_at INTEGER NOT NULL
-);`;
 
 /**
  * The durable inbox and resolver of one workspace (one object per workspace, named by its id).
@@ -132,32 +93,11 @@ export class IngestInbox extends DurableObject<Env> {
   }
 
   status(now = Date.now()): InboxStatus {
-    const sql = this.ctx.storage.sql;
-    const row = sql.exec<{ n: number; oldest: number | null }>('SELECT count(*) AS n, min(received_at) AS oldest FROM inbox').one();
-    const dead = sql.exec<{ n: number }>('SELECT count(*) AS n FROM dead_letters').one();
-    return {
-      pending: row.n,
-      oldestPendingAt: row.oldest === null ? null : new Date(row.oldest).toISOString(),
-      lagMs: row.oldest === null ? 0 : Math.max(0, now - row.oldest),
-      deadLettered: dead.n,
-    };
+    return readStatus(this.ctx.storage.sql, now);
   }
 
   deadLetters(limit = 100): DeadLetter[] {
-    const rows = this.ctx.storage.sql
-      .exec<{ message_id: string; received_at: number; body: string; attempts: number; error: string; failed_at: number }>(
-        'SELECT message_id, received_at, body, attempts, error, failed_at FROM dead_letters ORDER BY seq LIMIT ?',
-        limit,
-      )
-      .toArray();
-    return rows.map((r) => ({
-      messageId: r.message_id,
-      receivedAt: new Date(r.received_at).toISOString(),
-      failedAt: new Date(r.failed_at).toISOString(),
-      attempts: r.attempts,
-      error: r.error,
-      event: JSON.parse(r.body) as StoredEvent,
-    }));
+    return readDeadLetters(this.ctx.storage.sql, limit);
   }
 
   /** Moves every dead letter back into the inbox with fresh attempts and runs the resolver on them. */
