@@ -15,6 +15,7 @@ import { mixpanelRequests } from './map-mixpanel';
 import { webhookRequests } from './map-webhook';
 import type { ForwardEvent, MappedBatch } from './outbound';
 import { sendPlanned, settle } from './send';
+import type { DrainReport } from '../webhooks/drain';
 
 // Longer than an attempt: a claimed delivery is not claimed again while its call runs.
 const LEASE_MS = 60_000;
@@ -70,11 +71,8 @@ export interface ForwardDrainOptions {
   timeoutMs?: number;
 }
 
-export interface ForwardDrainReport {
-  attempted: number;
-  delivered: number;
-  retrying: number;
-  dead: number;
+/** The webhook drain's counts, plus events a destination's filter or consent left out. */
+export interface ForwardDrainReport extends DrainReport {
   skipped: number;
 }
 
