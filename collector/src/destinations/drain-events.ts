@@ -71,7 +71,7 @@ export interface ForwardDrainOptions {
   timeoutMs?: number;
 }
 
-/** The webhook drain's counts, plus events a destination's filter or consent left out. */
+/** The webhook drain's counts, plus events a destination cannot take (older than GA4's 72 hours, for one). */
 export interface ForwardDrainReport extends DrainReport {
   skipped: number;
 }
