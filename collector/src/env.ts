@@ -8,6 +8,8 @@ export interface Env {
   [database: `DB_${string}`]: D1Database | undefined;
   /** One durable inbox + resolver per workspace (resolver/inbox.ts). */
   INBOX: DurableObjectNamespace<import('./resolver/inbox').IngestInbox>;
+  /** One profile read cache per workspace (profile-reads/profile-reads.ts). */
+  PROFILE_READS: DurableObjectNamespace<import('./profile-reads/profile-reads').ProfileReads>;
   /** The full event history as gzip NDJSON (archive/*): written by the inbox, read by export and rebuild. */
   ARCHIVE: R2Bucket;
   ASSETS?: Fetcher;

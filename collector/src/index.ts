@@ -5,6 +5,7 @@ import { runScheduled } from './scheduled';
 import { recordSegmentSizes } from './store/segment-history';
 
 export { IngestInbox } from './resolver/inbox';
+export { ProfileReads } from './profile-reads/profile-reads';
 
 const app = createApp();
 

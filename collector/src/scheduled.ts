@@ -12,6 +12,7 @@ import { workspacesDueForFit } from './store/predictions';
 import { drainEventDeliveries, type ForwardDrainReport } from './destinations/drain-events';
 import { pruneEventDeliveriesStatement } from './store/event-deliveries';
 import { inboxOf } from './resolver/inbox-client';
+import { invalidateProfileReads } from './profile-reads/invalidate';
 
 /** Predictive models are refitted once they are this old (checked on the hourly sweep). */
 export const REFIT_AFTER_MS = 86_400_000 - 10 * 60_000;
@@ -65,6 +66,7 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
       runDatabase(databaseOf(env, name), directory.filter((w) => w.database === name && !isMoving(w.move?.status)), now, report, {
         // Rows of workspaces moving out, moved away (until deleted) or left by a failed move are not this run's to touch.
         skip: directory.filter((w) => w.database !== name || isMoving(w.move?.status)).map((w) => w.id),
+        readsChanged: (workspaceId) => invalidateProfileReads(env, workspaceId, 'all'),
       }).catch((err) => {
         console.error('scheduled run failed on database', name, err);
         report.failedWorkspaces.push(...directory.filter((w) => w.database === name).map((w) => w.id));
@@ -75,12 +77,12 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
 }
 
 /** The cron's work on one database, for the workspaces the directory maps to it (and that are not moving). */
-async function runDatabase(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport, opts: { skip: string[] }): Promise<void> {
+async function runDatabase(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport, opts: { skip: string[]; readsChanged: ReadsChanged }): Promise<void> {
   const sweep = isSweepRun(now);
   const here = new Set(workspaces.map((w) => w.id));
   // Hourly, before segments: windowed computed traits lose expired events, and models older than
   // a day are refitted (each re-evaluates the segments that compare its values).
-  if (sweep) await refreshDerivedTraits(db, workspaces, now, report);
+  if (sweep) await refreshDerivedTraits(db, workspaces, now, report, opts.readsChanged);
   for (const workspaceId of await workspacesWithSegments(db, { timeRelativeOnly: !sweep })) {
     if (!here.has(workspaceId)) continue;
     try {
@@ -105,12 +107,17 @@ async function runDatabase(db: D1Database, workspaces: Workspace[], now: number,
   for (const k of Object.keys(forwarded) as (keyof ForwardDrainReport)[]) report.forwarded[k] += forwarded[k];
 }
 
-async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport): Promise<void> {
+/** Told of each workspace whose profile reads a run changed (the profile read cache drops them). */
+type ReadsChanged = (workspaceId: string) => Promise<void>;
+
+async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport, readsChanged: ReadsChanged): Promise<void> {
   const here = new Set(workspaces.map((w) => w.id));
   for (const workspaceId of await workspacesWithWindowedTraits(db)) {
     if (!here.has(workspaceId)) continue;
     try {
-      report.windowedTraits += (await refreshAllComputedTraits(db, workspaceId, now, true)).length;
+      const recomputed = await refreshAllComputedTraits(db, workspaceId, now, true);
+      report.windowedTraits += recomputed.length;
+      if (recomputed.length > 0) await readsChanged(workspaceId);
     } catch (err) {
       console.error('scheduled computed trait refresh failed', workspaceId, err);
       report.failedWorkspaces.push(workspaceId);
@@ -119,7 +126,10 @@ async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now
   const byId = new Map(workspaces.map((w) => [w.id, w]));
   for (const workspaceId of await workspacesDueForFit(db, workspaces, now - REFIT_AFTER_MS)) {
     try {
-      if (await fitWorkspace(db, byId.get(workspaceId)!, now)) report.refits++;
+      if (await fitWorkspace(db, byId.get(workspaceId)!, now)) {
+        report.refits++;
+        await readsChanged(workspaceId);
+      }
     } catch (err) {
       console.error('scheduled model refit failed', workspaceId, err);
       report.failedWorkspaces.push(workspaceId);

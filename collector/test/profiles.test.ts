@@ -175,11 +175,14 @@ describe('event timeline', () => {
     expect(viaAbsorbed.data).toHaveLength(9);
   });
 
-  it('says where a read spent its time (Server-Timing), on answers and on errors', async () => {
+  it('says where a read spent its time (Server-Timing) and whether the read cache answered, on answers and on errors', async () => {
     for (const path of ['/v1/profiles/user_id:tl-user', '/v1/profiles/user_id:tl-user/events', '/v1/profiles/user_id:nobody']) {
       const res = await get(path);
-      expect(res.headers.get('server-timing'), path).toMatch(/^key;dur=\d+, limit;dur=\d+, read;dur=\d+, total;dur=\d+$/);
+      expect(res.headers.get('server-timing'), path).toMatch(/^key;dur=\d+, limit;dur=\d+, read;dur=\d+(, d1;dur=\d+)?, total;dur=\d+, cache;desc=(hit|miss)$/);
     }
+    // Further pages and filtered timelines are not kept: they go to D1 and say so.
+    const filtered = await get('/v1/profiles/user_id:tl-user/events?event=Viewed');
+    expect(filtered.headers.get('server-timing')).toMatch(/^key;dur=\d+, limit;dur=\d+, read;dur=\d+, total;dur=\d+, cache;desc=none$/);
   });
 
   it.each([

@@ -15,6 +15,7 @@ import type { AppEnv } from '../env';
  */
 export class ServerTiming {
   private readonly entries = new Map<string, number>();
+  private readonly notes = new Map<string, string>();
 
   async time<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const started = Date.now();
@@ -30,8 +31,13 @@ export class ServerTiming {
     this.entries.set(name, (this.entries.get(name) ?? 0) + ms);
   }
 
+  /** A named fact without a duration, sent as `name;desc=value` (e.g. `cache;desc=hit`). */
+  note(name: string, value: string): void {
+    this.notes.set(name, value);
+  }
+
   header(): string {
-    return [...this.entries].map(([name, ms]) => `${name};dur=${ms}`).join(', ');
+    return [...[...this.entries].map(([name, ms]) => `${name};dur=${ms}`), ...[...this.notes].map(([name, v]) => `${name};desc=${v}`)].join(', ');
   }
 }
 

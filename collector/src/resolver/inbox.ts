@@ -14,6 +14,7 @@ import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/wor
 import { MAX_BATCH_EVENTS, retryAfterFailureMs, takeBatch, type InboxRow } from './cycle-policy';
 import { readDeadLetters, readStatus, SCHEMA, type DeadLetter, type InboxEntry, type InboxStatus } from './inbox-tables';
 import { resolveBatch } from './resolve-batch';
+import { batchReadScope, invalidateProfileReads } from '../profile-reads/invalidate';
 
 /** Resolver cycles stop after this long and hand over to the next alarm (an alarm may run 15 min; stay far below). */
 const CYCLE_BUDGET_MS = 20_000;
@@ -177,6 +178,7 @@ export class IngestInbox extends DurableObject<Env> {
     try {
       const workspace = await this.workspace();
       await rebuildStep(databaseOf(this.env, workspace.database), this.env.ARCHIVE, workspace, state, Date.now());
+      await invalidateProfileReads(this.env, workspace.id, 'all');
       this.rebuildFailures = 0;
       return true;
     } catch (err) {
@@ -216,6 +218,8 @@ export class IngestInbox extends DurableObject<Env> {
         const since = state.get('archivedSince');
         // Nothing archived yet: nothing D1 holds can be deleted.
         more = since !== null && (await retentionStep(db, workspace, Number(since), Date.now()));
+        // Cold events left D1: first timeline pages and order summaries may change.
+        await invalidateProfileReads(this.env, workspace.id, 'all');
       }
       if (!more) state.set(`${job}.wanted`, null);
       return true;
@@ -301,6 +305,8 @@ export class IngestInbox extends DurableObject<Env> {
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
       const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);
+      // Profile reads kept for what the batch changed go before the batch counts as resolved.
+      await invalidateProfileReads(this.env, workspaceId, batchReadScope(workspace, events, outcome));
       // Archived after the D1 write and before the rows leave the inbox: a crash in between
       // replays the batch from the same first row, which rewrites the same objects (batchName).
       await this.faults.beforeArchive?.(outcome.archived);

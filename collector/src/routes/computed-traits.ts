@@ -7,6 +7,7 @@ import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, notFound } from '../http/errors';
 import { computedTraitSizes, deleteComputedTraitStatements, getComputedTrait, insertComputedTraitStatement, listComputedTraits, type StoredComputedTrait } from '../store/computed-traits';
 import { storageCall } from '../store/storage-call';
+import { invalidateProfileReads } from '../profile-reads/invalidate';
 
 /**
  * Computed traits: a marketer's aggregate over each person's events, backfilled when defined,
@@ -46,6 +47,8 @@ computedTraitRoutes.post('/', requireSecretKey('admin'), async (c) => {
     await db.batch([insertComputedTraitStatement(db, ws, definition, now)]);
     await backfillComputedTrait(db, ws, definition, now);
   });
+  // Every profile read shows every computed trait.
+  await invalidateProfileReads(c.env, ws, 'all');
   return c.json(await renderStored(db, ws, definition.key), 201);
 });
 
@@ -57,6 +60,7 @@ computedTraitRoutes.delete('/:key', requireSecretKey('admin'), async (c) => {
   const ws = c.var.workspaceId;
   if (!(await storageCall(() => getComputedTrait(db, ws, key)))) throw notFound(`No computed trait with key "${key}"`);
   await storageCall(() => db.batch(deleteComputedTraitStatements(db, ws, key)));
+  await invalidateProfileReads(c.env, ws, 'all');
   return c.body(null, 204);
 });
 

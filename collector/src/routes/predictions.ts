@@ -7,6 +7,7 @@ import { fitWorkspace } from '../predictions/service';
 import { getPredictionModel } from '../store/predictions';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
+import { invalidateProfileReads } from '../profile-reads/invalidate';
 
 /**
  * Predictive model (BG/NBD + Gamma-Gamma): fit now (`admin`), read the latest fit (`read`).
@@ -34,6 +35,8 @@ predictionRoutes.post('/fit', requireSecretKey('admin'), async (c) => {
   if (!workspace) throw notFound();
   const fit = await storageCall(() => fitWorkspace(c.var.db, workspace, Date.now()));
   if (!fit) throw new ApiError(409, 'no_customers', 'No orders yet: a fit needs at least one profile with an order event');
+  // Every profile read with orders shows predictions from the workspace's model.
+  await invalidateProfileReads(c.env, workspace.id, 'all');
   return c.json(renderModel(fit.model, fit.fitMs, false));
 });
 

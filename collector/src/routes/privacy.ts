@@ -10,6 +10,7 @@ import { inboxOf } from '../resolver/inbox-client';
 import { getPrivacyStats, listLog, type LogEntry } from '../store/privacy';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
+import { invalidateProfileReads } from '../profile-reads/invalidate';
 
 async function workspaceOf(db: D1Database, id: string) {
   const workspace = await storageCall(() => getWorkspace(db, id));
@@ -28,6 +29,8 @@ privacyProfileRoutes.delete('/:ref', requireSecretKey('admin'), async (c) => {
   const workspace = await workspaceOf(c.env.DB, c.var.workspaceId);
   const person = await findPerson(c.var.db, workspace, c.req.param('ref'));
   const erased = await erasePerson(c.var.db, workspace.id, person, { suppress: suppress === 'true', keyId: c.var.keyId });
+  // The erased person's refs answer 404 from now on.
+  await invalidateProfileReads(c.env, workspace.id, { profileIds: [person.canonicalId] });
   // The archive's copy: hidden from every reader by the erasure's tombstone already; the
   // workspace's inbox now rewrites the objects. If this call fails the next erasure's picks it up.
   await inboxOf(c.env, workspace.id).schedulePurge(workspace.id).catch((err) => console.error('archive purge not scheduled', err));

@@ -6,15 +6,17 @@ import { refreshMemberships, waitUntilOf } from '../segments/realtime';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest, notFound } from '../http/errors';
 import { phase, timedRequest } from '../http/server-timing';
-import { decodeCursor, encodeCursor, parseProfileRef, profileJson } from '../identity/profile-view';
+import { decodeCursor, parseProfileRef, profileJson } from '../identity/profile-view';
 import { planForceMerge, planSplit } from '../identity/split';
 import { forceMergeStatements, listMerges, loadMergeToUndo, loadTree, loadTreeEvents, loadTreeIdentities, splitStatements } from '../store/identity-admin';
 import { isWriteConflict } from '../store/identity-writes';
-import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, getProfileView, listProfileEvents, type ProfileSelector } from '../store/profiles';
+import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents, type ProfileSelector } from '../store/profiles';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace } from '../store/workspaces';
 import { refreshComputedTraits } from '../computed-traits/refresh';
-import { personPredictions } from '../predictions/service';
+import { timelineBody } from '../profile-reads/answers';
+import { invalidateProfileReads, profileReadsOf } from '../profile-reads/invalidate';
+import type { ReadAnswer } from '../profile-reads/profile-reads';
 
 /**
  * Profiles read API (secret key, `read` scope; split and merge need `admin`). `{ref}` is a
@@ -22,31 +24,42 @@ import { personPredictions } from '../predictions/service';
  */
 export const profileRoutes = new Hono<AppEnv>();
 
-// Reads say where their time went (Server-Timing: key, limit, read, total), like ingest; each read is one D1 statement.
+// Reads say where their time went (Server-Timing: key, limit, read, total, and for the cached reads
+// `cache;desc=hit|miss` and on a miss `d1`, the D1 time inside the read), like ingest.
 profileRoutes.use('*', timedRequest, requireSecretKey('read'));
 
 profileRoutes.get('/:ref', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
-  const now = Date.now();
-  const view = await phase(c, 'read', () => storageCall(() => getProfileView(c.var.db, c.var.workspaceId, selector, now)));
-  if (!view) throw notFound('No such profile');
-  // predictions and rfm only for people with orders (and once a model is fitted).
-  return c.json({ ...profileJson(view), ...(personPredictions(view.model, view.orders, now) ?? {}), computedTraits: view.computedTraits });
+  const reads = profileReadsOf(c.env, c.var.workspaceId);
+  const answer = await phase(c, 'read', () => storageCall(() => reads.profile({ database: c.var.database, workspaceId: c.var.workspaceId, selector })));
+  return answerRead(c, answer, 'No such profile');
 });
 
 profileRoutes.get('/:ref/events', async (c) => {
   const q = eventQuery(c);
   const selector = await parseRef(c, c.req.param('ref'));
-  const { canonicalId, events: rows } = await phase(c, 'read', () => storageCall(() => listProfileEvents(c.var.db, c.var.workspaceId, selector, q)));
+  const ws = c.var.workspaceId;
+  // The first page, unfiltered, is what a profile screen opens with: the read cache keeps it.
+  // Further pages and filtered reads go to D1 as they are.
+  if (q.before === undefined && q.start === undefined && q.end === undefined && q.event === undefined) {
+    const reads = profileReadsOf(c.env, ws);
+    const answer = await phase(c, 'read', () => storageCall(() => reads.timeline({ database: c.var.database, workspaceId: ws, selector, limit: q.limit })));
+    return answerRead(c, answer, 'No such profile');
+  }
+  const { canonicalId, events: rows } = await phase(c, 'read', () => storageCall(() => listProfileEvents(c.var.db, ws, selector, q)));
   if (canonicalId === null) throw notFound('No such profile');
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  const hasMore = rows.length > q.limit;
-  return c.json({
-    data: page.map(({ seq: _seq, timestamp, ...e }) => ({ ...e, timestamp: new Date(timestamp).toISOString() })),
-    cursor: { next: hasMore && last ? encodeCursor(last) : null, hasMore },
-  });
+  c.get('timing')?.note('cache', 'none');
+  return c.body(timelineBody(rows, q.limit), 200, { 'content-type': 'application/json' });
 });
+
+/** A read the cache answered: its body, with Server-Timing saying whether it was kept (and the D1 time of a miss). */
+function answerRead(c: Context<AppEnv>, answer: ReadAnswer, missing: string) {
+  const timing = c.get('timing');
+  timing?.note('cache', answer.hit ? 'hit' : 'miss');
+  if (!answer.hit) timing?.add('d1', answer.d1Ms);
+  if (answer.body === null) throw notFound(missing);
+  return c.body(answer.body, 200, { 'content-type': 'application/json' });
+}
 
 profileRoutes.get('/:ref/merges', async (c) => {
   const id = await resolveRef(c, c.req.param('ref'));
@@ -82,6 +95,7 @@ profileRoutes.post('/:ref/split', requireSecretKey('admin'), async (c) => {
   // Both people are evaluated again: the split-off profile can enter segments, the survivor leave some.
   await refreshComputedTraits(db, ws, [canonicalId, absorbedId], Date.now());
   await refreshMemberships(db, ws, { touchedProfileIds: [canonicalId, absorbedId] }, Date.now(), waitUntilOf(c));
+  await invalidateProfileReads(c.env, ws, { profileIds: [canonicalId, absorbedId] });
   const [left, right] = await storageCall(() => Promise.all([getProfileRecord(db, ws, canonicalId), getProfileRecord(db, ws, absorbedId)]));
   return c.json({ profiles: [left, right].filter((r) => r !== null).map(profileJson) });
 });
@@ -105,6 +119,7 @@ profileRoutes.post('/:ref/merge', requireSecretKey('admin'), async (c) => {
   });
   await refreshComputedTraits(db, ws, [survivorId, absorbedId], Date.now());
   await refreshMemberships(db, ws, { touchedProfileIds: [survivorId], absorbedProfileIds: [absorbedId] }, Date.now(), waitUntilOf(c));
+  await invalidateProfileReads(c.env, ws, { profileIds: [survivorId, absorbedId] });
   const record = await storageCall(() => getProfileRecord(db, ws, survivorId));
   return c.json(profileJson(record!));
 });

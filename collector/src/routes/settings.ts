@@ -6,6 +6,7 @@ import { notFound } from '../http/errors';
 import { applySettingsPatch, settingsView } from '../settings/settings-patch';
 import { storageCall } from '../store/storage-call';
 import { getWorkspace, updateWorkspaceSettings } from '../store/workspaces';
+import { invalidateProfileReads } from '../profile-reads/invalidate';
 
 /**
  * Workspace settings (ipPolicy, requiredConsent, defaultCountry): read with `auth.read`, change
@@ -30,6 +31,8 @@ export function settingsRoutes(auth: { read: MiddlewareHandler<AppEnv>; admin: M
     await storageCall(() => updateWorkspaceSettings(c.env.DB, workspace.id, settings));
     // Ingest caches workspaces for 30 s per isolate: this one sees the change at once.
     forgetWorkspaces();
+    // Settings steer how reads are resolved and what is derived; a rare write, so every kept read goes.
+    await invalidateProfileReads(c.env, workspace.id, 'all');
     return c.json(settingsView(settings));
   });
 
