@@ -223,6 +223,12 @@ describe('every writer invalidates', () => {
     const after = await profile('user_id:pf-1', own);
     expect(after.cache).toBe('miss');
     expect(after.body.predictions).toBeDefined();
+    // Kept as a view, not as text: predictions move with the clock and are computed at each answer.
+    const again = await profile('user_id:pf-1', own);
+    expect(again.cache).toBe('hit');
+    const timeless = ({ predictions: _p, rfm: _r, ...rest }: Record<string, any>) => rest;
+    expect(timeless(again.body)).toEqual(timeless(after.body));
+    expect(again.body.predictions).toMatchObject({ pAlive: expect.any(Number) });
   });
 
   it('a settings change drops every kept read', async () => {

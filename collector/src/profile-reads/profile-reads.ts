@@ -24,7 +24,8 @@ export interface ProfileQuery {
 }
 
 interface Kept {
-  profile: { view: ProfileView; body: string | null };
+  /** The answer as text when it does not move with the clock, else the view to answer from (predictions). */
+  profile: { body: string } | { view: ProfileView };
   /** The newest events, as fetched with `fetched` rows asked for (fewer came back: that is all of them). */
   timeline: { rows: TimelineEvent[]; fetched: number };
 }
@@ -59,13 +60,13 @@ export class ProfileReads extends DurableObject<Env> {
     const kept = this.cache.lookup(ref, 'profile', now);
     if (kept) {
       this.counts.hits++;
-      return { body: kept.body ?? profileBody(kept.view, now), hit: true, d1Ms: 0 };
+      return { body: 'body' in kept ? kept.body : profileBody(kept.view, now), hit: true, d1Ms: 0 };
     }
     return this.miss(ref, async (db) => {
       const view = await getProfileView(db, q.workspaceId, q.selector, now);
       if (!view) return { body: null };
       const body = profileBody(view, now);
-      return { body, keep: { id: view.state.id, slot: 'profile', value: { view, body: timeless(view) ? body : null }, bytes: body.length } };
+      return { body, keep: { id: view.state.id, slot: 'profile', value: timeless(view) ? { body } : { view }, bytes: body.length } };
     });
   }
 
