@@ -84,7 +84,7 @@ export class ProfileReads extends DurableObject<Env> {
       const { canonicalId, events } = await listProfileEvents(db, q.workspaceId, q.selector, { limit: q.limit });
       if (canonicalId === null) return { body: null };
       const body = timelineBody(events, q.limit);
-      return { body, keep: { id: canonicalId, slot: 'timeline', value: { rows: events, fetched }, bytes: body.length * 1.1 } };
+      return { body, keep: { id: canonicalId, slot: 'timeline', value: { rows: events, fetched }, bytes: body.length } };
     });
   }
 
