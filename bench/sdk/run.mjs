@@ -3,7 +3,10 @@
 // locally and sending to a sink on loopback. For each library, several fresh pages (new browser
 // context, empty storage), then medians:
 //   brotli B     the script as shipped (max quality)
-//   ready ms     from the script's bytes arriving to the library accepting calls itself
+//   ready ms     from the script's first statement to the library accepting calls itself (what the
+//                script's own work costs: the bench serves each file with a time stamp put before it)
+//   arrival ms   the same from the script's bytes arriving (adds the browser's compile and scheduling
+//                of the script: on a loaded machine it is often tens of ms even for an empty script)
 //   first 20     track() synchronous main-thread time, median of the first 20 calls after ready,
 //                each in its own task (as from 20 click handlers)
 //   burst        1,000 track() calls in one loop: loop time / 1,000
@@ -12,7 +15,10 @@
 // then the ratios against analytics-next and the issue's goals, and the other calls' (page,
 // identify, group, alias) first-call medians. Prints a markdown table (for the README).
 //
-//   node bench/sdk/run.mjs [--runs 5] [--only satu]      (builds the SDK first; needs /usr/bin/chromium)
+//   node bench/sdk/run.mjs [--runs 5] [--only satu] [--compare old/satu.min.js]
+// (builds the SDK first; needs /usr/bin/chromium). --compare adds another build of satu.min.js (e.g.
+// main's) to the same run, the fair way to see what a change did on a machine whose load moves.
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +30,7 @@ import { libraries } from './libraries.mjs';
 import { startSink } from './sink.mjs';
 
 // --only satu: measure one library alone (while working on it; ratios need all three)
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string' }, compare: { type: 'string' } } });
 const RUNS = Number(values.runs);
 const FIRST = 20;
 const OTHERS = ['page', 'identify', 'group', 'alias'];
@@ -95,15 +101,15 @@ async function measure(browser, sink, files, lib, run) {
     const page = await context.newPage();
     await page.goto(`${sink.origin}/run/${writeKey}.html`);
     await page.waitForFunction(() => window.benchReadyAt, null, { timeout: 30_000 });
-    const readyMs = await page.evaluate((file) => {
+    const [readyMs, arrivalMs] = await page.evaluate((file) => {
       const entry = performance.getEntriesByName(new URL(file, location.href).href)[0];
-      return window.benchReadyAt - entry.responseEnd;
+      return [window.benchReadyAt - window.benchStartAt, window.benchReadyAt - entry.responseEnd];
     }, lib.file);
     const first = await timedCalls(page, 'track', FIRST);
     const others = {};
     for (const method of OTHERS) others[method] = median(await timedCalls(page, method, OTHER_CALLS));
     const before = FIRST + OTHERS.length * OTHER_CALLS;
-    const quiet = await delivered(sink, writeKey, before);
+    const quiet = lib.sends === false || (await delivered(sink, writeKey, before));
     const burstMs = await page.evaluate((n) => {
       const lib = window.benchLib;
       const t = performance.now();
@@ -111,7 +117,7 @@ async function measure(browser, sink, files, lib, run) {
       window.benchBurstEnd = performance.now();
       return window.benchBurstEnd - t;
     }, BURST);
-    const complete = await delivered(sink, writeKey, before + BURST);
+    const complete = lib.sends === false || (await delivered(sink, writeKey, before + BURST));
     await sleep(300); // the last task's long-task entry is reported after it ends
     const long = await page.evaluate(() =>
       window.benchLongTasks
@@ -122,6 +128,7 @@ async function measure(browser, sink, files, lib, run) {
     if (!quiet || !complete) console.warn(`  ${lib.name} run ${run}: the sink got ${received} of ${before + BURST} messages in time`);
     return {
       readyMs,
+      arrivalMs,
       firstUs: median(first),
       burstUs: (burstMs * 1000) / BURST,
       longMs: long.reduce((a, b) => a + b, 0),
@@ -134,8 +141,20 @@ async function measure(browser, sink, files, lib, run) {
 }
 
 await build();
-const libs = (await libraries(root)).filter((l) => !values.only || l.name.toLowerCase().includes(values.only));
-const files = Object.fromEntries(libs.map((l) => [l.file, l.code]));
+const libs = (await libraries(root)).filter((l) => !values.only || l.sends === false || l.name.toLowerCase().includes(values.only));
+if (values.compare) {
+  const satu = libs.find((l) => l.name.startsWith('Satu'));
+  libs.push({ ...satu, name: `Satu ${values.compare}`, file: '/lib/satu-compare.js', code: readFileSync(values.compare),
+    tag: (host, writeKey) => satu.tag(host, writeKey).replace('/lib/satu.js', '/lib/satu-compare.js') });
+}
+// The time stamp of each script's first statement (a statement before the library's own, after a
+// leading comment line such as V8's compile hint, which only counts at the top of the file).
+const stamped = (code) => {
+  const text = Buffer.from(code).toString();
+  const at = text.startsWith('//') ? text.indexOf('\n') + 1 : 0;
+  return text.slice(0, at) + 'window.benchStartAt=performance.now();' + text.slice(at);
+};
+const files = Object.fromEntries(libs.map((l) => [l.file, stamped(l.code)]));
 const sink = await startSink({ files });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const results = libs.map(() => []);
@@ -159,6 +178,7 @@ const summary = libs.map((lib, i) => {
     name: lib.name,
     brotli: brotli(lib.code),
     readyMs: median(r.map((x) => x.readyMs)),
+    arrivalMs: median(r.map((x) => x.arrivalMs)),
     firstUs: median(r.map((x) => x.firstUs)),
     burstUs: median(r.map((x) => x.burstUs)),
     longMs: median(r.map((x) => x.longMs)),
@@ -171,10 +191,10 @@ const summary = libs.map((lib, i) => {
 
 const n = (v, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 console.log(`\nMedians of ${RUNS} fresh pages each, headless Chromium, same run:\n`);
-console.log('| library | brotli B | ready ms | track() us/call, first 20 | same, 1,000-call burst | long tasks after the burst |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| library | brotli B | ready ms | from arrival ms | track() us/call, first 20 | same, 1,000-call burst | long tasks after the burst |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const s of summary) {
-  console.log(`| ${s.name} | ${n(s.brotli)} | ${n(s.readyMs, 1)} | ${n(s.firstUs, 1)} | ${n(s.burstUs, 1)} | ${n(s.longMs)} ms (${n(s.longCount)}) |`);
+  console.log(`| ${s.name} | ${n(s.brotli)} | ${n(s.readyMs, 1)} | ${n(s.arrivalMs, 1)} | ${n(s.firstUs, 1)} | ${n(s.burstUs, 1)} | ${n(s.longMs)} ms (${n(s.longCount)}) |`);
 }
 console.log('\n| library | page() us | identify() us | group() us | alias() us |');
 console.log('|---|---:|---:|---:|---:|');
@@ -182,7 +202,9 @@ for (const s of summary) console.log(`| ${s.name} | ${OTHERS.map((m) => n(s.othe
 
 // Ratios and the goals of issue 22: each call <= 1/20 of analytics-next's and <= 50 us, no long
 // task after a burst in any run, ready <= 10 ms, <= 3,000 B brotli.
-const [satu, segment, rudder] = summary;
+const satu = summary[0];
+const segment = summary.find((s) => s.name.startsWith('@segment'));
+const rudder = summary.find((s) => s.name.startsWith('@rudderstack'));
 if (!segment || !rudder) process.exit(0);
 const ratio = (a, b) => (b / a >= 10 ? n(b / a) : n(b / a, 1));
 console.log('\nSatu against the others (how many times cheaper):');

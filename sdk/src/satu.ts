@@ -85,7 +85,10 @@ export function createSatu(options: SatuOptions): Satu {
   const o = { flushAt: 20, flushInterval: 1000, maxQueue: 1000, autoPage: true, ...options };
   const url = o.host.replace(/\/+$/, '') + '/v1/batch';
   const warn = (...args: unknown[]) => void (o.debug && console.warn('[satu]', ...args));
-  /** When a call is written (in a task after it, in call order): its message, JSON and size check. */
+  /**
+   * When a call is written (in a task after it, in call order): its message, JSON and size check,
+   * and the next delivery round's timer (kept out of the call: a timer costs more than the rest of it).
+   */
   const admit = (e: Call) => {
     const message = e.make!();
     e.make = undefined;
@@ -93,7 +96,12 @@ export function createSatu(options: SatuOptions): Satu {
     try {
       e.json = JSON.stringify(message);
     } catch {} // not JSON (a cycle, a BigInt): dropped below, tracking must never throw into the page
-    return (!!e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) || (warn('dropped: over 32 KB or not JSON', message), false);
+    if (e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) {
+      schedule(nextFlushAt(Date.now(), queue.size(), o.flushAt, o.flushInterval, pausedUntil));
+      return true;
+    }
+    warn('dropped: over 32 KB or not JSON', message);
+    return false;
   };
   const queue = createQueue(o.maxQueue, openStore(), warn, admit, idle, localSpill());
   // Read on first use, never at start: the first localStorage or cookie access of a page is a
@@ -183,7 +191,9 @@ export function createSatu(options: SatuOptions): Satu {
   const enqueue = (build: (page: JsonObject) => Message, context?: JsonObject): Promise<void> => {
     const now = Date.now();
     const id = messageId(now);
-    const [href, title, from] = [location.href, document.title, referrer];
+    const href = location.href;
+    const title = document.title;
+    const from = referrer;
     const make = () => {
       const off = mode() == 'off';
       const page = pageFacts(href, title, from);
@@ -206,9 +216,7 @@ export function createSatu(options: SatuOptions): Satu {
         },
       };
     };
-    const pushed = queue.push({ id, attempts: 0, nextAttemptAt: 0, json: '', make } as Call);
-    schedule(nextFlushAt(now, queue.size(), o.flushAt, o.flushInterval, pausedUntil));
-    return pushed;
+    return queue.push({ id, attempts: 0, nextAttemptAt: 0, json: '', make } as Call);
   };
 
   /** consent(), optOut(), optIn(): keeps the choice (its state is already set), then drops or sends. */
