@@ -152,7 +152,10 @@ export function createSatu(options: SatuOptions): Satu {
     if (!isOnline()) return schedule(Date.now() + OFFLINE_RECHECK_MS);
     if (!force && Date.now() < pausedUntil) return schedule(pausedUntil);
     for (let batch; (batch = nextBatch(await queue.oldest(), Date.now(), !!force, BATCH_BYTES, exiting)).length; ) {
-      const res = await post(url, batchBody(o.writeKey, batch.map((e) => e.json)));
+      const body = batchBody(o.writeKey, batch.map((e) => e.json));
+      // The request in a task of its own: reading back and building the body are one task already.
+      await new Promise((resolve) => setTimeout(resolve));
+      const res = await post(url, body);
       if (retryable(res ? res.status : 0)) {
         const now = Date.now();
         pausedUntil = afterFailure(batch, now, parseRetryAfter(res?.headers.get('retry-after'), now), Math.random())[0]!.nextAttemptAt;
