@@ -116,10 +116,10 @@ export function createQueue(
   const key = 'satu_q' + Math.random().toString(36).slice(2);
   let kept: string[] | undefined;
 
-  /** Runs `fn` in a transaction and waits for it; on failure IndexedDB is given up for memory. */
-  const use = (mode: IDBTransactionMode, fn: (s: IDBObjectStore) => void): Promise<void> =>
+  /** Runs `fn` in a read-write transaction (every use writes) and waits for it; on failure IndexedDB is given up for memory. */
+  const use = (fn: (s: IDBObjectStore) => void): Promise<void> =>
     store
-      ? store(mode, (s) => (fn(s), done(s.transaction))).catch((err) => {
+      ? store('readwrite', (s) => (fn(s), done(s.transaction))).catch((err) => {
           // IndexedDB is unusable here (blocked, quota, Safari closed it): memory from now on.
           warn(err);
           store = undefined;
@@ -160,7 +160,7 @@ export function createQueue(
     // Transactions on one store complete in order: the last one's settles every push before it.
     if (unwritten.length) setTimeout(write);
     else (finish = settle), (written = undefined);
-    use('readwrite', (s) => {
+    use((s) => {
       for (const e of batch) s.put(e, e.id);
       // Hand the transaction to the browser now: nothing waits for a later request of ours.
       s.transaction.commit?.();
@@ -170,7 +170,7 @@ export function createQueue(
       finish?.();
       if (store && !trimming) {
         trimming = true;
-        idle(() => use('readwrite', bound).then(() => (trimming = false)));
+        idle(() => use(bound).then(() => (trimming = false)));
       }
     });
   };
@@ -196,7 +196,7 @@ export function createQueue(
       await written; // so the read is ordered after the writes of what was pushed, still in time slices
       const left = (store && spill?.read()) || [];
       let list: Envelope[] | undefined;
-      await use('readwrite', (s) => {
+      await use((s) => {
         for (const [, envelopes] of left) for (const e of envelopes) s.put(e, e.id);
         bound(s, () => {
           const all = s.getAll(null, READ);
@@ -217,14 +217,14 @@ export function createQueue(
     size: () => mirror.size,
     async put(envelopes) {
       for (const e of envelopes) mirror.set(e.id, e);
-      await use('readwrite', (s) => {
+      await use((s) => {
         for (const e of envelopes) s.put(e, e.id);
       });
       if (store) for (const e of envelopes) saved.add(e.id);
     },
     async remove(ids) {
       for (const id of ids) mirror.delete(id), saved.delete(id);
-      await use('readwrite', (s) => {
+      await use((s) => {
         for (const id of ids) s.delete(id);
       });
       unkeep();
@@ -232,7 +232,7 @@ export function createQueue(
     async clear() {
       mirror.clear();
       unwritten = [];
-      await use('readwrite', (s) => s.clear());
+      await use((s) => s.clear());
     },
     dropped: () => dropped,
   };

@@ -238,14 +238,14 @@ export function createSatu(options: SatuOptions): Satu {
         saveUser(next);
         // Explicit nulls travel: they unset the trait on the profile.
         return { type: 'identify', traits: { ...next.traits, ...(traits as JsonObject) } };
-      }, traitOps ? { traitOps } : {});
+      }, { traitOps }); // without trait operations `undefined`, which JSON leaves out
     },
     track: (event, properties) => enqueue(() => ({ type: 'track', event, properties })),
     page(name?: unknown, properties?: unknown) {
       if (name && typeof name == 'object') [name, properties] = [undefined, name];
       return enqueue((page) => ({ type: 'page', name: name as string, properties: { ...page, ...(properties as JsonObject) } }));
     },
-    group: (groupId, traits, traitOps) => enqueue(() => ({ type: 'group', groupId, traits }), traitOps ? { traitOps } : {}),
+    group: (groupId, traits, traitOps) => enqueue(() => ({ type: 'group', groupId, traits }), { traitOps }),
     alias: (userId, previousId) => enqueue(() => ({ type: 'alias', userId, previousId: previousId ?? user.userId ?? user.anonymousId })),
     reset: () => void (settled(), saveUser(resetUser(uuid))),
     flush: () => send(true),
