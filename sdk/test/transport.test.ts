@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post } from './transport';
+import { post } from '../src/transport';
 
 describe('post', () => {
   let server: Server;
