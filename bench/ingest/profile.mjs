@@ -31,18 +31,32 @@ const sock = new WebSocket(t.webSocketDebuggerUrl);
 await new Promise((r) => sock.on('open', r));
 let id = 0; const pending = new Map();
 sock.on('message', (m) => { const d = JSON.parse(m); if (pending.has(d.id)) { pending.get(d.id)(d); pending.delete(d.id); } });
+// The bundle's source, to show the line of each anonymous function (read after the profile).
+const sources = new Map();
+const lineOf = async (scriptId, line) => {
+  if (!sources.has(scriptId)) sources.set(scriptId, (await send('Debugger.getScriptSource', { scriptId })).result?.scriptSource?.split('\n') ?? []);
+  return (sources.get(scriptId)[line] ?? '').trim().slice(0, 90);
+};
 const send = (method, params = {}) => new Promise((r) => { const i = ++id; pending.set(i, r); sock.send(JSON.stringify({ id: i, method, params })); });
 await send('Profiler.enable'); await send('Profiler.setSamplingInterval', { interval: 200 }); await send('Profiler.start');
-const r = await runLoad({ url: `${c.url}/v1/batch`, headers, body: (i) => body(i + 1e6), concurrency: 8, durationMs: Number(values.seconds) * 1000, eventsPerRequest: size });
+const cpuBefore = c.cpuMs();
+const r = await runLoad({ url: `${c.url}/v1/batch`, headers, body: (i) => body(i + 1e6), concurrency: 8, durationMs: Number(values.seconds) * 1000, eventsPerRequest: size, cpuMs: c.cpuMs });
 await waitResolved(c.url, ws.secretKey);
+// The runtime's CPU per request until every event is resolved (profiling adds its own share).
+console.log(`requests ${r.requests}, runtime CPU per request until resolved ${((c.cpuMs() - cpuBefore) / r.requests).toFixed(1)} ms (${r.cpuPerRequest.toFixed(1)} during the load)`);
 const { result } = await send('Profiler.stop');
 const prof = result.profile;
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const counts = new Map(); for (const s of prof.samples) counts.set(s, (counts.get(s) ?? 0) + 1);
-const self = new Map(); let total = 0;
-for (const [nid, n] of counts) { const node = byId.get(nid); const cf = node.callFrame; const key = `${cf.functionName || '(anon)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber}`; self.set(key, (self.get(key) ?? 0) + n); total += n; }
+const self = new Map(); const frames = new Map(); let total = 0;
+for (const [nid, n] of counts) { const node = byId.get(nid); const cf = node.callFrame; const key = `${cf.functionName || '(anon)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber}`; self.set(key, (self.get(key) ?? 0) + n); frames.set(key, cf); total += n; }
 console.log('events', r.events ?? r, 'samples', total);
-for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log((100 * v / total).toFixed(1).padStart(5), k);
+await send('Debugger.enable');
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45)) {
+  const cf = frames.get(k);
+  const where = !cf.functionName && cf.scriptId !== '0' && cf.lineNumber >= 0 ? `  | ${await lineOf(cf.scriptId, cf.lineNumber)}` : '';
+  console.log((100 * v / total).toFixed(1).padStart(5), k + where);
+}
 // inclusive by function name
 const parent = new Map(); for (const n of prof.nodes) for (const ch of n.children ?? []) parent.set(ch, n.id);
 const incl = new Map();

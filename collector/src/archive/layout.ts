@@ -44,8 +44,12 @@ export function batchName(firstSeq: number, generation: string): string {
 /** Events grouped by their hour partition, in the order given. */
 export function byPartition<E extends { receivedAt: number }>(events: readonly E[]): Map<string, E[]> {
   const groups = new Map<string, E[]>();
+  // A batch spans an hour or two: its partitions are formatted once per hour, not once per event.
+  const hours = new Map<number, string>();
   for (const e of events) {
-    const p = partitionOf(e.receivedAt);
+    const hour = Math.floor(e.receivedAt / HOUR_MS);
+    let p = hours.get(hour);
+    if (p === undefined) hours.set(hour, (p = partitionOf(e.receivedAt)));
     const group = groups.get(p);
     if (group) group.push(e);
     else groups.set(p, [e]);

@@ -25,7 +25,17 @@ export interface ArchiveLine {
   integrations?: JsonObject;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+// The events of a request share their receive time, and often their timestamps: each distinct time
+// of a batch is formatted once (bounded, cleared when full).
+const isoCache = new Map<number, string>();
+const iso = (ms: number) => {
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    if (isoCache.size >= 10_000) isoCache.clear();
+    isoCache.set(ms, (text = new Date(ms).toISOString()));
+  }
+  return text;
+};
 const ms = (text: string | undefined) => (text === undefined ? null : Date.parse(text));
 
 /**
