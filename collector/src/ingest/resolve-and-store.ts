@@ -154,11 +154,11 @@ function writeBatch(
   forward: boolean,
 ): D1PreparedStatement[] {
   const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
-  const profileIds = arrived.map((e) => profileOf.get(e) ?? null);
-  const forwarding = forward ? eventForwardingStatement(db, workspaceId, arrived.map((e, i) => ({ ...e, profileId: profileIds[i] })), now) : null;
+  const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
+  const forwarding = forward ? eventForwardingStatement(db, workspaceId, withProfiles, now) : null;
   return [
     ...guardStatements(db, workspaceId, plan),
-    ...insertEventsStatements(db, workspaceId, arrived, profileIds),
+    ...insertEventsStatements(db, workspaceId, withProfiles),
     ...planWriteStatements(db, workspaceId, plan, now),
     // Last (its changes are the deliveries queued): the events' outbox rows for event destinations,
     // in the same transaction as the events, so every stored event is forwarded at least once.

@@ -1,6 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { parseStoredEvent } from '../ingest/event-text';
 import type { StoredEvent } from '../ingest/normalise';
 import { batchName } from '../archive/layout';
 import { sqlJobState } from '../archive/job-state';
@@ -294,7 +293,7 @@ export class IngestInbox extends DurableObject<Env> {
     const rows = retried.length > 0 ? retried : takeBatch(sql.exec<InboxSqlRow>('SELECT seq, attempts, body FROM inbox ORDER BY seq LIMIT ?', MAX_BATCH_EVENTS));
     if (rows.length === 0) return 'empty';
     const seqs = JSON.stringify(rows.map((r) => r.seq));
-    const events = rows.map((r) => parseStoredEvent(r.body));
+    const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
     // The directory (DB) says which database holds the workspace, read afresh for every batch.
     let db = this.env.DB;
     try {

@@ -14,10 +14,12 @@ const ACCOUNT_GUARD = `INSERT INTO write_guard (ok) SELECT 0 FROM json_each(?2) 
   LEFT JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = g.value->>0
   WHERE a.group_id IS NULL OR a.version != g.value->>1 LIMIT 1`;
 
-const UPSERT_PROFILES = `INSERT INTO profiles (id, workspace_id, canonical_id, merged_into, traits, trait_times, computed,
+// MATERIALIZED, as in the events insert (store/events.ts): each row rendered once, not once per column.
+const UPSERT_PROFILES = `WITH r AS MATERIALIZED (SELECT value AS v FROM json_each(?2))
+INSERT INTO profiles (id, workspace_id, canonical_id, merged_into, traits, trait_times, computed,
   consent, first_seen, last_seen, event_count, revenue, merge_count, created_at, updated_at, version)
 SELECT v->>0, ?1, v->>1, v->>2, v->>3, v->>4, v->>5, v->>6, v->>7, v->>8, v->>9, v->>10, v->>11, v->>12, v->>13, 0
-FROM (SELECT value AS v FROM json_each(?2)) WHERE true
+FROM r WHERE true
 ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, trait_times = excluded.trait_times, computed = excluded.computed, consent = excluded.consent,
   first_seen = excluded.first_seen, last_seen = excluded.last_seen, event_count = excluded.event_count,
   revenue = excluded.revenue, merge_count = excluded.merge_count, updated_at = excluded.updated_at,
