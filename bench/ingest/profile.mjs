@@ -3,7 +3,9 @@
 // under wrangler dev). Samples with the V8 profiler through wrangler's inspector port and prints
 // self and inclusive shares by function. Local D1's own SQLite work runs elsewhere and shows as idle.
 //
-//   node bench/ingest/profile.mjs [--seconds 8]
+//   node bench/ingest/profile.mjs [--seconds 8] [--requests N]
+// --requests sends exactly N requests (however long they take): the same work in every run, so two
+// runs compare on a machine whose speed varies.
 // (`ws` comes with miniflare; Node 20 has no WebSocket of its own.)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,8 @@ import { applyMigrations, createWorkspace, randomToken, startCollector } from '.
 import { runLoad, sampleEvent } from '../lib/load.mjs';
 import { waitResolved } from '../../scripts/lib/resolved.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, requests: { type: 'string' } } });
+const bounds = values.requests ? { durationMs: 600_000, maxRequests: Number(values.requests) } : { durationMs: Number(values.seconds) * 1000 };
 const stateDir = mkdtempSync(path.join(tmpdir(), 'prof-'));
 const adminToken = randomToken();
 await applyMigrations(stateDir);
@@ -40,7 +43,7 @@ const lineOf = async (scriptId, line) => {
 const send = (method, params = {}) => new Promise((r) => { const i = ++id; pending.set(i, r); sock.send(JSON.stringify({ id: i, method, params })); });
 await send('Profiler.enable'); await send('Profiler.setSamplingInterval', { interval: 200 }); await send('Profiler.start');
 const cpuBefore = c.cpuMs();
-const r = await runLoad({ url: `${c.url}/v1/batch`, headers, body: (i) => body(i + 1e6), concurrency: 8, durationMs: Number(values.seconds) * 1000, eventsPerRequest: size, cpuMs: c.cpuMs });
+const r = await runLoad({ url: `${c.url}/v1/batch`, headers, body: (i) => body(i + 1e6), concurrency: 8, ...bounds, eventsPerRequest: size, cpuMs: c.cpuMs });
 await waitResolved(c.url, ws.secretKey);
 // The runtime's CPU per request until every event is resolved (profiling adds its own share).
 console.log(`requests ${r.requests}, runtime CPU per request until resolved ${((c.cpuMs() - cpuBefore) / r.requests).toFixed(1)} ms (${r.cpuPerRequest.toFixed(1)} during the load)`);

@@ -37,11 +37,10 @@ const HITS = `SELECT i.type, i.value, p.canonical_id FROM json_each(?2) j
 const TREE_IDS = `(SELECT json_array(count(*), json_group_array(CASE WHEN mi.type = 'user_id' THEN mi.value END))
   FROM profiles m JOIN identities mi ON mi.profile_id = m.id WHERE m.workspace_id = ?1 AND m.canonical_id = p.id)`;
 
-// Each canonical profile the hits name, once: an event's user_id and anonymous_id usually name the
-// same person, and a row per hit sent (and the binding turned into objects) the same profile twice.
-// CROSS JOIN again: with `p.id IN (...)` SQLite walks the workspace's profiles instead.
-const PROFILES = `SELECT ${PROFILE_COLUMNS}, ${TREE_IDS} AS tree_ids
-FROM (SELECT DISTINCT canonical_id FROM (${HITS})) h CROSS JOIN profiles p ON p.id = h.canonical_id WHERE p.workspace_id = ?1`;
+// One row per (known identifier, its canonical profile): the identifier -> profile map and the
+// profile rows in one statement.
+const PROFILES = `SELECT h.type AS hit_type, h.value AS hit_value, ${PROFILE_COLUMNS}, ${TREE_IDS} AS tree_ids
+FROM (${HITS}) h CROSS JOIN profiles p ON p.id = h.canonical_id WHERE p.workspace_id = ?1`;
 
 const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM accounts
   WHERE workspace_id = ?1 AND group_id IN (SELECT value FROM json_each(?2))`;
@@ -66,7 +65,6 @@ const SPLITS = `SELECT s.canonical_id AS a, x.canonical_id AS b FROM merge_log m
 export async function readIdentityState(db: D1Database, workspaceId: string, req: IdentityReadRequest): Promise<IdentityReadResult> {
   const ids = JSON.stringify(req.identifiers.map((i) => [i.type, i.value]));
   const statements = [
-    db.prepare(HITS).bind(workspaceId, ids),
     db.prepare(PROFILES).bind(workspaceId, ids),
     db.prepare(STORED).bind(workspaceId, JSON.stringify(req.messageIds)),
     db.prepare(SPLITS).bind(workspaceId),
@@ -74,7 +72,7 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     listSegmentsStatement(db, workspaceId),
   ];
   if (req.groupIds.length > 0) statements.push(db.prepare(ACCOUNTS).bind(workspaceId, JSON.stringify(req.groupIds)));
-  const [hits, profiles, stored, splits, suppressing, segments, accounts] = await db.batch<Record<string, unknown>>(statements);
+  const [profiles, stored, splits, suppressing, segments, accounts] = await db.batch<Record<string, unknown>>(statements);
   const result: IdentityReadResult = {
     known: new Map(),
     profiles: new Map(),
@@ -86,13 +84,11 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     suppressing: suppressing.results.length > 0,
     segments: toSegments(segments.results),
   };
-  for (const r of profiles.results as unknown as (ProfileRow & { tree_ids: string })[]) {
+  for (const r of profiles.results as unknown as (ProfileRow & { hit_type: string; hit_value: string; tree_ids: string })[]) {
+    result.known.set(`${r.hit_type}:${r.hit_value}`, r.id);
+    if (result.profiles.has(r.id)) continue;
     const [identityCount, userIds] = JSON.parse(r.tree_ids) as [number, (string | null)[]];
     result.profiles.set(r.id, { state: toProfileState(r), identityCount, userIds: userIds.filter((u): u is string => u !== null) });
-  }
-  // As one joined statement did: an identifier counts as known only with its canonical profile in the workspace.
-  for (const h of hits.results as { type: string; value: string; canonical_id: string }[]) {
-    if (result.profiles.has(h.canonical_id)) result.known.set(`${h.type}:${h.value}`, h.canonical_id);
   }
   for (const r of (accounts?.results ?? []) as { group_id: string; traits: string; trait_times: string; version: number; created_at: number }[]) {
     result.accounts.set(r.group_id, {
