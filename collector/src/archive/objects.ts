@@ -15,9 +15,9 @@ const GZIP_TYPE = 'application/gzip';
 /**
  * Gzip of a text, whole (one archive object is at most one resolver batch, a few MB). The archive
  * is written on the resolver's own thread behind every batch, so its CPU is the resolver's:
- * node:zlib in one call took about a quarter of the time of a CompressionStream pipeline (a Blob's
- * stream through it into a Response) for the same bytes, zlib's default level 6 in both. Level 1
- * would halve it again, but made bench/archive's events 30% larger (86 bytes each instead of 66).
+ * node:zlib in one call took a quarter to a third of the time of a CompressionStream pipeline (a
+ * Blob's stream through it into a Response) for the same bytes, zlib's default level 6 in both.
+ * Level 1 would halve it again, but made bench/archive's events 30% larger (86 bytes, not 66).
  */
 export async function gzipText(text: string): Promise<ArrayBuffer> {
   const gz = gzipSync(text);
