@@ -42,17 +42,25 @@ export async function writeArchiveBatch(
   workspaceId: string,
   events: readonly StoredEvent[],
   nameOf: (first: StoredEvent) => string,
-): Promise<{ objects: number; bytes: number }> {
+): Promise<{ objects: number; bytes: number; written: WrittenObject[] }> {
   let bytes = 0;
   const groups = [...byPartition(events).values()];
-  await Promise.all(
+  const written = await Promise.all(
     groups.map(async (group) => {
       const body = await gzipText(ndjson(group.map(toArchiveLine)));
       bytes += body.byteLength;
-      await putObject(bucket, objectKey(workspaceId, group[0].receivedAt, nameOf(group[0])), body, group);
+      const key = objectKey(workspaceId, group[0].receivedAt, nameOf(group[0]));
+      await putObject(bucket, key, body, group);
+      return { key, messageIds: group.map((e) => e.messageId) };
     }),
   );
-  return { objects: groups.length, bytes };
+  return { objects: groups.length, bytes, written };
+}
+
+/** An archive object just written: its key and the messageIds of its lines, in line order. */
+export interface WrittenObject {
+  key: string;
+  messageIds: string[];
 }
 
 /** Puts one object with the facts a reader needs to skip or pass it through unparsed. */

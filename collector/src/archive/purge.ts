@@ -4,6 +4,7 @@ import type { JobState } from './job-state';
 import { gzipText, listArchive, ndjson, putObject, readObject } from './objects';
 import type { ArchiveLine } from './line';
 import { tombstoneFilter } from './tombstones';
+import { indexedObject, shiftIndexRows, type LineShift } from './cold-index';
 
 /** Objects a purge step rewrites before it hands back to the inbox (keeps each alarm short). */
 export const PURGE_OBJECTS_PER_STEP = 50;
@@ -28,9 +29,14 @@ export async function purgeStep(db: D1Database, bucket: R2Bucket, workspace: Wor
   const covered = new Set(JSON.parse(state.get('purge.tombstones')!) as string[]);
   const tombstones = (await listTombstones(db, workspace.id)).filter((t) => covered.has(t.id));
   const keep = tombstoneFilter(workspace.id, tombstones, workspace.settings.defaultCountry);
+  // A step that stopped between an object's rewrite and its index rows finishes them first.
+  await finishIndexShift(db, workspace.id, state);
   let rewritten = 0;
   for await (const o of listArchive(bucket, workspace.id, { after: state.get('purge.after') ?? undefined, pageSize: PURGE_OBJECTS_PER_STEP })) {
-    await rewriteWithout(bucket, o.key, keep);
+    // The shift the index rows of the people left need is saved before the object changes.
+    const object = indexedObject(workspace.id, o.key);
+    await rewriteWithout(bucket, o.key, keep, (shift) => state.set(SHIFT_KEY, JSON.stringify({ object, ...shift })));
+    await finishIndexShift(db, workspace.id, state);
     state.set('purge.after', o.key);
     if (++rewritten >= PURGE_OBJECTS_PER_STEP) return true;
   }
@@ -40,15 +46,37 @@ export async function purgeStep(db: D1Database, bucket: R2Bucket, workspace: Wor
   return true;
 }
 
-/** Rewrites one object without the lines `keep` refuses; deletes it when none is left. Answers how many went. */
-export async function rewriteWithout(bucket: R2Bucket, key: string, keep: (line: ArchiveLine) => Promise<boolean>): Promise<number> {
+const SHIFT_KEY = 'purge.indexShift';
+
+/** Gives the index rows of an object rewritten by this purge their new line numbers (idempotent), then forgets the shift. */
+async function finishIndexShift(db: D1Database, workspaceId: string, state: JobState): Promise<void> {
+  const text = state.get(SHIFT_KEY);
+  if (text === null) return;
+  await shiftIndexRows(db, workspaceId, JSON.parse(text) as { object: string } & LineShift);
+  state.set(SHIFT_KEY, null);
+}
+
+/**
+ * Rewrites one object without the lines `keep` refuses; deletes it when none is left. Answers how
+ * many went. `beforeWrite` hears which lines go (0-based, of how many) before the object changes.
+ */
+export async function rewriteWithout(
+  bucket: R2Bucket,
+  key: string,
+  keep: (line: ArchiveLine) => Promise<boolean>,
+  beforeWrite?: (shift: LineShift) => void,
+): Promise<number> {
   const kept: ArchiveLine[] = [];
-  let dropped = 0;
+  const gone: number[] = [];
+  let n = 0;
   for await (const line of readObject(bucket, key)) {
     if (await keep(line)) kept.push(line);
-    else dropped++;
+    else gone.push(n);
+    n++;
   }
+  const dropped = gone.length;
   if (dropped === 0) return 0;
+  beforeWrite?.({ lines: n, dropped: gone });
   if (kept.length === 0) await bucket.delete(key);
   else await putObject(bucket, key, await gzipText(ndjson(kept)), kept.map((l) => ({ receivedAt: Date.parse(l.receivedAt) })));
   return dropped;

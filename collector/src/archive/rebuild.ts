@@ -5,6 +5,7 @@ import type { JobState } from './job-state';
 import { fromArchiveLine } from './line';
 import { factsOf, listArchive, objectLines } from './objects';
 import { erasedFilter } from './tombstones';
+import { indexObjects } from './cold-index';
 import type { ArchiveLine } from './line';
 
 /** What `GET /v1/admin/workspaces/{id}` shows of a rebuild. `done` and `total` count archived events. */
@@ -79,15 +80,20 @@ export async function rebuildStep(db: D1Database, bucket: R2Bucket, workspace: W
   for await (const o of listArchive(bucket, workspace.id, { after: r.after ?? undefined, pageSize: 1 })) {
     const object = await bucket.get(o.key);
     const events = [];
-    let read = 0;
+    const messageIds: string[] = [];
     if (object) {
       for await (const text of objectLines(object.body)) {
         const line = JSON.parse(text) as ArchiveLine;
-        read++;
+        messageIds.push(line.messageId);
         if (!keep || (await keep(line))) events.push(fromArchiveLine(line));
       }
     }
-    if (events.length > 0) await resolveBatch(db, workspace, events, now, undefined, { replay: true });
+    const read = messageIds.length;
+    if (events.length > 0) {
+      await resolveBatch(db, workspace, events, now, undefined, { replay: true });
+      // The new profiles' rows of the per-person index (the wipe deleted the old ones).
+      await indexObjects(db, workspace.id, [{ key: o.key, messageIds }]);
+    }
     r.after = o.key;
     r.done += read;
     save();

@@ -1,6 +1,7 @@
 import { hotDaysOf } from '../settings/settings-patch';
 import { COLD_CHUNK, deleteColdEvents } from '../store/events';
 import type { Workspace } from '../store/workspaces';
+import { raiseColdBefore } from '../store/archive-index';
 
 const DAY_MS = 86_400_000;
 
@@ -15,5 +16,7 @@ const DAY_MS = 86_400_000;
  */
 export async function retentionStep(db: D1Database, workspace: Workspace, archivedSince: number, now: number): Promise<boolean> {
   const before = now - hotDaysOf(workspace.settings) * DAY_MS;
+  // Readers learn first that events before this may be in R2 only (timelines then read the index).
+  await raiseColdBefore(db, workspace.id, before);
   return (await deleteColdEvents(db, workspace.id, before, archivedSince)) >= COLD_CHUNK;
 }

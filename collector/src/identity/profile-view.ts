@@ -61,25 +61,37 @@ export function parseProfileRef(ref: string, defaultCountry?: string): ProfileRe
   return { kind: 'identifier', id: n.id };
 }
 
-/** Opaque keyset cursor of the event timeline: base64url of [timestamp, seq]. */
-export function encodeCursor(pos: { timestamp: number; seq: number }): string {
-  return btoa(JSON.stringify([pos.timestamp, pos.seq])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+/**
+ * Opaque keyset cursor of the event timeline: base64url of [timestamp, messageId], the timeline's
+ * order, which a workspace move keeps and the R2 archive knows (the `seq` of older cursors was
+ * renumbered by a move).
+ *
+ * @example
+ * encodeCursor({ timestamp: 5, messageId: 'm1' }) // -> 'WzUsIm0xIl0'
+ */
+export function encodeCursor(pos: { timestamp: number; messageId: string }): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([pos.timestamp, pos.messageId]));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /**
- * Decodes a cursor made by `encodeCursor`; null for anything else, which the route answers 400.
+ * Decodes a cursor made by `encodeCursor`; 'outdated' for one of the older [timestamp, seq]
+ * form, null for anything else (the route answers both 400 naming `cursor`).
  *
  * @example
- * decodeCursor(encodeCursor({ timestamp: 5, seq: 2 })) // -> { timestamp: 5, seq: 2 }
+ * decodeCursor(encodeCursor({ timestamp: 5, messageId: 'm1' })) // -> { timestamp: 5, messageId: 'm1' }
  * decodeCursor('garbage') // -> null
  */
-export function decodeCursor(cursor: string): { timestamp: number; seq: number } | null {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return null;
+export function decodeCursor(cursor: string): { timestamp: number; messageId: string } | 'outdated' | null {
+  if (!/^[A-Za-z0-9_-]{1,2000}$/.test(cursor)) return null;
   try {
-    const value = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
-    if (!Array.isArray(value) || value.length !== 2 || !value.every((n) => Number.isSafeInteger(n) && n >= 0)) return null;
-    return { timestamp: value[0], seq: value[1] };
+    const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
+    if (!Array.isArray(value) || value.length !== 2 || !Number.isSafeInteger(value[0]) || value[0] < 0) return null;
+    if (Number.isSafeInteger(value[1])) return 'outdated';
+    if (typeof value[1] !== 'string' || value[1] === '') return null;
+    return { timestamp: value[0], messageId: value[1] };
   } catch {
-    return null; // not base64 or not JSON: the caller answers 400 invalid_cursor
+    return null; // not base64, UTF-8 or JSON: the caller answers 400 invalid_cursor
   }
 }

@@ -29,7 +29,7 @@ export function timelineBody(rows: readonly TimelineEvent[], limit: number): str
   const last = page[page.length - 1];
   const hasMore = rows.length > limit;
   return JSON.stringify({
-    data: page.map(({ seq: _seq, timestamp, ...e }) => ({ ...e, timestamp: new Date(timestamp).toISOString() })),
+    data: page.map(({ timestamp, ...e }) => ({ ...e, timestamp: new Date(timestamp).toISOString() })),
     cursor: { next: hasMore && last ? encodeCursor(last) : null, hasMore },
   });
 }

@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { databaseOf } from '../directory/databases';
-import { getProfileView, listProfileEvents, type ProfileSelector, type ProfileView, type TimelineEvent } from '../store/profiles';
+import { timelinePage, workspaceOf } from '../archive/cold-timeline';
+import { getProfileView, type ProfileSelector, type ProfileView, type TimelineEvent } from '../store/profiles';
 import { profileBody, timeless, timelineBody } from './answers';
 import { DEFAULT_LIMITS, ViewCache } from './view-cache';
 
@@ -81,7 +82,8 @@ export class ProfileReads extends DurableObject<Env> {
     }
     return this.miss(ref, async (db) => {
       const fetched = q.limit + 1;
-      const { canonicalId, events } = await listProfileEvents(db, q.workspaceId, q.selector, { limit: q.limit });
+      // Hot from D1 and, below the workspace's cold boundary, the person's archived events from R2.
+      const { canonicalId, events } = await timelinePage(db, this.env.ARCHIVE, q.workspaceId, () => workspaceOf(this.env.DB, q.workspaceId), q.selector, { limit: q.limit });
       if (canonicalId === null) return { body: null };
       const body = timelineBody(events, q.limit);
       return { body, keep: { id: canonicalId, slot: 'timeline', value: { rows: events, fetched }, bytes: body.length } };

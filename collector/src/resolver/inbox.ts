@@ -3,7 +3,7 @@ import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
 import { batchName } from '../archive/layout';
 import { sqlJobState } from '../archive/job-state';
-import { writeArchiveBatch } from '../archive/objects';
+import { archiveBatch } from '../archive/cold-index';
 import { purgeStep } from '../archive/purge';
 import { retentionStep } from '../archive/retention';
 import { failRebuild, isRebuilding, rebuildStatus, rebuildStep, startRebuild, type RebuildStatus } from '../archive/rebuild';
@@ -313,7 +313,7 @@ export class IngestInbox extends DurableObject<Env> {
       // Archived after the D1 write and before the rows leave the inbox: a crash in between
       // replays the batch from the same first row, which rewrites the same objects (batchName).
       await this.faults.beforeArchive?.(outcome.archived);
-      if (outcome.archived.length > 0) await this.archive(workspaceId, rows, events, outcome.archived);
+      if (outcome.archived.length > 0) await this.archive(workspaceId, rows, events, outcome.archived, db);
       this.faults.afterResolve?.(events);
     } catch (err) {
       return this.recordFailure(rows, err, db);
@@ -323,15 +323,18 @@ export class IngestInbox extends DurableObject<Env> {
     return 'done';
   }
 
-  /** Writes the events a batch stored to the R2 archive, each object named by the inbox row of its first event. */
-  private async archive(workspaceId: string, rows: readonly InboxRow[], events: readonly StoredEvent[], stored: readonly StoredEvent[]) {
+  /**
+   * Writes the events a batch stored to the R2 archive, each object named by the inbox row of its
+   * first event, and indexes the objects per person in `db` (archive/cold-index.ts).
+   */
+  private async archive(workspaceId: string, rows: readonly InboxRow[], events: readonly StoredEvent[], stored: readonly StoredEvent[], db: D1Database) {
     const sql = this.ctx.storage.sql;
     const generation = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'").one().value;
     // Every event received from now on reaches the archive (it passes through here): retention may
     // delete those from D1 once they are cold. Events stored before archiving began stay in D1.
     sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'archivedSince', String(Date.now()));
     const seqOf = new Map(events.map((e, i) => [e.messageId, rows[i].seq]));
-    await writeArchiveBatch(this.env.ARCHIVE, workspaceId, stored, (first) => batchName(seqOf.get(first.messageId)!, generation));
+    await archiveBatch(this.env.ARCHIVE, db, workspaceId, stored, (first) => batchName(seqOf.get(first.messageId)!, generation));
   }
 
   /**

@@ -46,7 +46,7 @@ privacyProfileRoutes.delete('/:ref', requireSecretKey('admin'), async (c) => {
 privacyProfileRoutes.get('/:ref/export', requireSecretKey('read'), async (c) => {
   const workspace = await workspaceOf(c.env.DB, c.var.workspaceId);
   const person = await findPerson(c.var.db, workspace, c.req.param('ref'));
-  return new Response(await exportPerson(c.var.db, workspace.id, person), {
+  return new Response(await exportPerson(c.var.db, workspace.id, person, { bucket: c.env.ARCHIVE, workspace }), {
     headers: {
       'content-type': 'application/json; charset=utf-8',
       'content-disposition': `attachment; filename="profile-${person.canonicalId}.json"`,

@@ -10,8 +10,9 @@ import { decodeCursor, parseProfileRef, profileJson } from '../identity/profile-
 import { planForceMerge, planSplit } from '../identity/split';
 import { forceMergeStatements, listMerges, loadMergeToUndo, loadTree, loadTreeEvents, loadTreeIdentities, splitStatements } from '../store/identity-admin';
 import { isWriteConflict } from '../store/identity-writes';
-import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, listProfileEvents, type ProfileSelector } from '../store/profiles';
+import { canonicalIdForIdentifier, canonicalIdForProfile, getProfileRecord, type ProfileSelector } from '../store/profiles';
 import { storageCall } from '../store/storage-call';
+import { timelinePage, workspaceOf } from '../archive/cold-timeline';
 import { getWorkspace } from '../store/workspaces';
 import { refreshComputedTraits } from '../computed-traits/refresh';
 import { timelineBody } from '../profile-reads/answers';
@@ -40,13 +41,16 @@ profileRoutes.get('/:ref/events', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
   const ws = c.var.workspaceId;
   // The first page, unfiltered, is what a profile screen opens with: the read cache keeps it.
-  // Further pages and filtered reads go to D1 as they are.
+  // Further pages and filtered reads go to D1 (and R2 below the cold boundary) as they are.
   if (q.before === undefined && q.start === undefined && q.end === undefined && q.event === undefined) {
     const reads = profileReadsOf(c.env, ws);
     const answer = await phase(c, 'read', () => storageCall(() => reads.timeline({ database: c.var.database, workspaceId: ws, selector, limit: q.limit })));
     return answerRead(c, answer, 'No such profile');
   }
-  const { canonicalId, events: rows } = await phase(c, 'read', () => storageCall(() => listProfileEvents(c.var.db, ws, selector, q)));
+  // Hot events from D1; below the workspace's cold boundary, the person's archived ones from R2 too.
+  const { canonicalId, events: rows } = await phase(c, 'read', () =>
+    storageCall(() => timelinePage(c.var.db, c.env.ARCHIVE, ws, () => workspaceOf(c.env.DB, ws), selector, q)),
+  );
   if (canonicalId === null) throw notFound('No such profile');
   c.get('timing')?.note('cache', 'none');
   return c.body(timelineBody(rows, q.limit), 200, { 'content-type': 'application/json' });
@@ -157,8 +161,12 @@ function eventQuery(c: Context<AppEnv>) {
     return ms;
   };
   const cursorText = c.req.query('cursor');
-  const before = cursorText === undefined ? undefined : decodeCursor(cursorText);
-  if (before === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned', 'cursor');
+  const decoded = cursorText === undefined ? undefined : decodeCursor(cursorText);
+  if (decoded === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned', 'cursor');
+  if (decoded === 'outdated') {
+    throw badRequest('invalid_cursor', 'cursor was made by an older version of this API; request the first page again (cursors now survive workspace moves)', 'cursor');
+  }
+  const before = decoded;
   const event = c.req.query('event');
   if (event !== undefined && (event === '' || event.length > 1024)) throw badRequest('invalid_field', 'event must be an event name', 'event');
   return { limit, start: time('start'), end: time('end'), before, event };

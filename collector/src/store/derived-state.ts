@@ -17,6 +17,8 @@ const DERIVED: { table: string; key: string }[] = [
   { table: 'profile_predictions', key: 'profile_id' },
   { table: 'identity_stats', key: 'rowid' },
   { table: 'profiles', key: 'rowid' },
+  // Keyed by profile ids, which a rebuild makes anew: the rebuild indexes each object it replays.
+  { table: 'archive_index', key: '(profile_id, object)' },
 ];
 
 /**

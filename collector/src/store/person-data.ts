@@ -50,6 +50,9 @@ const ERASE: { table: string; where: string; binds: (workspaceId: string, p: Per
   { table: 'event_deliveries', where: 'workspace_id = ?1 AND profile_id IN (SELECT value FROM json_each(?2))', binds: (w, p) => [w, JSON.stringify(p.profileIds)] },
   // Scratch rows of an evaluation run carry no workspace; profile ids are unique across workspaces.
   { table: 'segment_eval_scratch', where: 'profile_id IN (SELECT value FROM json_each(?2)) AND ?1 IS NOT NULL', binds: (w, p) => [w, JSON.stringify(p.profileIds)] },
+  // The per-person index into the R2 archive (archive/cold-index.ts): cold reads stop finding the
+  // person's archived events at once; the purge then rewrites the objects without them.
+  { table: 'archive_index', where: 'workspace_id = ?1 AND profile_id IN (SELECT value FROM json_each(?2))', binds: (w, p) => [w, JSON.stringify(p.profileIds)] },
   // Last: the rows above are found through the profiles.
   { table: 'profiles', where: 'workspace_id = ?1 AND (id IN (SELECT value FROM json_each(?2)) OR canonical_id = ?3)', binds: (w, p) => [w, JSON.stringify(p.profileIds), p.canonicalId] },
 ];

@@ -5,6 +5,7 @@ import type { ProfileState } from '../identity/profile-state';
 import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
 import type { CustomerStats, PredictionModel } from '../predictions/customer';
 import { computedTraitsColumn } from './computed-traits';
+import { COLD_BEFORE_SQL } from './archive-index';
 import { personStatsColumn, toPersonStats, type StoredModel } from './predictions';
 
 /** The canonical profile an identifier belongs to now, or null. */
@@ -129,12 +130,20 @@ export interface EventQuery {
   start?: number;
   /** Exclusive, epoch ms. */
   end?: number;
-  /** Keyset position: events strictly older than (timestamp, seq). */
-  before?: { timestamp: number; seq: number };
+  /** Keyset position: events strictly older than (timestamp, messageId). */
+  before?: TimelinePosition;
+}
+
+/**
+ * A place in a timeline: events are ordered newest first by (timestamp, messageId), which a
+ * workspace move keeps (unlike `seq`) and the R2 archive knows too.
+ */
+export interface TimelinePosition {
+  timestamp: number;
+  messageId: string;
 }
 
 export interface TimelineEvent {
-  seq: number;
   messageId: string;
   type: string;
   event: string | null;
@@ -147,44 +156,44 @@ export interface TimelineEvent {
 
 const parse = (v: string | null) => (v === null ? null : (JSON.parse(v) as JsonObject));
 
-type EventRow = { seq: number; message_id: string; type: string; event: string | null; name: string | null; timestamp: number; properties: string | null; traits: string | null; context: string | null };
+type EventRow = { message_id: string; type: string; event: string | null; name: string | null; timestamp: number; properties: string | null; traits: string | null; context: string | null };
 
 /**
- * A profile's events over its whole merge tree, newest first, by keyset on (timestamp, seq): stable
- * while new events arrive. The profile is named by id (an absorbed id reads its survivor) or
- * identifier and resolved in the same statement, so a timeline page is one D1 round trip.
- * Returns the canonical id (null: no such profile) and up to `limit + 1` events, so the caller
- * knows whether there is more.
+ * A profile's events in D1 over its whole merge tree, newest first, by keyset on (timestamp,
+ * messageId): stable while new events arrive and across a workspace move. The profile is named by
+ * id (an absorbed id reads its survivor) or identifier and resolved in the same statement, so a
+ * timeline page is one D1 round trip. Returns the canonical id (null: no such profile), up to
+ * `limit + 1` events, so the caller knows whether there is more, and the workspace's cold boundary
+ * (events older than it may be in R2 only; null while retention never ran).
  *
  * @example
  * await listProfileEvents(db, 'ws_1', { kind: 'identifier', id: { type: 'user_id', value: '42' } }, { limit: 50 })
- * // -> { canonicalId: 'prof_…', events: [{ seq, messageId, type, event, timestamp, properties, ... }] }
+ * // -> { canonicalId: 'prof_…', coldBefore: null, events: [{ messageId, type, event, timestamp, properties, ... }] }
  */
 export async function listProfileEvents(
   db: D1Database,
   workspaceId: string,
   sel: ProfileSelector | string,
   q: EventQuery,
-): Promise<{ canonicalId: string | null; events: TimelineEvent[] }> {
+): Promise<{ canonicalId: string | null; coldBefore: number | null; events: TimelineEvent[] }> {
   const target = canonicalOf(typeof sel === 'string' ? { kind: 'id', id: sel } : sel, 8);
   // One row per event, each carrying the canonical id; one row of NULL events when the profile has
   // none in range, and no row at all when the ref names no profile (LEFT JOIN from the ref's row).
   const { results } = await db
-    .prepare(`SELECT c.id AS canonical_id, e.seq, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
+    .prepare(`SELECT c.id AS canonical_id, ${COLD_BEFORE_SQL} AS cold_before, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
       FROM (SELECT ${target.sql} AS id) c LEFT JOIN (
-        SELECT e.seq, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
+        SELECT e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
         FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
         WHERE p.workspace_id = ?1 AND p.canonical_id = ${target.sql} AND +e.workspace_id = ?1
           AND (?2 IS NULL OR e.event = ?2) AND (?3 IS NULL OR e.timestamp >= ?3) AND (?4 IS NULL OR e.timestamp < ?4)
-          AND (?5 IS NULL OR e.timestamp < ?5 OR (e.timestamp = ?5 AND e.seq < ?6))
-        ORDER BY e.timestamp DESC, e.seq DESC LIMIT ?7
+          AND (?5 IS NULL OR e.timestamp < ?5 OR (e.timestamp = ?5 AND e.message_id < ?6))
+        ORDER BY e.timestamp DESC, e.message_id DESC LIMIT ?7
       ) e ON 1
-      WHERE c.id IS NOT NULL ORDER BY e.timestamp DESC, e.seq DESC`)
-    .bind(workspaceId, q.event ?? null, q.start ?? null, q.end ?? null, q.before?.timestamp ?? null, q.before?.seq ?? null, q.limit + 1, ...target.binds)
-    .all<{ canonical_id: string } & { [K in keyof EventRow]: EventRow[K] | null }>();
+      WHERE c.id IS NOT NULL ORDER BY e.timestamp DESC, e.message_id DESC`)
+    .bind(workspaceId, q.event ?? null, q.start ?? null, q.end ?? null, q.before?.timestamp ?? null, q.before?.messageId ?? null, q.limit + 1, ...target.binds)
+    .all<{ canonical_id: string; cold_before: number | null } & { [K in keyof EventRow]: EventRow[K] | null }>();
   const canonicalId = results[0]?.canonical_id ?? null;
-  const events = (results.filter((r) => r.seq !== null) as ({ canonical_id: string } & EventRow)[]).map((r) => ({
-    seq: r.seq,
+  const events = (results.filter((r) => r.message_id !== null) as ({ canonical_id: string } & EventRow)[]).map((r) => ({
     messageId: r.message_id,
     type: r.type,
     event: r.event,
@@ -194,7 +203,7 @@ export async function listProfileEvents(
     traits: parse(r.traits),
     context: parse(r.context),
   }));
-  return { canonicalId, events };
+  return { canonicalId, coldBefore: results[0]?.cold_before ?? null, events };
 }
 
 export interface AccountRecord {

@@ -1,0 +1,121 @@
+import type { StoredEvent } from '../ingest/normalise';
+import { indexObjectStatements, objectIndexRows, rewriteRowStatements, type IndexRow } from '../store/archive-index';
+import { shiftLines } from './index-lines';
+import { workspacePrefix } from './layout';
+import type { ArchiveLine } from './line';
+import { objectLines, writeArchiveBatch, type WrittenObject } from './objects';
+
+/**
+ * The per-person index into the R2 archive: for every archive object, one D1 row per profile
+ * whose events it holds (the profile each event was stored under), with their event-time bounds
+ * and line numbers. A cold read (timeline, person export) fetches only the objects of the
+ * person's rows, never a listing of the workspace's archive.
+ */
+
+/** An archive key without its `events/{workspace}/` prefix (what index rows keep). */
+export const indexedObject = (workspaceId: string, key: string) => key.slice(workspacePrefix(workspaceId).length);
+
+/**
+ * Indexes archive objects just written (one atomic D1 batch): each object's rows are replaced, so
+ * indexing an object again after a crash or a replay leaves exactly one row per profile.
+ *
+ * @example
+ * await indexObjects(db, 'ws_1', [{ key: 'events/ws_1/dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz', messageIds: ['m1'] }]);
+ */
+export async function indexObjects(db: D1Database, workspaceId: string, objects: readonly WrittenObject[]): Promise<void> {
+  if (objects.length === 0) return;
+  await db.batch(objects.flatMap((o) => indexObjectStatements(db, workspaceId, indexedObject(workspaceId, o.key), o.messageIds)));
+}
+
+/**
+ * The archive step of a resolver batch: writes the events it stored to R2 (archive/objects.ts),
+ * then indexes the objects written. Both run again when the batch is replayed, which rewrites the
+ * same objects and replaces their index rows.
+ *
+ * @example
+ * await archiveBatch(env.ARCHIVE, db, 'ws_1', outcome.archived, (first) => batchName(seqOf(first), generation));
+ */
+export async function archiveBatch(
+  bucket: R2Bucket,
+  db: D1Database,
+  workspaceId: string,
+  stored: readonly StoredEvent[],
+  nameOf: (first: StoredEvent) => string,
+): Promise<void> {
+  const { written } = await writeArchiveBatch(bucket, workspaceId, stored, nameOf);
+  await indexObjects(db, workspaceId, written);
+}
+
+/** A person's archived event as a cold read finds it: the line and the profile it was stored under. */
+export interface IndexedLine {
+  line: ArchiveLine;
+  profileId: string;
+}
+
+/**
+ * The lines the given index rows point at, object by object in the rows' order (rows of one
+ * object are read with one fetch). Objects are fetched a few at a time. `enough` is asked after
+ * each group of objects with the next row's latest event time (-Infinity at the end); answering
+ * true stops the reading.
+ *
+ * @example
+ * for await (const { line, profileId } of indexedLines(env.ARCHIVE, 'ws_1', rows)) out.push(line);
+ */
+export async function* indexedLines(
+  bucket: R2Bucket,
+  workspaceId: string,
+  rows: readonly IndexRow[],
+  enough: (nextMaxTs: number) => boolean = () => false,
+): AsyncGenerator<IndexedLine> {
+  // One fetch per object, keeping the order in which the rows first name it.
+  const objects = new Map<string, { maxTs: number; lines: Map<number, string> }>();
+  for (const r of rows) {
+    let o = objects.get(r.object);
+    if (!o) objects.set(r.object, (o = { maxTs: r.maxTs, lines: new Map() }));
+    for (const n of r.lines) o.lines.set(n, r.profileId);
+  }
+  const list = [...objects.entries()];
+  const PARALLEL = 4;
+  for (let i = 0; i < list.length; i += PARALLEL) {
+    const group = list.slice(i, i + PARALLEL);
+    const read = await Promise.all(group.map(([object, o]) => pickLines(bucket, `${workspacePrefix(workspaceId)}${object}`, o.lines)));
+    for (const found of read) yield* found;
+    if (enough(list[i + PARALLEL]?.[1].maxTs ?? -Infinity)) return;
+  }
+}
+
+/** The wanted lines of one object (none when it is gone: an erasure emptied it). */
+async function pickLines(bucket: R2Bucket, key: string, wanted: Map<number, string>): Promise<IndexedLine[]> {
+  const object = await bucket.get(key);
+  if (!object) return [];
+  const out: IndexedLine[] = [];
+  const last = Math.max(...wanted.keys());
+  let n = 0;
+  for await (const text of objectLines(object.body)) {
+    const profileId = wanted.get(n);
+    if (profileId !== undefined) out.push({ line: JSON.parse(text) as ArchiveLine, profileId });
+    if (++n > last) break; // the rest of the object holds none of them
+  }
+  return out;
+}
+
+/** An object rewritten without some lines: how many it had and which went (0-based). */
+export interface LineShift {
+  lines: number;
+  dropped: number[];
+}
+
+/**
+ * After an object lost lines (an erasure's purge), its index rows point at the lines where the
+ * people left now are; rows left without lines go. Only rows written against the object's old
+ * line count change, so running it twice (a purge step repeated after a crash) changes nothing more.
+ *
+ * @example
+ * await shiftIndexRows(db, 'ws_1', { object: 'dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz', lines: 3, dropped: [1] });
+ */
+export async function shiftIndexRows(db: D1Database, workspaceId: string, shift: { object: string } & LineShift): Promise<void> {
+  const rows = (await objectIndexRows(db, workspaceId, shift.object)).filter((r) => r.objectLines === shift.lines);
+  if (rows.length === 0) return;
+  const shifted = rows.map((r) => ({ ...r, lines: shiftLines(r.lines, shift.dropped) }));
+  await db.batch(rewriteRowStatements(db, workspaceId, shift.lines, shift.lines - shift.dropped.length, shifted));
+}
