@@ -92,8 +92,8 @@ beforeAll(async () => {
   ws = await createWorkspace('cold-reads', 'DB_2');
   await seed();
   for (const who of ['ana', 'bob']) expected[who] = await timeline(`user_id:${who}`);
-  // 30 days hot: everything older leaves D1.
-  expect((await api('/v1/settings', { method: 'PATCH', json: { retention: { hotDays: 30 } } })).status).toBe(200);
+  // 30 days hot: everything older leaves D1 (orders too: the predictions read another event here).
+  expect((await api('/v1/settings', { method: 'PATCH', json: { retention: { hotDays: 30 }, predictions: { orderEvent: 'Purchase' } } })).status).toBe(200);
   await sweep();
 });
 

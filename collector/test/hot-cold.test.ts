@@ -25,6 +25,8 @@ async function hourlySweep() {
 
 beforeAll(async () => {
   ws = await createWorkspace('hot-cold', 'DB_2');
+  // The predictions read every order (they would stay in D1: retention-windows.test.ts); here they read another event.
+  await api('/v1/settings', { method: 'PATCH', json: { predictions: { orderEvent: 'Purchase' } } });
   // Archiving starts with the inbox's first batch; events received from then on may go cold.
   await sendBatch(ws.writeKey, [{ type: 'identify', userId: 'hc-1', traits: { plan: 'pro' }, messageId: 'hc-0' }]);
   await sendBatch(ws.writeKey, [

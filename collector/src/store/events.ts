@@ -93,13 +93,14 @@ export const COLD_CHUNK = 5000;
 /**
  * Deletes up to COLD_CHUNK of the workspace's events that happened before `before` (event time,
  * which segment windows and timelines use) and were received at or after `archivedSince` (so they
- * are in the R2 archive). Answers how many went.
+ * are in the R2 archive), except events named in `keep` (all-time rules read them). Answers how many went.
  */
-export async function deleteColdEvents(db: D1Database, workspaceId: string, before: number, archivedSince: number): Promise<number> {
+export async function deleteColdEvents(db: D1Database, workspaceId: string, before: number, archivedSince: number, keep: readonly string[] = []): Promise<number> {
   const result = await db
     .prepare(`DELETE FROM events WHERE seq IN (SELECT seq FROM events
-      WHERE workspace_id = ?1 AND timestamp < ?2 AND received_at >= ?3 LIMIT ?4)`)
-    .bind(workspaceId, before, archivedSince, COLD_CHUNK)
+      WHERE workspace_id = ?1 AND timestamp < ?2 AND received_at >= ?3
+        AND (event IS NULL OR event NOT IN (SELECT value FROM json_each(?5))) LIMIT ?4)`)
+    .bind(workspaceId, before, archivedSince, COLD_CHUNK, JSON.stringify(keep))
     .run();
   return result.meta.changes ?? 0;
 }
