@@ -223,6 +223,21 @@ describe('cold reads', () => {
   });
 });
 
+describe('a rebuild', () => {
+  it('indexes the archive again under the new profiles: once cold again, the timeline is whole', async () => {
+    const before = await profileId('user_id:ana');
+    const res = await admin(`/${ws.id}/rebuild`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    await settleInboxes();
+    expect((await (await admin(`/${ws.id}`)).json<{ rebuild: { status: string } }>()).rebuild.status).toBe('done');
+    expect(await profileId('user_id:ana')).not.toBe(before);
+    await sweep();
+    expect(await inD1('a-')).toEqual(['a-08', 'a-09']);
+    expect((await indexRows()).some((r) => r.profile_id === before)).toBe(false);
+    expect(await timeline('user_id:ana', 3)).toEqual(expected.ana);
+  });
+});
+
 describe('a workspace without retention', () => {
   it('reads D1 only (no cold boundary yet)', async () => {
     const plain = await createWorkspace('cold-reads-plain');
