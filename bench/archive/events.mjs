@@ -14,8 +14,12 @@ const AGENTS = [
 ];
 const CAMPAIGNS = [null, { source: 'newsletter', medium: 'email', name: 'ramadan' }, { source: 'instagram', medium: 'social', name: 'lebaran' }, { source: 'google', medium: 'cpc', name: 'brand' }];
 
-/** Event `i` of person `i % users`, deterministic for a seed (the same run gives the same bytes). */
-export function shopEvent(i, { users, runId, seed = 1 }) {
+/**
+ * Event `i` of person `i % users`, deterministic for a seed (the same run gives the same bytes).
+ * Its time is within the last minute, or within the last `spreadDays` days (a history for
+ * retention to move to R2).
+ */
+export function shopEvent(i, { users, runId, seed = 1, spreadDays = 0 }) {
   const r = prng(seed * 1_000_003 + i);
   const user = i % users;
   const sku = `sku-${r.int(20_000)}`;
@@ -31,7 +35,7 @@ export function shopEvent(i, { users, runId, seed = 1 }) {
     messageId: `${runId}-${i}-${r.string(8)}`,
     anonymousId: `anon-${runId}-${user}`,
     ...(user % 3 === 0 ? { userId: `user-${runId}-${user}` } : {}),
-    timestamp: new Date(Date.now() - r.int(60_000)).toISOString(),
+    timestamp: new Date(Date.now() - r.int(spreadDays > 0 ? spreadDays * 86_400_000 : 60_000)).toISOString(),
     properties: {
       product_id: sku,
       category,

@@ -5,9 +5,15 @@
 //     per event (the gzip NDJSON objects), so you can tell when a workspace outgrows a database;
 //   - export events/s (GET /v1/events/export, streamed to nothing) and rebuild events/s
 //     (POST /v1/admin/workspaces/{id}/rebuild until GET .../{id} says done), each beside the
-//     ingest end-to-end rate measured in the same run (ratios, since this machine is shared).
+//     ingest end-to-end rate measured in the same run (ratios, since this machine is shared);
+//   - the per-person index into R2: its bytes per event (SQLite pages of its table and index), and
+//     a timeline page (GET /v1/profiles/{ref}/events?limit=20) of the same people read hot (every
+//     event in D1) and cold (after retention moved those older than --hot-days to R2), p50/p99
+//     and the ratio, checking that both give the same events. Event times spread over
+//     --spread-days (default 200) so that retention has a history to move.
 //
-//   node bench/archive/run.mjs [--events 1000000] [--concurrency 4] [--users 50000]
+//   node bench/archive/run.mjs [--events 1000000] [--concurrency 4] [--users 50000] [--hot-days 30] [--samples 200]
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,8 +29,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     users: { type: 'string', default: '50000' },
     keep: { type: 'boolean', default: false },
+    'spread-days': { type: 'string', default: '200' },
+    'hot-days': { type: 'string', default: '30' },
+    samples: { type: 'string', default: '200' },
   },
 });
+const spreadDays = Number(values['spread-days']);
+const hotDays = Number(values['hot-days']);
 const total = Number(values.events);
 const BATCH = 500;
 const requests = Math.ceil(total / BATCH);
@@ -42,6 +53,50 @@ function bytesUnder(dir) {
 /** Bytes of the local D1 database files (read with the collector stopped, so SQLite has folded its WAL in). */
 const d1Bytes = (stateDir) => bytesUnder(path.join(stateDir, 'v3/d1'));
 
+/** The local D1 databases' SQLite files that hold workspace data (not miniflare's metadata). */
+const d1Files = (stateDir) => {
+  const dir = path.join(stateDir, 'v3/d1/miniflare-D1DatabaseObject');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sqlite'))
+    .map((f) => path.join(dir, f))
+    .filter((file) => execFileSync('sqlite3', ['-readonly', file, "SELECT count(*) FROM sqlite_master WHERE name = 'archive_index'"], { encoding: 'utf8' }).trim() === '1');
+};
+
+/** One number from each local D1 database (sqlite3 CLI; read-only), summed. Retried while a writer holds a lock. */
+function sqlSum(stateDir, sql) {
+  let sum = 0;
+  for (const file of d1Files(stateDir)) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        sum += Number(execFileSync('sqlite3', ['-readonly', file, sql], { encoding: 'utf8' }).trim() || 0);
+        break;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+        execFileSync('sleep', ['0.2']);
+      }
+    }
+  }
+  return sum;
+}
+
+/** Latency percentile (ms) of sorted samples. */
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** The first timeline page of each person, one request at a time: the events' ids and each request's ms. */
+async function timelinePages(url, key, refs) {
+  const ms = [];
+  const pages = [];
+  for (const ref of refs) {
+    const started = performance.now();
+    const res = await fetch(`${url}/v1/profiles/${ref}/events?limit=20`, { headers: { authorization: `Bearer ${key}` } });
+    const body = await res.json();
+    ms.push(performance.now() - started);
+    if (res.status !== 200) throw new Error(`timeline ${ref}: ${res.status} ${JSON.stringify(body)}`);
+    pages.push(body.data.map((e) => e.messageId).join(','));
+  }
+  return { ms: ms.sort((a, b) => a - b), pages };
+}
+
 const stateDir = mkdtempSync(path.join(tmpdir(), 'satu-bench-archive-'));
 const adminToken = randomToken();
 await applyMigrations(stateDir);
@@ -57,7 +112,7 @@ try {
   const load = await runLoad({
     url: `${collector.url}/v1/batch`,
     headers: { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` },
-    body: (i) => JSON.stringify({ batch: Array.from({ length: BATCH }, (_, j) => shopEvent(i * BATCH + j, { runId: 'a', users })).slice(0, Math.max(0, total - i * BATCH)) }),
+    body: (i) => JSON.stringify({ batch: Array.from({ length: BATCH }, (_, j) => shopEvent(i * BATCH + j, { runId: 'a', users, spreadDays })).slice(0, Math.max(0, total - i * BATCH)) }),
     concurrency: Number(values.concurrency),
     durationMs: 3_600_000,
     maxRequests: requests,
@@ -72,6 +127,9 @@ try {
   await collector.stop();
   const d1 = d1Bytes(stateDir);
   const r2 = bytesUnder(path.join(stateDir, 'v3/r2'));
+  // The per-person index into R2: the pages of its table and of its by-object index (dbstat).
+  const indexBytes = sqlSum(stateDir, "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ('archive_index', 'archive_index_object')");
+  const indexRows = sqlSum(stateDir, 'SELECT count(*) FROM archive_index');
   collector = await startCollector({ stateDir, adminToken });
 
   // Export: the whole history, streamed and counted, nothing kept.
@@ -85,6 +143,34 @@ try {
   }
   const exportSeconds = (performance.now() - exportStarted) / 1000;
   if (exported !== total) throw new Error(`export gave ${exported} events, expected ${total}`);
+
+  // Timelines hot, then cold: the first page of the same people before and after retention.
+  const people = Array.from({ length: Math.min(Number(values.samples), Math.floor(users / 3)) }, (_, k) => `user_id:user-a-${(k * Math.floor(users / 3 / Number(values.samples) || 1) * 3) % users}`);
+  await timelinePages(collector.url, ws.secretKey, people.slice(0, 20)); // warm-up
+  const hot = await timelinePages(collector.url, ws.secretKey, people);
+  const secret = { authorization: `Bearer ${ws.secretKey}`, 'content-type': 'application/json' };
+  const patched = await fetch(`${collector.url}/v1/settings`, { method: 'PATCH', headers: secret, body: JSON.stringify({ retention: { hotDays } }) });
+  if (patched.status !== 200) throw new Error(`settings: ${patched.status} ${await patched.text()}`);
+  // What the hourly sweep does, now: the workspace's inbox deletes on its alarm.
+  const retentionStarted = performance.now();
+  const swept = await fetch(`${collector.url}/v1/admin/workspaces/${ws.id}/retention`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+  if (swept.status !== 202) throw new Error(`retention: ${swept.status} ${await swept.text()}`);
+  // Done when D1's event count stops moving. What stays: recent events, orders (the predictions
+  // read every order), and the first batches, resolved before the inbox began archiving.
+  const inD1 = () => sqlSum(stateDir, 'SELECT count(*) FROM events');
+  for (let last = -1, still = 0; still < 3; ) {
+    if (performance.now() - retentionStarted > 600_000) throw new Error('retention did not finish in 10 minutes');
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = inD1();
+    still = now === last && now < total ? still + 1 : 0;
+    last = now;
+  }
+  const retentionSeconds = (performance.now() - retentionStarted) / 1000 - 6; // less the 3 polls that saw it still
+  const inD1After = inD1();
+  await timelinePages(collector.url, ws.secretKey, people.slice(0, 20)); // warm-up
+  const cold = await timelinePages(collector.url, ws.secretKey, people);
+  const differing = hot.pages.filter((p, k) => p !== cold.pages[k]).length;
+  if (differing > 0) throw new Error(`${differing} of ${people.length} timeline pages differ between hot and cold`);
 
   // Rebuild: every identity, profile, computed trait and membership again from the archive.
   const admin = { authorization: `Bearer ${adminToken}` };
@@ -118,6 +204,10 @@ try {
   line('export', `${fmt(exportSeconds, 1)} s, ${fmt(total / exportSeconds)} events/s (${fmt(total / exportSeconds / ingestRate, 1)}x ingest)`);
   line('rebuild', `${fmt(rebuildSeconds, 1)} s, ${fmt(total / rebuildSeconds)} events/s (${fmt(total / rebuildSeconds / ingestRate, 2)}x ingest)`);
   line('events per 10 GB D1 database (at this size)', `${fmt(10e9 / (d1 / total) / 1e6, 1)} million`);
+  line('R2 index bytes per event (D1 pages)', `${fmt(indexBytes / total, 1)} (${fmt(indexBytes / 1e6, 1)} MB, ${indexRows.toLocaleString('en')} rows: ${fmt(total / indexRows, 2)} events per row)`);
+  line(`retention to ${hotDays} days`, `${fmt(retentionSeconds, 1)} s, ${(total - inD1After).toLocaleString('en')} events moved out of D1, ${inD1After.toLocaleString('en')} left (recent, orders, and those resolved before archiving began)`);
+  line(`timeline page, hot (limit 20, ${people.length} people)`, `p50 ${fmt(pct(hot.ms, 50), 1)} ms, p99 ${fmt(pct(hot.ms, 99), 1)} ms`);
+  line('timeline page, cold (same people and events)', `p50 ${fmt(pct(cold.ms, 50), 1)} ms, p99 ${fmt(pct(cold.ms, 99), 1)} ms (${fmt(pct(cold.ms, 50) / pct(hot.ms, 50), 1)}x / ${fmt(pct(cold.ms, 99) / pct(hot.ms, 99), 1)}x hot)`);
 } catch (err) {
   console.error(`collector output (last lines):\n${collector.output().split('\n').slice(-40).join('\n')}`);
   throw err;

@@ -15,7 +15,8 @@ CREATE TABLE archive_index (
   max_ts INTEGER NOT NULL,
   lines TEXT NOT NULL,
   object_lines INTEGER NOT NULL,
-  PRIMARY KEY (workspace_id, profile_id, object)
+  -- min_ts in the key: "has this person events older than X in R2" is one seek, not a walk of their rows.
+  PRIMARY KEY (workspace_id, profile_id, min_ts, object)
 ) WITHOUT ROWID;
 -- A purge or a replayed batch rewrites one object: its rows are found by the object.
 CREATE INDEX archive_index_object ON archive_index (workspace_id, object);

@@ -164,7 +164,10 @@ describe('cold reads', () => {
       { type: 'track', userId: 'dan', event: 'Dan New', timestamp: ago(2), messageId: 'd-02' },
       { type: 'track', userId: 'eve', event: 'Eve New', timestamp: ago(1), messageId: 'e-02' },
     ]);
-    await sweep();
+    // The operator applies the window now (as the hourly sweep would).
+    expect((await admin(`/${ws.id}/retention`, { method: 'POST' })).status).toBe(202);
+    expect((await admin('/ws_nope/retention', { method: 'POST' })).status).toBe(404);
+    await settleInboxes();
     expect(await inD1('d-')).toEqual(['d-02']);
     const eveId = await profileId('user_id:eve');
     const merged = await call('/v1/profiles/user_id:dan/merge', { method: 'POST', headers: { authorization: `Bearer ${ws.secretKey}` }, json: { from: 'user_id:eve' } });

@@ -35,11 +35,12 @@ export async function timelinePage(
   q: EventQuery,
 ): Promise<{ canonicalId: string | null; events: TimelineEvent[] }> {
   const hot = await listProfileEvents(db, workspaceId, sel, q);
-  const { canonicalId, coldBefore } = hot;
+  const { canonicalId, coldBefore, hasCold } = hot;
   const want = q.limit + 1;
   const lastHot = hot.events[want - 1];
-  // D1 holds every event at or after the boundary: a page that ends there is complete.
-  if (canonicalId === null || coldBefore === null || (lastHot && lastHot.timestamp >= coldBefore) || (q.start !== undefined && q.start >= coldBefore)) {
+  // D1 holds every event at or after the boundary: a page that ends there is complete, as is the
+  // page of a person with nothing archived below it.
+  if (canonicalId === null || coldBefore === null || !hasCold || (lastHot && lastHot.timestamp >= coldBefore) || (q.start !== undefined && q.start >= coldBefore)) {
     return { canonicalId, events: hot.events };
   }
   const cold = await coldPage(db, bucket, workspaceOf, canonicalId, q, coldBefore);

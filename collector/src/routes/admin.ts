@@ -115,3 +115,15 @@ adminRoutes.post('/workspaces/:workspaceId/rebuild', async (c) => {
   const rebuild = await storageCall(() => inboxOf(c.env, workspace.id).startRebuild(workspace.id));
   return c.json({ id: workspace.id, rebuild }, 202);
 });
+
+/**
+ * Applies the workspace's hot window now instead of at the next hourly sweep (after lowering
+ * `retention.hotDays`, say): its inbox deletes the archived events older than the window from D1
+ * on its alarm, as the sweep would (202).
+ */
+adminRoutes.post('/workspaces/:workspaceId/retention', async (c) => {
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, c.req.param('workspaceId')));
+  if (!workspace) throw notFound(`No workspace ${c.req.param('workspaceId')}`);
+  await storageCall(() => inboxOf(c.env, workspace.id).scheduleRetention(workspace.id));
+  return c.json({ id: workspace.id, retention: 'scheduled' }, 202);
+});

@@ -87,10 +87,12 @@ export async function objectIndexRows(db: D1Database, workspaceId: string, objec
 export function rewriteRowStatements(db: D1Database, workspaceId: string, fromLines: number, toLines: number, rows: readonly IndexRow[]): D1PreparedStatement[] {
   return rows.map((r) =>
     r.lines.length === 0
-      ? db.prepare('DELETE FROM archive_index WHERE workspace_id = ?1 AND profile_id = ?2 AND object = ?3 AND object_lines = ?4').bind(workspaceId, r.profileId, r.object, fromLines)
+      ? db
+          .prepare('DELETE FROM archive_index WHERE workspace_id = ?1 AND profile_id = ?2 AND min_ts = ?5 AND object = ?3 AND object_lines = ?4')
+          .bind(workspaceId, r.profileId, r.object, fromLines, r.minTs)
       : db
-          .prepare('UPDATE archive_index SET lines = ?5, object_lines = ?6 WHERE workspace_id = ?1 AND profile_id = ?2 AND object = ?3 AND object_lines = ?4')
-          .bind(workspaceId, r.profileId, r.object, fromLines, r.lines.join(','), toLines),
+          .prepare('UPDATE archive_index SET lines = ?5, object_lines = ?6 WHERE workspace_id = ?1 AND profile_id = ?2 AND min_ts = ?7 AND object = ?3 AND object_lines = ?4')
+          .bind(workspaceId, r.profileId, r.object, fromLines, r.lines.join(','), toLines, r.minTs),
   );
 }
 
@@ -102,6 +104,14 @@ export async function coldBefore(db: D1Database, workspaceId: string): Promise<n
 
 /** The SQL expression of the workspace's cold boundary (workspace bound as ?1), for a read that wants it in its own statement. */
 export const COLD_BEFORE_SQL = '(SELECT cold_before FROM archive_cold WHERE workspace_id = ?1)';
+
+/**
+ * SQL for "the person (canonical id `canonicalSql`) has archived events older than the cold
+ * boundary", one seek per profile of their tree (min_ts is in the key). Workspace bound as ?1.
+ */
+export const hasColdSql = (canonicalSql: string) => `EXISTS (SELECT 1 FROM profiles hp CROSS JOIN archive_index hi
+    ON hi.workspace_id = ?1 AND hi.profile_id = hp.id AND hi.min_ts < ${COLD_BEFORE_SQL}
+  WHERE hp.workspace_id = ?1 AND hp.canonical_id = ${canonicalSql})`;
 
 /** Raises the workspace's cold boundary (never lowers it): run before deleting events older than `before`. */
 export async function raiseColdBefore(db: D1Database, workspaceId: string, before: number): Promise<void> {

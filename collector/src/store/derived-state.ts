@@ -18,7 +18,7 @@ const DERIVED: { table: string; key: string }[] = [
   { table: 'identity_stats', key: 'rowid' },
   { table: 'profiles', key: 'rowid' },
   // Keyed by profile ids, which a rebuild makes anew: the rebuild indexes each object it replays.
-  { table: 'archive_index', key: '(profile_id, object)' },
+  { table: 'archive_index', key: '(profile_id, min_ts, object)' },
 ];
 
 /**

@@ -41,7 +41,7 @@ export const MOVED_TABLES: readonly MovedTable[] = [
   // Erasures the R2 archive has still to apply (archive/tombstones.ts): they go where the workspace goes.
   { table: 'archive_tombstones', key: ['id'] },
   // The per-person index into the archive and the cold boundary (archive/cold-index.ts).
-  { table: 'archive_index', key: ['workspace_id', 'profile_id', 'object'] },
+  { table: 'archive_index', key: ['workspace_id', 'profile_id', 'min_ts', 'object'] },
   { table: 'archive_cold', key: ['workspace_id'] },
 ];
 

@@ -5,7 +5,7 @@ import type { ProfileState } from '../identity/profile-state';
 import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
 import type { CustomerStats, PredictionModel } from '../predictions/customer';
 import { computedTraitsColumn } from './computed-traits';
-import { COLD_BEFORE_SQL } from './archive-index';
+import { COLD_BEFORE_SQL, hasColdSql } from './archive-index';
 import { personStatsColumn, toPersonStats, type StoredModel } from './predictions';
 
 /** The canonical profile an identifier belongs to now, or null. */
@@ -163,24 +163,25 @@ type EventRow = { message_id: string; type: string; event: string | null; name: 
  * messageId): stable while new events arrive and across a workspace move. The profile is named by
  * id (an absorbed id reads its survivor) or identifier and resolved in the same statement, so a
  * timeline page is one D1 round trip. Returns the canonical id (null: no such profile), up to
- * `limit + 1` events, so the caller knows whether there is more, and the workspace's cold boundary
- * (events older than it may be in R2 only; null while retention never ran).
+ * `limit + 1` events, so the caller knows whether there is more, the workspace's cold boundary
+ * (events older than it may be in R2 only; null while retention never ran) and whether the person
+ * has archived events below it (`hasCold`).
  *
  * @example
  * await listProfileEvents(db, 'ws_1', { kind: 'identifier', id: { type: 'user_id', value: '42' } }, { limit: 50 })
- * // -> { canonicalId: 'prof_…', coldBefore: null, events: [{ messageId, type, event, timestamp, properties, ... }] }
+ * // -> { canonicalId: 'prof_…', coldBefore: null, hasCold: false, events: [{ messageId, type, event, timestamp, properties, ... }] }
  */
 export async function listProfileEvents(
   db: D1Database,
   workspaceId: string,
   sel: ProfileSelector | string,
   q: EventQuery,
-): Promise<{ canonicalId: string | null; coldBefore: number | null; events: TimelineEvent[] }> {
+): Promise<{ canonicalId: string | null; coldBefore: number | null; hasCold: boolean; events: TimelineEvent[] }> {
   const target = canonicalOf(typeof sel === 'string' ? { kind: 'id', id: sel } : sel, 8);
   // One row per event, each carrying the canonical id; one row of NULL events when the profile has
   // none in range, and no row at all when the ref names no profile (LEFT JOIN from the ref's row).
   const { results } = await db
-    .prepare(`SELECT c.id AS canonical_id, ${COLD_BEFORE_SQL} AS cold_before, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
+    .prepare(`SELECT c.id AS canonical_id, ${COLD_BEFORE_SQL} AS cold_before, ${hasColdSql(target.sql)} AS has_cold, e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
       FROM (SELECT ${target.sql} AS id) c LEFT JOIN (
         SELECT e.message_id, e.type, e.event, e.name, e.timestamp, e.properties, e.traits, e.context
         FROM profiles p CROSS JOIN events e ON e.profile_id = p.id
@@ -191,7 +192,7 @@ export async function listProfileEvents(
       ) e ON 1
       WHERE c.id IS NOT NULL ORDER BY e.timestamp DESC, e.message_id DESC`)
     .bind(workspaceId, q.event ?? null, q.start ?? null, q.end ?? null, q.before?.timestamp ?? null, q.before?.messageId ?? null, q.limit + 1, ...target.binds)
-    .all<{ canonical_id: string; cold_before: number | null } & { [K in keyof EventRow]: EventRow[K] | null }>();
+    .all<{ canonical_id: string; cold_before: number | null; has_cold: number } & { [K in keyof EventRow]: EventRow[K] | null }>();
   const canonicalId = results[0]?.canonical_id ?? null;
   const events = (results.filter((r) => r.message_id !== null) as ({ canonical_id: string } & EventRow)[]).map((r) => ({
     messageId: r.message_id,
@@ -203,7 +204,7 @@ export async function listProfileEvents(
     traits: parse(r.traits),
     context: parse(r.context),
   }));
-  return { canonicalId, coldBefore: results[0]?.cold_before ?? null, events };
+  return { canonicalId, coldBefore: results[0]?.cold_before ?? null, hasCold: results[0]?.has_cold === 1, events };
 }
 
 export interface AccountRecord {
