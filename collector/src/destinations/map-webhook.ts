@@ -1,11 +1,10 @@
 import type { StoredEvent } from '../ingest/normalise';
+import { specFields } from '../ingest/spec-fields';
 import { SIGNATURE_HEADER, signatureHeader } from '../webhooks/signature';
 import { chunk, type ForwardEvent, type MappedBatch } from './outbound';
 
 /** At most this many events per POST (the contract's limit; keeps bodies far below any receiver's cap). */
 export const EVENTS_PER_POST = 100;
-
-const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
 /**
  * A stored event as a Segment Spec message: the fields it was accepted with, times in ISO
@@ -15,24 +14,7 @@ const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISO
  * specMessage(stored) // { type: 'track', event: 'Order Completed', messageId: 'm1', timestamp: '2026-…', … }
  */
 export function specMessage(e: StoredEvent): Record<string, unknown> {
-  const message: Record<string, unknown> = {
-    type: e.type,
-    messageId: e.messageId,
-    event: e.event,
-    name: e.name,
-    userId: e.userId,
-    anonymousId: e.anonymousId,
-    groupId: e.groupId,
-    previousId: e.previousId,
-    timestamp: iso(e.timestamp),
-    originalTimestamp: iso(e.originalTimestamp),
-    sentAt: iso(e.sentAt),
-    receivedAt: iso(e.receivedAt),
-    properties: e.properties,
-    traits: e.traits,
-    context: e.context,
-    integrations: e.integrations,
-  };
+  const message: Record<string, unknown> = specFields(e);
   for (const key of Object.keys(message)) if (message[key] === null || message[key] === undefined) delete message[key];
   return message;
 }

@@ -5,6 +5,7 @@ import { fromArchiveLine } from '../archive/line';
 import { positionKey } from '../archive/timeline-merge';
 import { erasedFilter } from '../archive/tombstones';
 import type { StoredEvent } from '../ingest/normalise';
+import { specFields } from '../ingest/spec-fields';
 import { coldBefore, personIndexRows } from '../store/archive-index';
 import type { Person } from '../store/person-data';
 import { existingTables, personEventsPage, personMemberships, storedEventOf } from '../store/person-data';
@@ -12,30 +13,8 @@ import { getProfileRecord } from '../store/profiles';
 import { storageCall } from '../store/storage-call';
 
 const PAGE = 500;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** A stored event as the export shows it: the Spec's field names, ISO times, the profile it was stored under. */
-export function eventJson(e: StoredEvent, profileId: string | null) {
-  return {
-    messageId: e.messageId,
-    type: e.type,
-    event: e.event,
-    name: e.name,
-    userId: e.userId,
-    anonymousId: e.anonymousId,
-    groupId: e.groupId,
-    previousId: e.previousId,
-    profileId,
-    timestamp: iso(e.timestamp),
-    originalTimestamp: iso(e.originalTimestamp),
-    sentAt: iso(e.sentAt),
-    receivedAt: iso(e.receivedAt),
-    properties: e.properties,
-    traits: e.traits,
-    context: e.context,
-    integrations: e.integrations,
-  };
-}
+/** A stored event as the export shows it: the Spec's fields, every one present, and the profile it was stored under. */
+export const eventJson = (e: StoredEvent, profileId: string | null) => ({ ...specFields(e), profileId });
 
 /** Where the person's archived (cold) events are: the R2 archive and the workspace (for its erasure filter). */
 export interface ColdSource {
