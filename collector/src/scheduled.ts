@@ -144,7 +144,7 @@ async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now
 async function scheduleRetention(env: Env, workspaces: readonly Workspace[]): Promise<void> {
   for (const { id } of workspaces) {
     try {
-      await inboxOf(env, id).scheduleRetention(id);
+      await inboxOf(env, id).scheduleArchiveJob(id, 'retention');
     } catch (err) {
       console.error('retention not scheduled', id, err);
     }

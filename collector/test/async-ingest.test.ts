@@ -1,7 +1,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_ATTEMPTS, type IngestInbox } from '../src/resolver/inbox';
+import type { IngestInbox } from '../src/resolver/inbox';
+import { MAX_ATTEMPTS } from '../src/resolver/inbox-tables';
 import { inboxOf } from '../src/resolver/inbox-client';
 import { basic, call, callRaw, createWorkspace, type TestWorkspace } from './helpers';
 

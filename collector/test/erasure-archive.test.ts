@@ -59,7 +59,7 @@ describe('erasure and the archive', () => {
     expect((await rawArchive(ws.id)).text).toContain('ana-7');
 
     // The inbox's purge: objects rewritten, an object left empty deleted, tombstones gone.
-    await inboxOf(env, ws.id).schedulePurge(ws.id);
+    await inboxOf(env, ws.id).scheduleArchiveJob(ws.id, 'purge');
     await settleInboxes();
     const after = await rawArchive(ws.id);
     for (const needle of ['ana-7', 'ana-device', 'ana@example.com', 'a-1', 'a-2', 'a-3', 'a-4']) expect(after.text.toLowerCase()).not.toContain(needle);

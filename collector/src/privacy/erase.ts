@@ -14,7 +14,7 @@ export interface Erasure {
 /**
  * Erases a person: every row of every table that holds them, the log entry (key id, time, hashed
  * ids, row counts), with `suppress` suppression records of their ids, and a tombstone that hides
- * their events in the R2 archive until the inbox rewrites it (`schedulePurge`), all in one atomic D1
+ * their events in the R2 archive until the inbox rewrites it (`scheduleArchiveJob(…, 'purge')`), all in one atomic D1
  * batch. Row counts are written into the log inside the same batch with SQLite's `changes()`,
  * so there is never an erasure without its log entry.
  *

@@ -1,18 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
-import { batchName } from '../archive/layout';
-import { sqlJobState } from '../archive/job-state';
-import { archiveBatch } from '../archive/cold-index';
-import { purgeStep } from '../archive/purge';
-import { retentionStep } from '../archive/retention';
-import { failRebuild, isRebuilding, rebuildStatus, rebuildStep, startRebuild, type RebuildStatus } from '../archive/rebuild';
+import { sqlJobState, type JobState } from '../archive/job-state';
+import { failRebuild, isRebuilding, rebuildStatus, startRebuild, type RebuildStatus } from '../archive/rebuild';
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
 import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
-import { MAX_BATCH_EVENTS, retryAfterFailureMs, takeBatch, type InboxRow } from './cycle-policy';
-import { readDeadLetters, readStatus, SCHEMA, type DeadLetter, type InboxEntry, type InboxStatus } from './inbox-tables';
+import { archiveJobStep, archiveStored, rebuildJobStep, requestArchiveJob, wantedArchiveJob, type ArchiveJob } from './archive-jobs';
+import { retryAfterFailureMs, type InboxRow } from './cycle-policy';
+import {
+  appendRows, keepMeta, MAX_ATTEMPTS, nextBatchRows, readDeadLetters, readStatus, recordAttempt, removeRows, requeueDeadLetters, SCHEMA,
+  type DeadLetter, type InboxEntry, type InboxStatus,
+} from './inbox-tables';
 import { resolveBatch } from './resolve-batch';
 import { batchReadScope, invalidateProfileReads } from '../profile-reads/invalidate';
 
@@ -60,11 +60,15 @@ export class IngestInbox extends DurableObject<Env> {
   /** What the resolver handed to waitUntil and is not finished yet (a move waits for it before copying). */
   private readonly tails = new Set<Promise<unknown>>();
 
+  /** The object's `meta` table: its workspace, generation, move, and the archive jobs' state. */
+  private readonly meta: JobState;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    this.meta = sqlJobState(ctx.storage.sql);
     // Names this storage's archive objects apart from those of an inbox that was ever reset (see batchName).
-    ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'generation', crypto.randomUUID().slice(0, 8));
+    keepMeta(ctx.storage.sql, 'generation', crypto.randomUUID().slice(0, 8));
   }
 
   /**
@@ -72,16 +76,8 @@ export class IngestInbox extends DurableObject<Env> {
    * resolver runs. Returns how many rows were new.
    */
   async append(workspaceId: string, entries: readonly InboxEntry[]): Promise<number> {
-    const sql = this.ctx.storage.sql;
-    sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
-    // Up to 33 rows per statement (Durable Object SQL binds at most 100 parameters): SQLite runs in
-    // this object's own thread, and a statement per row cost more in calls than in inserts. The
-    // bodies go in as they are (no JSON re-encoding); rows keep their order, so seqs follow arrival.
-    let added = 0;
-    for (let i = 0; i < entries.length; i += ROWS_PER_APPEND) {
-      const rows = entries.slice(i, i + ROWS_PER_APPEND);
-      added += sql.exec(appendSql(rows.length), ...rows.flat()).rowsWritten;
-    }
+    keepMeta(this.ctx.storage.sql, 'workspaceId', workspaceId);
+    const added = appendRows(this.ctx.storage.sql, entries);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
     return added;
   }
@@ -106,12 +102,7 @@ export class IngestInbox extends DurableObject<Env> {
 
   /** Moves every dead letter back into the inbox with fresh attempts and runs the resolver on them. */
   async replayDeadLetters(): Promise<{ replayed: number }> {
-    const sql = this.ctx.storage.sql;
-    const replayed = sql.exec<{ n: number }>('SELECT count(*) AS n FROM dead_letters').one().n;
-    this.ctx.storage.transactionSync(() => {
-      sql.exec('INSERT OR IGNORE INTO inbox (message_id, received_at, body) SELECT message_id, received_at, body FROM dead_letters ORDER BY seq');
-      sql.exec('DELETE FROM dead_letters');
-    });
+    const replayed = requeueDeadLetters(this.ctx.storage);
     if (replayed > 0) await this.ctx.storage.setAlarm(Date.now());
     return { replayed };
   }
@@ -123,7 +114,7 @@ export class IngestInbox extends DurableObject<Env> {
   async startMove(workspaceId: string, from: string, to: string): Promise<{ move: WorkspaceMove } | { busy: WorkspaceMove }> {
     const current = this.move();
     if (current && current.phase !== 'done' && current.phase !== 'failed') return { busy: moveView(current) };
-    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
+    keepMeta(this.ctx.storage.sql, 'workspaceId', workspaceId);
     const move = newMove(workspaceId, from, to, Date.now(), graceMs(this.env));
     // The directory first: writes are refused from there; a move it does not know of never starts.
     await setWorkspaceMove(this.env.DB, workspaceId, moveView(move));
@@ -133,12 +124,12 @@ export class IngestInbox extends DurableObject<Env> {
   }
 
   private move(): MoveState | null {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'move'").toArray()[0];
-    return row ? (JSON.parse(row.value) as MoveState) : null;
+    const move = this.meta.get('move');
+    return move === null ? null : (JSON.parse(move) as MoveState);
   }
 
   private saveMove(move: MoveState): void {
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('move', ?)", JSON.stringify(move));
+    this.meta.set('move', JSON.stringify(move));
   }
 
   /** The resolver's waitUntil work, tracked so that a move can wait for it. */
@@ -149,12 +140,12 @@ export class IngestInbox extends DurableObject<Env> {
   };
 
   /**
-   * Makes erasures physical in the workspace's R2 archive: the next alarms rewrite its objects
-   * without the erased people's events (archive/purge.ts). Readers skip those events meanwhile.
+   * Asks for archive work on the next alarms, once the inbox is empty (resolver/archive-jobs.ts):
+   * `purge` makes erasures physical in the R2 archive (readers skip those events meanwhile);
+   * `retention` deletes archived events older than the hot window from D1 (the hourly cron asks).
    */
-  async schedulePurge(workspaceId: string): Promise<void> {
-    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
-    sqlJobState(this.ctx.storage.sql).set('purge.wanted', '1');
+  async scheduleArchiveJob(workspaceId: string, job: ArchiveJob): Promise<void> {
+    requestArchiveJob(this.ctx.storage.sql, this.meta, workspaceId, job);
     await this.ctx.storage.setAlarm(Date.now());
   }
 
@@ -164,42 +155,29 @@ export class IngestInbox extends DurableObject<Env> {
    * the workspace's state, so the rebuild never races ingest. Answers its progress.
    */
   async startRebuild(workspaceId: string): Promise<RebuildStatus> {
-    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
-    const status = await startRebuild(this.env.ARCHIVE, workspaceId, sqlJobState(this.ctx.storage.sql), Date.now());
+    keepMeta(this.ctx.storage.sql, 'workspaceId', workspaceId);
+    const status = await startRebuild(this.env.ARCHIVE, workspaceId, this.meta, Date.now());
     this.rebuildFailures = 0;
     await this.ctx.storage.setAlarm(Date.now());
     return status;
   }
 
   rebuildStatus(): RebuildStatus | null {
-    return rebuildStatus(sqlJobState(this.ctx.storage.sql));
+    return rebuildStatus(this.meta);
   }
 
   /** One rebuild step. Answers whether to go on now; after a failure the alarm comes back later. */
   private async rebuildWork(): Promise<boolean> {
-    const state = sqlJobState(this.ctx.storage.sql);
     try {
-      const workspace = await this.workspace();
-      await rebuildStep(databaseOf(this.env, workspace.database), this.env.ARCHIVE, workspace, state, Date.now());
-      await invalidateProfileReads(this.env, workspace.id, 'all');
+      await rebuildJobStep(this.env, this.meta, await this.workspace());
       this.rebuildFailures = 0;
       return true;
     } catch (err) {
       console.error('rebuild step failed', err);
-      if (++this.rebuildFailures >= MAX_ATTEMPTS) failRebuild(state, err, Date.now());
+      if (++this.rebuildFailures >= MAX_ATTEMPTS) failRebuild(this.meta, err, Date.now());
       await this.ctx.storage.setAlarm(Date.now() + retryAfterFailureMs(this.rebuildFailures));
       return false;
     }
-  }
-
-  /**
-   * Deletes the workspace's events older than its hot window from D1, once they are in the
-   * archive (archive/retention.ts); the hourly cron asks every workspace.
-   */
-  async scheduleRetention(workspaceId: string): Promise<void> {
-    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'workspaceId', workspaceId);
-    sqlJobState(this.ctx.storage.sql).set('retention.wanted', '1');
-    await this.ctx.storage.setAlarm(Date.now());
   }
 
   /**
@@ -208,23 +186,10 @@ export class IngestInbox extends DurableObject<Env> {
    * stopped; readers keep skipping erased events until the purge is done.
    */
   private async archiveWork(): Promise<boolean> {
-    const state = sqlJobState(this.ctx.storage.sql);
-    const job = state.get('purge.wanted') !== null ? 'purge' : state.get('retention.wanted') !== null ? 'retention' : null;
+    const job = wantedArchiveJob(this.meta);
     if (job === null) return false;
     try {
-      const workspace = await this.workspace();
-      const db = databaseOf(this.env, workspace.database);
-      let more: boolean;
-      if (job === 'purge') {
-        more = await purgeStep(db, this.env.ARCHIVE, workspace, state);
-      } else {
-        const since = state.get('archivedSince');
-        // Nothing archived yet: nothing D1 holds can be deleted.
-        more = since !== null && (await retentionStep(db, workspace, Number(since), Date.now()));
-        // Cold events left D1: first timeline pages and order summaries may change.
-        await invalidateProfileReads(this.env, workspace.id, 'all');
-      }
-      if (!more) state.set(`${job}.wanted`, null);
+      await archiveJobStep(this.env, this.meta, await this.workspace(), job);
       return true;
     } catch (err) {
       console.error(`archive ${job} step failed; retrying in 30 s`, err);
@@ -234,7 +199,7 @@ export class IngestInbox extends DurableObject<Env> {
   }
 
   private async workspace() {
-    const workspaceId = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
+    const workspaceId = this.meta.get('workspaceId')!;
     const workspace = await getWorkspace(this.env.DB, workspaceId);
     if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
     return workspace;
@@ -256,7 +221,7 @@ export class IngestInbox extends DurableObject<Env> {
         }
         // A rebuild holds the inbox (after a move's copy, which comes first): new events wait,
         // acknowledged and durable, until the archive is replayed.
-        if (isRebuilding(sqlJobState(this.ctx.storage.sql))) {
+        if (isRebuilding(this.meta)) {
           if (await this.rebuildWork()) continue;
           return;
         }
@@ -287,19 +252,14 @@ export class IngestInbox extends DurableObject<Env> {
 
   /** Resolves one batch. Answers 'empty', 'done', or the ms to wait before retrying a failure. */
   private async cycle(): Promise<'empty' | 'done' | number> {
-    const sql = this.ctx.storage.sql;
-    // Rows that failed before go one at a time; otherwise the oldest rows, as many as fit a batch.
-    const retried = sql.exec<InboxSqlRow>('SELECT seq, attempts, body FROM inbox WHERE attempts > 0 ORDER BY seq LIMIT 1').toArray();
-    const rows = retried.length > 0 ? retried : takeBatch(sql.exec<InboxSqlRow>('SELECT seq, attempts, body FROM inbox ORDER BY seq LIMIT ?', MAX_BATCH_EVENTS));
+    const rows = nextBatchRows(this.ctx.storage.sql);
     if (rows.length === 0) return 'empty';
-    const seqs = JSON.stringify(rows.map((r) => r.seq));
     const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
     // The directory (DB) says which database holds the workspace, read afresh for every batch.
     let db = this.env.DB;
     try {
-      const workspaceId = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspaceId'").one().value;
-      const workspace = await getWorkspace(this.env.DB, workspaceId);
-      if (!workspace) throw new Error(`workspace ${workspaceId} no longer exists`);
+      const workspace = await this.workspace();
+      const workspaceId = workspace.id;
       // A database the directory names but this deployment does not bind is a configuration error, not the messages' fault.
       if (!isDatabase(this.env, workspace.database)) {
         console.error('resolver: the directory names an unbound database', workspaceId, workspace.database);
@@ -313,28 +273,14 @@ export class IngestInbox extends DurableObject<Env> {
       // Archived after the D1 write and before the rows leave the inbox: a crash in between
       // replays the batch from the same first row, which rewrites the same objects (batchName).
       await this.faults.beforeArchive?.(outcome.archived);
-      if (outcome.archived.length > 0) await this.archive(workspaceId, rows, events, outcome.archived, db);
+      if (outcome.archived.length > 0) await archiveStored(this.env, this.ctx.storage.sql, db, workspaceId, { rows, events, stored: outcome.archived });
       this.faults.afterResolve?.(events);
     } catch (err) {
       return this.recordFailure(rows, err, db);
     }
     this.outages = 0;
-    sql.exec('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))', seqs);
+    removeRows(this.ctx.storage.sql, rows.map((r) => r.seq));
     return 'done';
-  }
-
-  /**
-   * Writes the events a batch stored to the R2 archive, each object named by the inbox row of its
-   * first event, and indexes the objects per person in `db` (archive/cold-index.ts).
-   */
-  private async archive(workspaceId: string, rows: readonly InboxRow[], events: readonly StoredEvent[], stored: readonly StoredEvent[], db: D1Database) {
-    const sql = this.ctx.storage.sql;
-    const generation = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'").one().value;
-    // Every event received from now on reaches the archive (it passes through here): retention may
-    // delete those from D1 once they are cold. Events stored before archiving began stay in D1.
-    sql.exec('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)', 'archivedSince', String(Date.now()));
-    const seqOf = new Map(events.map((e, i) => [e.messageId, rows[i].seq]));
-    await archiveBatch(this.env.ARCHIVE, db, workspaceId, stored, (first) => batchName(seqOf.get(first.messageId)!, generation));
   }
 
   /**
@@ -344,38 +290,11 @@ export class IngestInbox extends DurableObject<Env> {
    * a dead letter.
    */
   private async recordFailure(rows: readonly InboxRow[], err: unknown, db: D1Database): Promise<number> {
-    const sql = this.ctx.storage.sql;
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     console.error('resolver batch failed', rows.length, 'rows', error);
     if (!(await storageAnswers(db))) return retryAfterFailureMs(++this.outages);
     this.outages = 0;
-    const seqs = JSON.stringify(rows.map((r) => r.seq));
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      sql.exec('UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE seq IN (SELECT value FROM json_each(?))', error, seqs);
-      if (rows.length === 1) {
-        sql.exec(
-          `INSERT INTO dead_letters (seq, message_id, received_at, body, attempts, error, failed_at)
-           SELECT seq, message_id, received_at, body, attempts, ?2, ?3 FROM inbox WHERE seq = ?1 AND attempts >= ?4`,
-          rows[0].seq,
-          error,
-          now,
-          MAX_ATTEMPTS,
-        );
-        sql.exec('DELETE FROM inbox WHERE seq = ? AND attempts >= ?', rows[0].seq, MAX_ATTEMPTS);
-      }
-    });
+    recordAttempt(this.ctx.storage, rows.map((r) => r.seq), rows.length === 1, error, Date.now());
     return retryAfterFailureMs(Math.max(...rows.map((r) => r.attempts)) + 1);
   }
 }
-
-type InboxSqlRow = InboxRow & Record<string, SqlStorageValue>;
-
-const ROWS_PER_APPEND = 33;
-const APPEND_SQL: string[] = [];
-/** The append statement for `n` rows, made once per row count (the storage caches statements by text). */
-const appendSql = (n: number) =>
-  (APPEND_SQL[n] ??= `INSERT OR IGNORE INTO inbox (message_id, received_at, body) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`);
-
-/** Attempts of a single message before it becomes a dead letter. */
-export const MAX_ATTEMPTS = 5;

@@ -124,6 +124,6 @@ adminRoutes.post('/workspaces/:workspaceId/rebuild', async (c) => {
 adminRoutes.post('/workspaces/:workspaceId/retention', async (c) => {
   const workspace = await storageCall(() => getWorkspace(c.env.DB, c.req.param('workspaceId')));
   if (!workspace) throw notFound(`No workspace ${c.req.param('workspaceId')}`);
-  await storageCall(() => inboxOf(c.env, workspace.id).scheduleRetention(workspace.id));
+  await storageCall(() => inboxOf(c.env, workspace.id).scheduleArchiveJob(workspace.id, 'retention'));
   return c.json({ id: workspace.id, retention: 'scheduled' }, 202);
 });

@@ -33,7 +33,7 @@ privacyProfileRoutes.delete('/:ref', requireSecretKey('admin'), async (c) => {
   await invalidateProfileReads(c.env, workspace.id, { profileIds: [person.canonicalId] });
   // The archive's copy: hidden from every reader by the erasure's tombstone already; the
   // workspace's inbox now rewrites the objects. If this call fails the next erasure's picks it up.
-  await inboxOf(c.env, workspace.id).schedulePurge(workspace.id).catch((err) => console.error('archive purge not scheduled', err));
+  await inboxOf(c.env, workspace.id).scheduleArchiveJob(workspace.id, 'purge').catch((err) => console.error('archive purge not scheduled', err));
   return c.json({
     deleted: true,
     profileId: person.canonicalId,
