@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, Message } from '../../../sdk/src/contract';
-import { canonicalForm, deliveries, describeJourney, journeyArb, journeyMessages, memoryResolver } from './test-journeys';
+import { deliveries, describeJourney, journeyArb, journeyMessages } from './test-journeys';
+import { canonicalForm, memoryResolver } from './test-world';
 
 const stateAfter = (requests: readonly Message[][]) => {
   const r = memoryResolver();
