@@ -4,8 +4,7 @@
  * handled here once, so the other modules stay pure and run in Node tests.
  */
 import type { JsonObject } from './contract';
-import { createStore, type UseStore } from 'idb-keyval';
-import type { Envelope, Spill } from './queue';
+import type { Envelope, Spill, Store } from './queue';
 
 /**
  * Reads or writes a JSON value in localStorage (`null` removes it). Storage can be missing or throw
@@ -47,14 +46,39 @@ export const localSpill = (): Spill => ({
 });
 
 /**
- * The queue's IndexedDB object store (`db` / `queue`), or undefined where IndexedDB does not exist.
- * idb-keyval opens the database on first use (never while the page starts) and again if the browser
- * closes it (Safari).
+ * The queue's IndexedDB object store (`db` / `queue`) as a function that runs `fn` in a read-write
+ * transaction and settles when it completes, or undefined where IndexedDB does not exist. The
+ * database opens on first use (never while the page starts) and again if the browser closes it
+ * (Safari) or opening failed. What idb-keyval's createStore did, cut to the one mode the queue uses.
  *
  * @example
- * await openStore()!('readwrite', (s) => s.put(envelope, envelope.id));
+ * await openStore()!((s) => s.put(envelope, envelope.id));
  */
-export const openStore = (db = 'satu'): UseStore | undefined => (typeof indexedDB == 'object' ? createStore(db, 'queue') : undefined);
+export function openStore(db = 'satu'): Store | undefined {
+  if (typeof indexedDB != 'object') return;
+  let open: Promise<IDBDatabase> | undefined;
+  return (fn) =>
+    (open ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open(db);
+      r.onupgradeneeded = () => r.result.createObjectStore('queue');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    }).then(
+      (d) => ((d.onclose = () => (open = undefined)), d),
+      (err) => {
+        open = undefined;
+        throw err;
+      },
+    )).then(
+      (d) =>
+        new Promise((resolve, reject) => {
+          const t = d.transaction('queue', 'readwrite');
+          t.oncomplete = () => resolve();
+          t.onabort = () => reject(t.error);
+          fn(t.objectStore('queue'));
+        }),
+    );
+}
 
 /** Adds an event listener; `target` 1 is document, otherwise window. */
 export const listen = (type: string, fn: () => void, onDocument?: 1): void =>

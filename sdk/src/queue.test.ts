@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageId } from './ids';
 import { openStore } from './platform';
-import type { UseStore } from 'idb-keyval';
-import { createQueue, READ, type Envelope, type Spill } from './queue';
+import { createQueue, READ, type Envelope, type Spill, type Store } from './queue';
 
 // fake-indexeddb reads `navigator` at import, which Node 20 does not have.
 beforeAll(async () => {
@@ -143,7 +142,7 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
   it('reads envelopes stored by SDK 0.1.0 (message, no json) as JSON', async () => {
     const store = freshStore();
     const old = { id: messageId(1000), attempts: 1, nextAttemptAt: 0, message: { type: 'track' as const, event: 'from 0.1.0' } };
-    await store('readwrite', (s) => new Promise((resolve) => (s.put(old, old.id).onsuccess = resolve)));
+    await store((s) => void s.put(old, old.id));
     const [read] = await createQueue(100, store).oldest();
     expect(JSON.parse(read!.json)).toEqual(old.message);
   });
@@ -151,8 +150,8 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
   it('writes a burst over several tasks, one transaction each, and settles it once all are stored', async () => {
     const store = freshStore();
     const puts: number[] = []; // envelopes written per transaction
-    const counting: UseStore = (mode, fn) =>
-      store(mode, (s) => {
+    const counting: Store = (fn) =>
+      store((s) => {
         const i = puts.push(0) - 1;
         const put = s.put.bind(s);
         s.put = (...args) => (puts[i]!++, put(...args));
@@ -215,7 +214,7 @@ describe('queue page-exit copy (spill)', () => {
     const store = freshStore();
     const spill = mapSpill();
     // The page goes: its transactions never complete (Chromium aborts them with the document).
-    const dying: UseStore = () => new Promise(() => {});
+    const dying: Store = () => new Promise(() => {});
     const page = createQueue(100, dying, undefined, undefined, undefined, spill);
     page.push(envelope('a', 1000));
     page.push(envelope('b', 2000));
@@ -254,7 +253,7 @@ describe('queue page-exit copy (spill)', () => {
 
 describe('queue when IndexedDB fails', () => {
   it('falls back to memory, keeps working and says why', async () => {
-    const failing: UseStore = () => Promise.reject(new DOMException('blocked', 'InvalidStateError'));
+    const failing: Store = () => Promise.reject(new DOMException('blocked', 'InvalidStateError'));
     const warn = vi.fn();
     const queue = createQueue(2, failing, warn);
     await queue.push(envelope('a', 1000));

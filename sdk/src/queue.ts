@@ -1,4 +1,3 @@
-import { promisifyRequest, type UseStore } from 'idb-keyval';
 import type { Message } from './contract';
 
 /** One queued message with its delivery state; `id` is the messageId, which sorts oldest first. */
@@ -13,6 +12,9 @@ export interface Envelope {
   message?: Message;
 }
 
+
+/** Runs `fn` in a read-write transaction of the queue's object store; settles when it completes (platform's openStore). */
+export type Store = (fn: (s: IDBObjectStore) => void) => Promise<void>;
 
 /**
  * A synchronous store for what the page still holds unsaved when it goes (localStorage in the
@@ -76,8 +78,6 @@ const SLICE_MS = 4;
 const SLICE_MAX = 40;
 
 const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : 1); // ids are unique
-/** Settles when transaction `t` is done (rejects when it aborts). */
-const done = (t: IDBTransaction): Promise<void> => promisifyRequest(t as unknown as IDBRequest<void>);
 
 /**
  * The delivery queue: IndexedDB (shared by the site's tabs, survives crashes and reloads) with an
@@ -97,7 +97,7 @@ const done = (t: IDBTransaction): Promise<void> => promisifyRequest(t as unknown
  */
 export function createQueue(
   max: number,
-  store?: UseStore,
+  store?: Store,
   warn: (reason: unknown) => void = () => {},
   admit: (envelope: Envelope) => boolean = () => true,
   idle: (fn: () => void) => void = setTimeout,
@@ -119,7 +119,7 @@ export function createQueue(
   /** Runs `fn` in a read-write transaction (every use writes) and waits for it; on failure IndexedDB is given up for memory. */
   const use = (fn: (s: IDBObjectStore) => void): Promise<void> =>
     store
-      ? store('readwrite', (s) => (fn(s), done(s.transaction))).catch((err) => {
+      ? store(fn).catch((err) => {
           // IndexedDB is unusable here (blocked, quota, Safari closed it): memory from now on.
           warn(err);
           store = undefined;
