@@ -177,11 +177,9 @@ export function onNavigate(fn: () => void): void {
   listen('popstate', later);
 }
 
-/** The `<script data-*>` attributes of the script tag that loaded the SDK, and its origin. */
-export function scriptTag(): { data: Record<string, string | undefined>; origin?: string } {
-  const tag = (document.currentScript ?? document.querySelector('script[data-write-key]')) as HTMLScriptElement | null;
-  return { data: { ...tag?.dataset }, origin: tag?.src ? new URL(tag.src).origin : undefined };
-}
+/** The script tag that loaded the SDK (its data- attributes are the options), if it can be found. */
+export const scriptTag = (): HTMLScriptElement | null =>
+  (document.currentScript ?? document.querySelector('script[data-write-key]')) as HTMLScriptElement | null;
 
 /** The global the inline snippet and pages use. */
 export const globalSatu = (value?: unknown): unknown =>

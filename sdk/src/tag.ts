@@ -5,13 +5,18 @@
 import { globalSatu, scriptTag } from './platform';
 import { createSatu, type Satu, type SatuOptions } from './satu';
 
-const { data, origin } = scriptTag();
-const options: Record<string, unknown> = { host: origin };
-// data-flush-at="10" -> flushAt: 10, data-auto-page="false" -> autoPage: false, strings stay strings.
-for (const key in data) {
-  const value = data[key]!;
-  options[key] = value == 'true' ? true : value == 'false' ? false : value && !isNaN(+value) ? +value : value;
+const options: Record<string, unknown> = {};
+const tag = scriptTag();
+// data-flush-at="10" -> flushAt: 10, data-auto-page="false" -> autoPage: false: values that read
+// as JSON are taken as such, the others (a write key, a category name) stay strings.
+for (const key in tag?.dataset) {
+  try {
+    options[key] = JSON.parse(tag.dataset[key]!);
+  } catch {
+    options[key] = tag.dataset[key];
+  }
 }
+options.host ??= tag?.src && new URL(tag.src).origin;
 const buffered = globalSatu() as [keyof Satu, unknown[]][] | undefined;
 // Loaded twice? The first instance stays.
 if (!buffered || Array.isArray(buffered)) {
