@@ -21,6 +21,9 @@ export async function build() {
     outfile: at('sdk/dist/satu.min.js'),
     format: 'iife',
     minify: true,
+    // Members named `_x` are internal (the queue's methods, the spill's, a call's `_make`): shortened
+    // here. Never the public API, options, wire or stored field names, which are spelled without `_`.
+    mangleProps: /^_/,
   });
   // A second pass with terser (safe options only): its compressor and frequency-ordered names make
   // the shipped file about 250 B brotli smaller than esbuild's minifier alone (every visitor downloads it).

@@ -28,7 +28,7 @@ const nameOf = (d) =>
   /^\s*(?:async\s+)?(?:function\*?|var|let|const|class)\s+([\w$]+)/.exec(d)?.[1] ?? d.trim().split('\n')[0].slice(0, 24);
 
 async function breakdown(shipped) {
-  const options = { entryPoints: [path.join(root, 'sdk/src/tag.ts')], bundle: true, format: 'iife', target: 'es2021', write: false, legalComments: 'none', metafile: true };
+  const options = { entryPoints: [path.join(root, 'sdk/src/tag.ts')], bundle: true, format: 'iife', target: 'es2021', write: false, legalComments: 'none', metafile: true, mangleProps: /^_/ };
   const minified = await esbuild.build({ ...options, minify: true });
   const bytes = Object.values(minified.metafile.outputs)[0].inputs;
   const code = (await esbuild.build(options)).outputFiles[0].text;

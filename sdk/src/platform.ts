@@ -35,14 +35,14 @@ export function writeCookie(name: string, value: string, domain?: string): void 
  * once never overwrite each other's. Best effort: blocked or full storage writes nothing.
  */
 export const localSpill = (): Spill => ({
-  read() {
+  _read() {
     try {
       return Object.keys(localStorage).filter((k) => k.startsWith('satu_q')).map((k) => [k, stored<Envelope[]>(k) || []]);
     } catch {
       return [];
     }
   },
-  write: (key, envelopes) => void stored(key, envelopes),
+  _write: (key, envelopes) => void stored(key, envelopes),
 });
 
 /**

@@ -28,36 +28,36 @@ describe.each([
 ])('queue (%s)', (_name, store) => {
   it('returns what was pushed, oldest first, and pending() sees it synchronously', async () => {
     const queue = createQueue(100, store());
-    const pushing = [queue.push(envelope('b', 2000)), queue.push(envelope('a', 1000))];
-    expect(events(queue.pending())).toEqual(['a', 'b']);
+    const pushing = [queue._push(envelope('b', 2000)), queue._push(envelope('a', 1000))];
+    expect(events(queue._pending())).toEqual(['a', 'b']);
     await Promise.all(pushing);
-    expect(events(await queue.oldest())).toEqual(['a', 'b']);
+    expect(events(await queue._oldest())).toEqual(['a', 'b']);
   });
 
   it('removes acknowledged envelopes and writes back retry state', async () => {
     const queue = createQueue(100, store());
     const [a, b] = [envelope('a'), envelope('b')];
-    await queue.push(a);
-    await queue.push(b);
-    await queue.put([{ ...b, attempts: 2, nextAttemptAt: 123 }]);
-    await queue.remove([a.id]);
-    expect(await queue.oldest()).toEqual([{ ...b, attempts: 2, nextAttemptAt: 123 }]);
-    expect(queue.pending()).toHaveLength(1);
+    await queue._push(a);
+    await queue._push(b);
+    await queue._put([{ ...b, attempts: 2, nextAttemptAt: 123 }]);
+    await queue._remove([a.id]);
+    expect(await queue._oldest()).toEqual([{ ...b, attempts: 2, nextAttemptAt: 123 }]);
+    expect(queue._pending()).toHaveLength(1);
   });
 
   it('is bounded: overflow drops the oldest and counts them', async () => {
     const queue = createQueue(3, store());
-    for (let i = 0; i < 5; i++) await queue.push(envelope(`e${i}`, 1000 + i));
-    expect(events(await queue.oldest())).toEqual(['e2', 'e3', 'e4']);
-    expect(queue.dropped()).toBe(2);
+    for (let i = 0; i < 5; i++) await queue._push(envelope(`e${i}`, 1000 + i));
+    expect(events(await queue._oldest())).toEqual(['e2', 'e3', 'e4']);
+    expect(queue._dropped()).toBe(2);
   });
 
   it('clears everything (opt-out)', async () => {
     const queue = createQueue(10, store());
-    await queue.push(envelope('a'));
-    await queue.clear();
-    expect(await queue.oldest()).toEqual([]);
-    expect(queue.pending()).toEqual([]);
+    await queue._push(envelope('a'));
+    await queue._clear();
+    expect(await queue._oldest()).toEqual([]);
+    expect(queue._pending()).toEqual([]);
   });
 });
 
@@ -65,11 +65,11 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
   it('keeps events for the next page load until they are removed', async () => {
     const store = freshStore();
     const first = createQueue(100, store);
-    await first.push(envelope('before reload'));
+    await first._push(envelope('before reload'));
     const second = createQueue(100, store); // the reloaded page
-    expect(second.pending()).toEqual([]);
-    expect(events(await second.oldest())).toEqual(['before reload']);
-    expect(events(second.pending())).toEqual(['before reload']);
+    expect(second._pending()).toEqual([]);
+    expect(events(await second._oldest())).toEqual(['before reload']);
+    expect(events(second._pending())).toEqual(['before reload']);
   });
 
   it('forgets what another tab delivered, keeps what it has not written yet', async () => {
@@ -77,73 +77,73 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     const tabA = createQueue(100, store);
     const tabB = createQueue(100, store);
     const delivered = envelope('delivered by B');
-    await tabA.push(delivered);
-    await tabB.remove((await tabB.oldest()).map((e) => e.id));
-    const writing = tabA.push(envelope('still being written'));
-    expect(events(await tabA.oldest())).toEqual(['still being written']);
+    await tabA._push(delivered);
+    await tabB._remove((await tabB._oldest()).map((e) => e.id));
+    const writing = tabA._push(envelope('still being written'));
+    expect(events(await tabA._oldest())).toEqual(['still being written']);
     await writing;
-    expect(events(await tabB.oldest())).toEqual(['still being written']);
+    expect(events(await tabB._oldest())).toEqual(['still being written']);
   });
 
   it('enforces the bound across tabs sharing the store', async () => {
     const store = freshStore();
     const tabA = createQueue(2, store);
     const tabB = createQueue(2, store);
-    await tabA.push(envelope('a1', 1000));
-    await tabB.push(envelope('b1', 2000));
-    await tabA.push(envelope('a2', 3000));
-    expect(events(await tabB.oldest())).toEqual(['b1', 'a2']);
+    await tabA._push(envelope('a1', 1000));
+    await tabB._push(envelope('b1', 2000));
+    await tabA._push(envelope('a2', 3000));
+    expect(events(await tabB._oldest())).toEqual(['b1', 'a2']);
     // Counted once, by the tab that enforced the bound (here B's read, or A's idle-time check).
-    expect(tabA.dropped() + tabB.dropped()).toBe(1);
+    expect(tabA._dropped() + tabB._dropped()).toBe(1);
   });
 
   it('enforces the bound in idle time after a write, without a read', async () => {
     const store = freshStore();
     const idle: (() => void)[] = [];
     const queue = createQueue(2, store, undefined, undefined, (fn) => idle.push(fn));
-    for (const [i, name] of ['a', 'b', 'c'].entries()) queue.push(envelope(name, 1000 + i));
-    await queue.push(envelope('d', 2000));
-    expect(queue.dropped()).toBe(0);
+    for (const [i, name] of ['a', 'b', 'c'].entries()) queue._push(envelope(name, 1000 + i));
+    await queue._push(envelope('d', 2000));
+    expect(queue._dropped()).toBe(0);
     expect(idle).toHaveLength(1);
     idle[0]!();
-    await vi.waitFor(() => expect(queue.dropped()).toBe(2));
-    expect(events(await createQueue(100, store).oldest())).toEqual(['c', 'd']);
+    await vi.waitFor(() => expect(queue._dropped()).toBe(2));
+    expect(events(await createQueue(100, store)._oldest())).toEqual(['c', 'd']);
   });
 
   it('writes everything pushed in one task in one go: one Promise for all, stored before it resolves', async () => {
     const store = freshStore();
     const queue = createQueue(100, store);
-    const pushed = ['a', 'b', 'c'].map((name, i) => queue.push(envelope(name, 1000 + i)));
+    const pushed = ['a', 'b', 'c'].map((name, i) => queue._push(envelope(name, 1000 + i)));
     expect(new Set(pushed).size).toBe(1);
     await pushed[0];
-    expect(events(await createQueue(100, store).oldest())).toEqual(['a', 'b', 'c']);
+    expect(events(await createQueue(100, store)._oldest())).toEqual(['a', 'b', 'c']);
   });
 
   it('drops what admit() refuses when it is written, and keeps its neighbours', async () => {
     const store = freshStore();
     const queue = createQueue(100, store, undefined, (e) => !e.json.includes('too big'));
-    queue.push(envelope('a', 1000));
-    await queue.push(envelope('too big', 2000));
-    expect(events(queue.pending())).toEqual(['a']);
-    expect(events(await createQueue(100, store).oldest())).toEqual(['a']);
+    queue._push(envelope('a', 1000));
+    await queue._push(envelope('too big', 2000));
+    expect(events(queue._pending())).toEqual(['a']);
+    expect(events(await createQueue(100, store)._oldest())).toEqual(['a']);
   });
 
   it('does not return what was pushed while it read, before it is stored', async () => {
     const queue = createQueue(100, freshStore());
-    await queue.push(envelope('a', 1000));
-    const reading = queue.oldest();
-    const writing = queue.push({ ...envelope('b', 2000), json: '' }); // as satu pushes: JSON comes when written
+    await queue._push(envelope('a', 1000));
+    const reading = queue._oldest();
+    const writing = queue._push({ ...envelope('b', 2000), json: '' }); // as satu pushes: JSON comes when written
     expect(events(await reading)).toEqual(['a']);
-    expect(events(queue.pending().filter((e) => e.json))).toEqual(['a']);
+    expect(events(queue._pending().filter((e) => e.json))).toEqual(['a']);
     await writing;
-    expect(queue.pending().map((e) => e.id)).toHaveLength(2);
+    expect(queue._pending().map((e) => e.id)).toHaveLength(2);
   });
 
   it('reads envelopes stored by SDK 0.1.0 (message, no json) as JSON', async () => {
     const store = freshStore();
     const old = { id: messageId(1000), attempts: 1, nextAttemptAt: 0, message: { type: 'track' as const, event: 'from 0.1.0' } };
     await store((s) => void s.put(old, old.id));
-    const [read] = await createQueue(100, store).oldest();
+    const [read] = await createQueue(100, store)._oldest();
     expect(JSON.parse(read!.json)).toEqual(old.message);
   });
 
@@ -164,16 +164,16 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     };
     const queue = createQueue(1000, counting, undefined, slow);
     let pushed!: Promise<void>;
-    for (let i = 0; i < 40; i++) pushed = queue.push(envelope(`e${i}`, 1000 + i));
+    for (let i = 0; i < 40; i++) pushed = queue._push(envelope(`e${i}`, 1000 + i));
     await pushed;
     const writes = puts.filter(Boolean);
     expect(writes.length).toBeGreaterThan(1);
     expect(Math.max(...writes)).toBeLessThanOrEqual(8);
-    expect(await createQueue(1000, store).oldest()).toHaveLength(40);
+    expect(await createQueue(1000, store)._oldest()).toHaveLength(40);
     // However cheap preparing is, a task hands at most 40 envelopes to IndexedDB (each a structured clone).
     puts.length = 0;
     const fast = createQueue(1000, counting);
-    for (let i = 0; i < 100; i++) pushed = fast.push(envelope(`f${i}`, 2000 + i));
+    for (let i = 0; i < 100; i++) pushed = fast._push(envelope(`f${i}`, 2000 + i));
     await pushed;
     expect(puts.filter(Boolean)).toEqual([40, 40, 20]);
   });
@@ -183,22 +183,22 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     const tabA = createQueue(1000, store);
     const tabB = createQueue(1000, store);
     let pushed!: Promise<void>;
-    for (let i = 0; i < READ + 10; i++) pushed = tabA.push(envelope(`e${i}`, 1000 + i));
+    for (let i = 0; i < READ + 10; i++) pushed = tabA._push(envelope(`e${i}`, 1000 + i));
     await pushed;
-    const first = await tabB.oldest();
+    const first = await tabB._oldest();
     expect(first).toHaveLength(READ);
-    await tabB.remove(first.slice(0, 5).map((e) => e.id));
-    expect(events(await tabA.oldest()).slice(0, 2)).toEqual(['e5', 'e6']);
-    expect(tabA.size()).toBe(READ + 5);
+    await tabB._remove(first.slice(0, 5).map((e) => e.id));
+    expect(events(await tabA._oldest()).slice(0, 2)).toEqual(['e5', 'e6']);
+    expect(tabA._size()).toBe(READ + 5);
   });
 
   it('write() starts the transaction at once (page hide): a reader sees it without waiting a task', async () => {
     const store = freshStore();
     const queue = createQueue(100, store);
-    queue.push(envelope('hidden', 1000));
-    queue.write();
+    queue._push(envelope('hidden', 1000));
+    queue._write();
     // A read made now is ordered after that write, not after the next task's.
-    expect(events(await createQueue(100, store).oldest())).toEqual(['hidden']);
+    expect(events(await createQueue(100, store)._oldest())).toEqual(['hidden']);
   });
 });
 
@@ -206,8 +206,8 @@ describe('queue page-exit copy (spill)', () => {
   /** What localStorage is to the browser: a synchronous map, shared by the site's pages. */
   const mapSpill = (map = new Map<string, string>()): Spill & { map: Map<string, string> } => ({
     map,
-    read: () => [...map].map(([k, v]) => [k, JSON.parse(v)]),
-    write: (key, envelopes) => void (envelopes ? map.set(key, JSON.stringify(envelopes)) : map.delete(key)),
+    _read: () => [...map].map(([k, v]) => [k, JSON.parse(v)]),
+    _write: (key, envelopes) => void (envelopes ? map.set(key, JSON.stringify(envelopes)) : map.delete(key)),
   });
 
   it('keeps what a write that dies with the page never stored, and the next page stores it before reading', async () => {
@@ -216,23 +216,23 @@ describe('queue page-exit copy (spill)', () => {
     // The page goes: its transactions never complete (Chromium aborts them with the document).
     const dying: Store = () => new Promise(() => {});
     const page = createQueue(100, dying, undefined, undefined, undefined, spill);
-    page.push(envelope('a', 1000));
-    page.push(envelope('b', 2000));
-    page.write(true);
-    page.keep();
+    page._push(envelope('a', 1000));
+    page._push(envelope('b', 2000));
+    page._write(true);
+    page._keep();
     expect(spill.map.size).toBe(1);
     const next = createQueue(100, store, undefined, undefined, undefined, spill);
-    expect(events(await next.oldest())).toEqual(['a', 'b']);
+    expect(events(await next._oldest())).toEqual(['a', 'b']);
     expect(spill.map.size).toBe(0);
-    expect(events(await createQueue(100, store).oldest())).toEqual(['a', 'b']);
+    expect(events(await createQueue(100, store)._oldest())).toEqual(['a', 'b']);
   });
 
   it('removes its copy once what it holds is stored (the page lived on, e.g. a hidden tab shown again)', async () => {
     const spill = mapSpill();
     const queue = createQueue(100, freshStore(), undefined, undefined, undefined, spill);
-    const pushed = queue.push(envelope('a', 1000));
-    queue.write(true);
-    queue.keep();
+    const pushed = queue._push(envelope('a', 1000));
+    queue._write(true);
+    queue._keep();
     expect(spill.map.size).toBe(1);
     await pushed;
     expect(spill.map.size).toBe(0);
@@ -241,12 +241,12 @@ describe('queue page-exit copy (spill)', () => {
   it('copies nothing once everything is stored, or without IndexedDB (nothing would read it back)', async () => {
     const spill = mapSpill();
     const stored = createQueue(100, freshStore(), undefined, undefined, undefined, spill);
-    await stored.push(envelope('a'));
-    stored.keep();
+    await stored._push(envelope('a'));
+    stored._keep();
     const memory = createQueue(100, undefined, undefined, undefined, undefined, spill);
-    memory.push(envelope('b'));
-    memory.write(true);
-    memory.keep();
+    memory._push(envelope('b'));
+    memory._write(true);
+    memory._keep();
     expect(spill.map.size).toBe(0);
   });
 });
@@ -256,13 +256,13 @@ describe('queue when IndexedDB fails', () => {
     const failing: Store = () => Promise.reject(new DOMException('blocked', 'InvalidStateError'));
     const warn = vi.fn();
     const queue = createQueue(2, failing, warn);
-    await queue.push(envelope('a', 1000));
-    await queue.push(envelope('b', 2000));
-    await queue.push(envelope('c', 3000));
-    expect(events(await queue.oldest())).toEqual(['b', 'c']);
-    expect(queue.dropped()).toBe(1);
+    await queue._push(envelope('a', 1000));
+    await queue._push(envelope('b', 2000));
+    await queue._push(envelope('c', 3000));
+    expect(events(await queue._oldest())).toEqual(['b', 'c']);
+    expect(queue._dropped()).toBe(1);
     expect(warn).toHaveBeenCalledTimes(1);
-    await queue.remove([(await queue.oldest())[0]!.id]);
-    expect(events(await queue.oldest())).toEqual(['c']);
+    await queue._remove([(await queue._oldest())[0]!.id]);
+    expect(events(await queue._oldest())).toEqual(['c']);
   });
 });

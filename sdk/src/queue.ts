@@ -24,43 +24,44 @@ export type Store = (fn: (s: IDBObjectStore) => void) => Promise<void>;
  */
 export interface Spill {
   /** Every copy pages left behind, by key. */
-  read(): [string, Envelope[]][];
+  _read(): [string, Envelope[]][];
   /** Writes the copy under `key`, or removes it (null). */
-  write(key: string, envelopes: Envelope[] | null): void;
+  _write(key: string, envelopes: Envelope[] | null): void;
 }
 
+/** Members named `_x` are internal to the SDK: the script-tag build shortens them (scripts/build-sdk.mjs). */
 export interface Queue {
   /**
    * Queues an envelope; resolves once IndexedDB holds it (or at once in memory mode). Synchronous
    * work is a Map insert: envelopes are prepared (`admit`) and written in later tasks, one
    * transaction per task, and every push until they are all written gets the same Promise.
    */
-  push(envelope: Envelope): Promise<void>;
+  _push(envelope: Envelope): Promise<void>;
   /** Prepares and starts writing everything pushed now rather than in the next tasks (page hide). */
-  write(everything?: boolean): void;
+  _write(everything?: boolean): void;
   /**
    * Copies what is not in IndexedDB yet to the spill, synchronously (page hide, after write(true)).
    * The copy is removed once those envelopes are stored; a later read moves any copy left by a page
    * that went into IndexedDB first.
    */
-  keep(): void;
+  _keep(): void;
   /**
    * The oldest envelopes queued by every tab of the site (at most `READ`, any spill left by a page
    * moved in first), oldest first: what a delivery round sends next. Never returns an envelope
    * before it is stored.
    */
-  oldest(): Promise<Envelope[]>;
+  _oldest(): Promise<Envelope[]>;
   /** What this page knows to be unacknowledged, synchronously (for pagehide, which cannot wait). */
-  pending(): Envelope[];
+  _pending(): Envelope[];
   /** How many envelopes pending() would return, without sorting them. */
-  size(): number;
+  _size(): number;
   /** Writes back envelopes whose attempts/nextAttemptAt changed. */
-  put(envelopes: Envelope[]): Promise<void>;
+  _put(envelopes: Envelope[]): Promise<void>;
   /** Removes acknowledged (or dropped) envelopes. */
-  remove(ids: string[]): Promise<void>;
-  clear(): Promise<void>;
+  _remove(ids: string[]): Promise<void>;
+  _clear(): Promise<void>;
   /** How many envelopes overflow pushed out since this page loaded. */
-  dropped(): number;
+  _dropped(): number;
 }
 
 /**
@@ -93,7 +94,7 @@ const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : 1); // ids are un
  *
  * @example
  * const queue = createQueue(1000, openStore('satu'));
- * await queue.push({ id: messageId(Date.now()), attempts: 0, nextAttemptAt: 0, json: JSON.stringify(message) });
+ * await queue._push({ id: messageId(Date.now()), attempts: 0, nextAttemptAt: 0, json: JSON.stringify(message) });
  */
 export function createQueue(
   max: number,
@@ -128,7 +129,7 @@ export function createQueue(
 
   /** Removes this page's spill once everything in it is stored (or delivered). */
   const unkeep = () => {
-    if (kept?.every((id) => saved.has(id) || !mirror.has(id))) spill!.write(key, null), (kept = undefined);
+    if (kept?.every((id) => saved.has(id) || !mirror.has(id))) spill!._write(key, null), (kept = undefined);
   };
 
   /** In transaction `s`: deletes the oldest envelopes beyond `max` (every tab's), then calls `then`. */
@@ -176,7 +177,7 @@ export function createQueue(
   };
 
   return {
-    push(envelope) {
+    _push(envelope) {
       mirror.set(envelope.id, envelope);
       // The mirror is in push order, so its first key is the oldest this page knows.
       if (mirror.size > max) mirror.delete(mirror.keys().next().value!), store || dropped++;
@@ -187,14 +188,14 @@ export function createQueue(
       }
       return written;
     },
-    write,
-    keep() {
+    _write: write,
+    _keep() {
       const unsaved = store && spill ? [...mirror.values()].filter((e) => e.json && !saved.has(e.id)) : [];
-      if (unsaved.length) spill!.write(key, unsaved), (kept = unsaved.map((e) => e.id));
+      if (unsaved.length) spill!._write(key, unsaved), (kept = unsaved.map((e) => e.id));
     },
-    async oldest() {
+    async _oldest() {
       await written; // so the read is ordered after the writes of what was pushed, still in time slices
-      const left = (store && spill?.read()) || [];
+      const left = (store && spill?._read()) || [];
       let list: Envelope[] | undefined;
       await use((s) => {
         for (const [, envelopes] of left) for (const e of envelopes) s.put(e, e.id);
@@ -203,9 +204,9 @@ export function createQueue(
           all.onsuccess = () => (list = all.result);
         });
       });
-      if (!list) return this.pending().filter((e) => e.json).slice(0, READ);
+      if (!list) return this._pending().filter((e) => e.json).slice(0, READ);
       // In IndexedDB now, and `kept` knows them as saved: this page's own copy goes too.
-      for (const [k] of left) spill!.write(k, null);
+      for (const [k] of left) spill!._write(k, null);
       if (left.some(([k]) => k == key)) kept = undefined;
       const read = new Set(list.map((e) => (saved.add(e.id), (e.json ??= JSON.stringify(e.message)), mirror.set(e.id, e), e.id)));
       // Stored, within the range read, and not there: another tab delivered it.
@@ -213,27 +214,27 @@ export function createQueue(
       for (const id of saved) if (id < last && !read.has(id)) saved.delete(id), mirror.delete(id);
       return list; // in key order: oldest first
     },
-    pending: () => [...mirror.values()].sort(byId),
-    size: () => mirror.size,
-    async put(envelopes) {
+    _pending: () => [...mirror.values()].sort(byId),
+    _size: () => mirror.size,
+    async _put(envelopes) {
       for (const e of envelopes) mirror.set(e.id, e);
       await use((s) => {
         for (const e of envelopes) s.put(e, e.id);
       });
       if (store) for (const e of envelopes) saved.add(e.id);
     },
-    async remove(ids) {
+    async _remove(ids) {
       for (const id of ids) mirror.delete(id), saved.delete(id);
       await use((s) => {
         for (const id of ids) s.delete(id);
       });
       unkeep();
     },
-    async clear() {
+    async _clear() {
       mirror.clear();
       unwritten = [];
       await use((s) => s.clear());
     },
-    dropped: () => dropped,
+    _dropped: () => dropped,
   };
 }

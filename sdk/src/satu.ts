@@ -66,7 +66,7 @@ export interface Satu {
 }
 
 /** A call as queued: its envelope, and how it becomes a message once the page's state is at hand. */
-type Call = Envelope & { make?: () => Message | void };
+type Call = Envelope & { _make?: () => Message | void };
 
 /**
  * Creates the SDK: every call is written to the IndexedDB queue first, then sent in batches with
@@ -90,14 +90,14 @@ export function createSatu(options: SatuOptions): Satu {
    * and the next delivery round's timer (kept out of the call: a timer costs more than the rest of it).
    */
   const admit = (e: Call) => {
-    const message = e.make!();
-    e.make = undefined;
+    const message = e._make!();
+    e._make = undefined;
     if (!message) return false; // opted out, or reset(): nothing to send
     try {
       e.json = JSON.stringify(message);
     } catch {} // not JSON (a cycle, a BigInt): dropped below, tracking must never throw into the page
     if (e.json && sizeOf(e) <= MAX_MESSAGE_BYTES) {
-      schedule(nextFlushAt(Date.now(), queue.size(), o.flushAt, o.flushInterval, pausedUntil));
+      schedule(nextFlushAt(Date.now(), queue._size(), o.flushAt, o.flushInterval, pausedUntil));
       return true;
     }
     warn('dropped: over 32 KB or not JSON', message);
@@ -127,7 +127,7 @@ export function createSatu(options: SatuOptions): Satu {
   };
   const mode = () => (load(), consentMode(o.requireConsent, preferences, optedOut));
   /** Makes every queued call's message now (before a getter answers or consent changes). */
-  const settled = () => (queue.write(true), load());
+  const settled = () => (queue._write(true), load());
   let referrer = documentReferrer();
   let here = currentUrl();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -151,7 +151,7 @@ export function createSatu(options: SatuOptions): Satu {
     if (mode() != 'send') return; // consent() starts the next round
     if (!isOnline()) return schedule(Date.now() + OFFLINE_RECHECK_MS);
     if (!force && Date.now() < pausedUntil) return schedule(pausedUntil);
-    for (let batch; (batch = nextBatch(await queue.oldest(), Date.now(), !!force, BATCH_BYTES, exiting)).length; ) {
+    for (let batch; (batch = nextBatch(await queue._oldest(), Date.now(), !!force, BATCH_BYTES, exiting)).length; ) {
       const body = batchBody(o.writeKey, batch.map((e) => e.json));
       // The request in a task of its own: reading back and building the body are one task already.
       await new Promise((resolve) => setTimeout(resolve));
@@ -159,14 +159,14 @@ export function createSatu(options: SatuOptions): Satu {
       if (retryable(res ? res.status : 0)) {
         const now = Date.now();
         pausedUntil = afterFailure(batch, now, parseRetryAfter(res?.headers.get('retry-after'), now), Math.random())[0]!.nextAttemptAt;
-        await queue.put(batch);
+        await queue._put(batch);
         break;
       }
       // Stored, or refused for good (other 4xx): either way it leaves the queue.
       if (o.debug) res!.json().then((r) => warn(res!.status, r.rejected ?? r), warn);
-      await queue.remove(batch.map((e) => e.id));
+      await queue._remove(batch.map((e) => e.id));
     }
-    const left = queue.pending();
+    const left = queue._pending();
     if (left.length) schedule(Math.max(pausedUntil, Math.min(...left.map((e) => e.nextAttemptAt))));
   };
 
@@ -175,15 +175,15 @@ export function createSatu(options: SatuOptions): Satu {
 
   /** Page hide/unload: one keepalive-sized batch of what is pending; it stays queued until acknowledged. */
   const exit = () => {
-    queue.write(true); // what was called lately: made now, and its transaction starts before the page goes
-    queue.keep(); // and, as that transaction can die with the page, a synchronous copy of what is unsaved
+    queue._write(true); // what was called lately: made now, and its transaction starts before the page goes
+    queue._keep(); // and, as that transaction can die with the page, a synchronous copy of what is unsaved
     if (mode() != 'send') return;
-    const batch = nextBatch(queue.pending(), 0, true, BATCH_BYTES, exiting);
+    const batch = nextBatch(queue._pending(), 0, true, BATCH_BYTES, exiting);
     if (!batch.length) return;
     const ids = batch.map((e) => (exiting.add(e.id), e.id));
     postOnExit(url, batchBody(o.writeKey, batch.map((e) => e.json))).then((res) => {
       for (const id of ids) exiting.delete(id);
-      if (res && res.ok) return queue.remove(ids);
+      if (res && res.ok) return queue._remove(ids);
     });
   };
 
@@ -219,14 +219,14 @@ export function createSatu(options: SatuOptions): Satu {
         },
       };
     };
-    return queue.push({ id, attempts: 0, nextAttemptAt: 0, json: '', make } as Call);
+    return queue._push({ id, attempts: 0, nextAttemptAt: 0, json: '', _make: make } as Call);
   };
 
   /** consent(), optOut(), optIn(): keeps the choice (its state is already set), then drops or sends. */
   const applyConsent = async (key: string, value: unknown) => {
     stored(key, value);
     const now = mode();
-    if (now == 'off') await queue.clear();
+    if (now == 'off') await queue._clear();
     if (now == 'send') await send();
   };
 
@@ -255,7 +255,7 @@ export function createSatu(options: SatuOptions): Satu {
     optIn: () => (settled(), applyConsent('satu_optout', (optedOut = false) || null)),
     anonymousId: () => (settled(), user.anonymousId),
     user: () => (settled(), { ...user }),
-    dropped: () => queue.dropped(),
+    dropped: () => queue._dropped(),
   };
 
   listen('pagehide', exit);
