@@ -128,8 +128,8 @@ export function createSatu(options: SatuOptions): Satu {
   const mode = () => (load(), consentMode(o.requireConsent, preferences, optedOut));
   /** Makes every queued call's message now (before a getter answers or consent changes). */
   const settled = () => (queue._write(true), load());
-  let referrer = documentReferrer();
-  let here = currentUrl();
+  /** What page views report as the referrer: the document's, read on the first call, then the last URL. */
+  let referrer: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerAt = Infinity;
   /** Set by a retry answer: nothing is sent before it (one backoff for the page, not one per event). */
@@ -140,7 +140,8 @@ export function createSatu(options: SatuOptions): Satu {
 
   const schedule = (at: number) => {
     if (at < timerAt) {
-      clearTimeout(timer);
+      // Not at start: a page's first use of clearTimeout costs it up to a millisecond (first touch).
+      timer && clearTimeout(timer);
       timerAt = at;
       timer = setTimeout(() => ((timerAt = Infinity), send()), at - Date.now());
     }
@@ -196,7 +197,7 @@ export function createSatu(options: SatuOptions): Satu {
     const id = messageId(now);
     const href = location.href;
     const title = document.title;
-    const from = referrer;
+    const from = (referrer ??= documentReferrer());
     const make = () => {
       const off = mode() == 'off';
       const page = pageFacts(href, title, from);
@@ -262,6 +263,7 @@ export function createSatu(options: SatuOptions): Satu {
   listen('visibilitychange', () => isHidden() && exit(), 1);
   listen('online', () => send());
   if (o.autoPage) {
+    let here = currentUrl();
     // After the inline snippet's buffered calls (replayed right after this returns), so a buffered identify comes first.
     setTimeout(() => satu.page());
     onNavigate(() => {
