@@ -1,6 +1,6 @@
 // Builds the browser SDK (called by scripts/build.mjs for `npm run build`, `npm test`, `npm start`):
 //   sdk/dist/satu.min.js   script-tag bundle (IIFE, minified), also copied to collector/public/ for /satu.min.js
-//   sdk/dist/satu.mjs      the npm module (ESM, idb-keyval bundled in) + sdk/dist/*.d.ts types
+//   sdk/dist/satu.mjs      the npm module (ESM, self-contained) + sdk/dist/*.d.ts types
 //   examples/spa/app.js    the SPA example, bundled from examples/spa/src with the npm module
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
