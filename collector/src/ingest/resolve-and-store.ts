@@ -170,7 +170,7 @@ function writeBatch(
   const forwarding = forward ? eventForwardingStatement(db, workspaceId, withProfiles, now) : null;
   return [
     ...guardStatements(db, workspaceId, plan),
-    ...insertEventsStatements(db, workspaceId, withProfiles),
+    ...insertEventsStatements(db, workspaceId, arrived, (e) => profileOf.get(e) ?? null),
     ...planWriteStatements(db, workspaceId, plan, now),
     // The archive's per-person index commits with the events it points at (after their insert).
     ...(index ? index((e) => profileOf.get(e) ?? null) : []),

@@ -6,6 +6,7 @@ import { failRebuild, isRebuilding, rebuildStatus, startRebuild, type RebuildSta
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
+import { fromInboxText } from '../store/events';
 import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
 import { indexStatements } from '../archive/cold-index';
 import { archiveJobStep, archiveStored, batchArchive, rebuildJobStep, requestArchiveJob, wantedArchiveJob, type ArchiveJob } from './archive-jobs';
@@ -255,7 +256,7 @@ export class IngestInbox extends DurableObject<Env> {
   private async cycle(): Promise<'empty' | 'done' | number> {
     const rows = nextBatchRows(this.ctx.storage.sql);
     if (rows.length === 0) return 'empty';
-    const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
+    const events = rows.map((r) => fromInboxText(r.body));
     // The directory (DB) says which database holds the workspace, read afresh for every batch.
     let db = this.env.DB;
     try {
