@@ -1,9 +1,10 @@
 import type { StoredEvent } from '../ingest/normalise';
-import { indexObjectStatements, objectIndexRows, rewriteRowStatements, type IndexRow } from '../store/archive-index';
+import { indexObjectStatements, objectIndexRows, replaceObjectRowsStatements, rewriteRowStatements, type IndexRow } from '../store/archive-index';
+import { objectIndexRowsOf } from './index-rows';
 import { shiftLines } from './index-lines';
 import { workspacePrefix } from './layout';
 import type { ArchiveLine } from './line';
-import { objectLines, writeArchiveBatch, type WrittenObject } from './objects';
+import { objectLines, type PlannedObject, type WrittenObject } from './objects';
 
 /**
  * The per-person index into the R2 archive: for every archive object, one D1 row per profile
@@ -28,22 +29,26 @@ export async function indexObjects(db: D1Database, workspaceId: string, objects:
 }
 
 /**
- * The archive step of a resolver batch: writes the events it stored to R2 (archive/objects.ts),
- * then indexes the objects written. Both run again when the batch is replayed, which rewrites the
- * same objects and replaces their index rows.
+ * Statements (for the resolver's atomic write batch, after the events insert) that index a batch's
+ * archive objects: each object's rows are replaced, so indexing an object again after a crash or a
+ * replay leaves exactly one row per profile. `profileOf` gives the profile each event is stored
+ * under when the writer knows it (then no event is read back); null reads them from the events.
  *
  * @example
- * await archiveBatch(env.ARCHIVE, db, 'ws_1', outcome.archived, (first) => batchName(seqOf(first), generation));
+ * writes.push(...indexStatements(db, 'ws_1', archiveObjects('ws_1', stored, nameOf), (e) => profileIds.get(e) ?? null));
  */
-export async function archiveBatch(
-  bucket: R2Bucket,
+export function indexStatements(
   db: D1Database,
   workspaceId: string,
-  stored: readonly StoredEvent[],
-  nameOf: (first: StoredEvent) => string,
-): Promise<void> {
-  const { written } = await writeArchiveBatch(bucket, workspaceId, stored, nameOf);
-  await indexObjects(db, workspaceId, written);
+  objects: readonly PlannedObject[],
+  profileOf: ((e: StoredEvent) => string | null) | null,
+): D1PreparedStatement[] {
+  return objects.flatMap(({ key, events }) => {
+    const object = indexedObject(workspaceId, key);
+    if (!profileOf) return indexObjectStatements(db, workspaceId, object, events.map((e) => e.messageId));
+    const rows = objectIndexRowsOf(object, events.map((e) => ({ profileId: profileOf(e), timestamp: e.timestamp })));
+    return replaceObjectRowsStatements(db, workspaceId, object, events.length, rows);
+  });
 }
 
 /** A person's archived event as a cold read finds it: the line and the profile it was stored under. */

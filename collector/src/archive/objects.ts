@@ -27,12 +27,29 @@ export async function gzipText(text: string): Promise<ArrayBuffer> {
 /** NDJSON of archive lines: one JSON object per line, newline-terminated. */
 export const ndjson = (lines: readonly ArchiveLine[]) => lines.map((l) => `${JSON.stringify(l)}\n`).join('');
 
+/** One archive object of a batch: its key and its events, in line order. */
+export interface PlannedObject {
+  key: string;
+  events: readonly StoredEvent[];
+}
+
 /**
- * Writes a batch of stored events (in arrival order) to the archive: one gzip NDJSON object per
- * receive hour, named by the first event of that hour (`nameOf`, the inbox's batchName of its
- * row). Writing a batch again, or a batch that starts with the same rows, overwrites the same
- * objects (R2 puts are atomic per object): that is what makes a replayed batch archive each
- * messageId once.
+ * The archive objects a batch of stored events (in arrival order) goes to: one per receive hour,
+ * named by the first event of that hour (`nameOf`, the inbox's batchName of its row). Pure, so the
+ * per-person index can be written with the batch's D1 write before the objects are put.
+ *
+ * @example
+ * archiveObjects('ws_1', storedEvents, (e) => batchName(seqOf(e), generation)) // -> [{ key: 'events/ws_1/dt=.../hour=09/...', events }]
+ */
+export function archiveObjects(workspaceId: string, events: readonly StoredEvent[], nameOf: (first: StoredEvent) => string): PlannedObject[] {
+  return [...byPartition(events).values()].map((group) => ({ key: objectKey(workspaceId, group[0].receivedAt, nameOf(group[0])), events: group }));
+}
+
+/**
+ * Writes a batch of stored events (in arrival order) to the archive: the objects archiveObjects
+ * names, one gzip NDJSON object per receive hour. Writing a batch again, or a batch that starts
+ * with the same rows, overwrites the same objects (R2 puts are atomic per object): that is what
+ * makes a replayed batch archive each messageId once.
  *
  * @example
  * await writeArchiveBatch(env.ARCHIVE, 'ws_1', storedEvents, (e) => batchName(seqOf(e), generation));
@@ -42,19 +59,21 @@ export async function writeArchiveBatch(
   workspaceId: string,
   events: readonly StoredEvent[],
   nameOf: (first: StoredEvent) => string,
-): Promise<{ objects: number; bytes: number; written: WrittenObject[] }> {
+): Promise<{ objects: number; bytes: number }> {
+  return putArchiveObjects(bucket, archiveObjects(workspaceId, events, nameOf));
+}
+
+/** Puts planned archive objects (archiveObjects), each as gzip NDJSON of its events' archive lines. */
+export async function putArchiveObjects(bucket: R2Bucket, objects: readonly PlannedObject[]): Promise<{ objects: number; bytes: number }> {
   let bytes = 0;
-  const groups = [...byPartition(events).values()];
-  const written = await Promise.all(
-    groups.map(async (group) => {
-      const body = await gzipText(ndjson(group.map(toArchiveLine)));
+  await Promise.all(
+    objects.map(async ({ key, events }) => {
+      const body = await gzipText(ndjson(events.map(toArchiveLine)));
       bytes += body.byteLength;
-      const key = objectKey(workspaceId, group[0].receivedAt, nameOf(group[0]));
-      await putObject(bucket, key, body, group);
-      return { key, messageIds: group.map((e) => e.messageId) };
+      await putObject(bucket, key, body, events);
     }),
   );
-  return { objects: groups.length, bytes, written };
+  return { objects: objects.length, bytes };
 }
 
 /** An archive object just written: its key and the messageIds of its lines, in line order. */

@@ -4,6 +4,7 @@ import type { ServerTiming } from '../http/server-timing';
 import type { Env } from '../env';
 import { inboxOf } from '../resolver/inbox-client';
 import type { InboxEntry } from '../resolver/inbox-tables';
+import { inboxText } from '../store/events';
 import { storageCall } from '../store/storage-call';
 import type { Workspace } from '../store/workspaces';
 import { enrichContext, memoiseUa, parseUserAgent, type RequestFacts } from './enrich';
@@ -77,7 +78,7 @@ export async function acceptMessages(env: Pick<Env, 'INBOX'>, input: AcceptInput
   const { events, rejected } = prepareMessages(input);
   const result: IngestResult = { ok: true, accepted: events.length, rejected };
   if (events.length === 0) return result;
-  const entries: InboxEntry[] = events.map((e) => [e.messageId, e.receivedAt, JSON.stringify(e)]);
+  const entries: InboxEntry[] = events.map((e) => [e.messageId, e.receivedAt, inboxText(e)]);
   const append = () => storageCall(() => appendRetrying(() => inboxOf(env, input.workspace.id).append(input.workspace.id, entries)));
   await (input.timing ? input.timing.time('append', append) : append());
   return result;

@@ -53,6 +53,12 @@ export interface StoreOptions {
   screen?: (events: readonly StoredEvent[], suppressing: boolean) => Promise<readonly StoredEvent[]>;
   /** False while a rebuild replays the archive: the events were forwarded when they were first ingested. */
   forward?: boolean;
+  /**
+   * Statements that index the R2 archive objects of `archived` (the outcome's events), written in
+   * the same atomic batch as the events. `profileOf` names the profile each is stored under when
+   * all of them are stored by this write; null when some were stored before (read them from D1).
+   */
+  index?: (archived: readonly StoredEvent[], profileOf: ((e: StoredEvent) => string | null) | null) => D1PreparedStatement[];
 }
 
 /** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
@@ -71,7 +77,7 @@ export async function resolveAndStore(
   workspace: Workspace,
   incoming: readonly StoredEvent[],
   now: number,
-  { timing = new ServerTiming(), screen, forward = true }: StoreOptions = {},
+  { timing = new ServerTiming(), screen, forward = true, index }: StoreOptions = {},
 ): Promise<StoreOutcome> {
   const defaultCountry = workspace.settings.defaultCountry;
   const identifiers = new Map<string, Identifier>();
@@ -103,7 +109,11 @@ export async function resolveAndStore(
     const fresh = events.filter((e) => !seen.has(e.messageId) && (seen.add(e.messageId), true));
     const isFresh = new Set(fresh);
     const archived = events.filter((e) => isFresh.has(e) || read.storedReceivedAt.get(e.messageId) === e.receivedAt);
-    if (fresh.length === 0) return { stored: 0, archived, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
+    if (fresh.length === 0) {
+      // A batch stored before (a replay after a crash): only its archive objects to index again.
+      if (index && archived.length > 0 && (await retrying(attempt, () => db.batch(index(archived, null)))) === RETRY) continue;
+      return { stored: 0, archived, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
+    }
     // Planned in event-time order (late events do not depend on when they arrive); stored in
     // arrival order, which the live tail shows.
     const ordered = inEventOrder(fresh);
@@ -119,7 +129,8 @@ export async function resolveAndStore(
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
       identified,
     });
-    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward))));
+    const indexing = index && ((profileOf: (e: StoredEvent) => string | null) => index(archived, archived.length === fresh.length ? profileOf : null));
+    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward, indexing))));
     if (written === RETRY) continue;
     const forwarded = written[written.length - 1]?.meta.changes ?? 0;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
@@ -152,14 +163,17 @@ function writeBatch(
   plan: Plan,
   now: number,
   forward: boolean,
+  index?: (profileOf: (e: StoredEvent) => string | null) => D1PreparedStatement[],
 ): D1PreparedStatement[] {
   const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
   const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
   const forwarding = forward ? eventForwardingStatement(db, workspaceId, withProfiles, now) : null;
   return [
     ...guardStatements(db, workspaceId, plan),
-    ...insertEventsStatements(db, workspaceId, withProfiles),
+    ...insertEventsStatements(db, workspaceId, arrived, (e) => profileOf.get(e) ?? null),
     ...planWriteStatements(db, workspaceId, plan, now),
+    // The archive's per-person index commits with the events it points at (after their insert).
+    ...(index ? index((e) => profileOf.get(e) ?? null) : []),
     // Last (its changes are the deliveries queued): the events' outbox rows for event destinations,
     // in the same transaction as the events, so every stored event is forwarded at least once.
     ...(forwarding ? [forwarding] : []),

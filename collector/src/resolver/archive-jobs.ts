@@ -3,7 +3,7 @@
 // control flow (when, and what to do on failure); this says what one step is.
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
-import { archiveBatch } from '../archive/cold-index';
+import { archiveObjects, putArchiveObjects, type PlannedObject } from '../archive/objects';
 import { sqlJobState, type JobState } from '../archive/job-state';
 import { batchName } from '../archive/layout';
 import { purgeStep } from '../archive/purge';
@@ -55,20 +55,29 @@ export async function rebuildJobStep(env: Env, state: JobState, workspace: Works
 }
 
 /**
- * Writes the events a batch stored to the R2 archive, each object named by the inbox row of its
- * first event, and indexes the objects per person in `db` (archive/cold-index.ts).
+ * The archive objects of an inbox batch: `objectsOf(stored)` names them (archive/objects.ts), each
+ * by the inbox row of its first event, so the batch's D1 write can index them (indexStatements)
+ * before `archiveStored` puts them.
  */
-export async function archiveStored(
-  env: Env,
-  sql: SqlStorage,
-  db: D1Database,
-  workspaceId: string,
-  batch: { rows: readonly InboxRow[]; events: readonly StoredEvent[]; stored: readonly StoredEvent[] },
-): Promise<void> {
+export function batchArchive(sql: SqlStorage, workspaceId: string, batch: { rows: readonly InboxRow[]; events: readonly StoredEvent[] }) {
   const generation = sqlJobState(sql).get('generation')!;
+  const seqOf = new Map(batch.events.map((e, i) => [e.messageId, batch.rows[i].seq]));
+  const nameOf = (first: StoredEvent) => batchName(seqOf.get(first.messageId)!, generation);
+  let planned: { stored: readonly StoredEvent[]; objects: PlannedObject[] } | null = null;
+  const objectsOf = (stored: readonly StoredEvent[]): PlannedObject[] => {
+    if (planned?.stored !== stored) planned = { stored, objects: archiveObjects(workspaceId, stored, nameOf) };
+    return planned.objects;
+  };
+  return { objectsOf };
+}
+
+/**
+ * Writes a batch's archive objects (batchArchive) to R2; their per-person index went with the
+ * batch's D1 write.
+ */
+export async function archiveStored(env: Env, sql: SqlStorage, objects: readonly PlannedObject[]): Promise<void> {
   // Every event received from now on reaches the archive (it passes through here): retention may
   // delete those from D1 once they are cold. Events stored before archiving began stay in D1.
   keepMeta(sql, 'archivedSince', String(Date.now()));
-  const seqOf = new Map(batch.events.map((e, i) => [e.messageId, batch.rows[i].seq]));
-  await archiveBatch(env.ARCHIVE, db, workspaceId, batch.stored, (first) => batchName(seqOf.get(first.messageId)!, generation));
+  await putArchiveObjects(env.ARCHIVE, objects);
 }

@@ -1,5 +1,6 @@
 // The inbox Durable Object's own SQLite tables: its statements, and what its status and dead-letter reads answer.
 import type { StoredEvent } from '../ingest/normalise';
+import { fromInboxText } from '../store/events';
 import { MAX_BATCH_EVENTS, takeBatch, type InboxRow } from './cycle-policy';
 
 /** What `GET /v1/ingest/status` answers for a workspace. */
@@ -19,7 +20,7 @@ export interface DeadLetter {
   event: StoredEvent;
 }
 
-/** One inbox row as the ingest route hands it over: [messageId, receivedAt, event JSON]. */
+/** One inbox row as the ingest route hands it over: [messageId, receivedAt, the event's inboxText]. */
 export type InboxEntry = [string, number, string];
 
 export const SCHEMA = `
@@ -68,7 +69,7 @@ export function readDeadLetters(sql: SqlStorage, limit: number): DeadLetter[] {
     failedAt: new Date(r.failed_at).toISOString(),
     attempts: r.attempts,
     error: r.error,
-    event: JSON.parse(r.body) as StoredEvent,
+    event: fromInboxText(r.body),
   }));
 }
 

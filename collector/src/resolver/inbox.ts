@@ -6,8 +6,10 @@ import { failRebuild, isRebuilding, rebuildStatus, startRebuild, type RebuildSta
 import { storageAnswers } from '../store/health';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
+import { fromInboxText } from '../store/events';
 import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
-import { archiveJobStep, archiveStored, rebuildJobStep, requestArchiveJob, wantedArchiveJob, type ArchiveJob } from './archive-jobs';
+import { indexStatements } from '../archive/cold-index';
+import { archiveJobStep, archiveStored, batchArchive, rebuildJobStep, requestArchiveJob, wantedArchiveJob, type ArchiveJob } from './archive-jobs';
 import { retryAfterFailureMs, type InboxRow } from './cycle-policy';
 import {
   appendRows, keepMeta, MAX_ATTEMPTS, nextBatchRows, readDeadLetters, readStatus, recordAttempt, removeRows, requeueDeadLetters, SCHEMA,
@@ -254,7 +256,7 @@ export class IngestInbox extends DurableObject<Env> {
   private async cycle(): Promise<'empty' | 'done' | number> {
     const rows = nextBatchRows(this.ctx.storage.sql);
     if (rows.length === 0) return 'empty';
-    const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
+    const events = rows.map((r) => fromInboxText(r.body));
     // The directory (DB) says which database holds the workspace, read afresh for every batch.
     let db = this.env.DB;
     try {
@@ -267,13 +269,18 @@ export class IngestInbox extends DurableObject<Env> {
       }
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
-      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil);
+      const archive = batchArchive(this.ctx.storage.sql, workspaceId, { rows, events });
+      const index = (stored: readonly StoredEvent[], profileOf: ((e: StoredEvent) => string | null) | null) => indexStatements(db, workspaceId, archive.objectsOf(stored), profileOf);
+      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil, { index });
       // Profile reads kept for what the batch changed go before the batch counts as resolved.
       await invalidateProfileReads(this.env, workspaceId, batchReadScope(workspace, events, outcome));
-      // Archived after the D1 write and before the rows leave the inbox: a crash in between
-      // replays the batch from the same first row, which rewrites the same objects (batchName).
+      // Archived after the D1 write (which indexed the objects) and before the rows leave the inbox:
+      // a crash in between replays the batch from the same first row, which rewrites the same
+      // objects (batchName). A failed batch is retried row by row, under other names: index rows
+      // of objects never written are then left behind, which cold reads skip (an object that is
+      // not there holds nothing).
       await this.faults.beforeArchive?.(outcome.archived);
-      if (outcome.archived.length > 0) await archiveStored(this.env, this.ctx.storage.sql, db, workspaceId, { rows, events, stored: outcome.archived });
+      if (outcome.archived.length > 0) await archiveStored(this.env, this.ctx.storage.sql, archive.objectsOf(outcome.archived));
       this.faults.afterResolve?.(events);
     } catch (err) {
       return this.recordFailure(rows, err, db);

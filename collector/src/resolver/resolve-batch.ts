@@ -1,5 +1,5 @@
 import { eventIdentifiers } from '../identity/identifiers';
-import { resolveAndStore, type StoreOutcome } from '../ingest/resolve-and-store';
+import { resolveAndStore, type StoreOptions, type StoreOutcome } from '../ingest/resolve-and-store';
 import type { StoredEvent } from '../ingest/normalise';
 import { privacyGate } from '../privacy/gate';
 import { refreshMemberships } from '../segments/realtime';
@@ -16,6 +16,9 @@ import type { Workspace } from '../store/workspaces';
  * the same atomic batch as the events; their drain starts right after. Ingest (through the inbox),
  * replays of dead letters and rebuilds all go through here.
  *
+ * The inbox passes `index`: the statements that index the batch's R2 archive objects, written in
+ * the same atomic batch as the events (resolve-and-store.ts).
+ *
  * A rebuild passes `{ replay: true }`: the same resolution, without queuing what already went out
  * when the events were first ingested (event forwarding, segment webhooks).
  *
@@ -28,11 +31,11 @@ export async function resolveBatch(
   events: readonly StoredEvent[],
   now: number,
   waitUntil?: (promise: Promise<unknown>) => void,
-  { replay = false }: { replay?: boolean } = {},
+  { replay = false, index }: { replay?: boolean; index?: StoreOptions['index'] } = {},
 ): Promise<StoreOutcome> {
   const screen = (batch: readonly StoredEvent[], suppressing: boolean) =>
     privacyGate(db, workspace, batch, (e, country) => eventIdentifiers(e, country).ids, now, suppressing);
-  const stored = await resolveAndStore(db, workspace, events, now, { screen, forward: !replay });
+  const stored = await resolveAndStore(db, workspace, events, now, { screen, forward: !replay, index });
   // Computed traits and stored predictions first: segments may compare them.
   await refreshComputedTraits(db, workspace.id, [...stored.touchedProfileIds, ...stored.absorbedProfileIds], now);
   await refreshMemberships(db, workspace.id, stored, now, waitUntil, !replay);

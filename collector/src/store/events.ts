@@ -8,8 +8,9 @@ const MAX_CHUNK_CHARS = 1_500_000;
 // MATERIALIZED: each row's JSON text is rendered once. Flattened into the SELECT, json_each rendered
 // the whole row again for each of the 17 columns (SQLite's JSON rendering was the largest single
 // cost of the runtime in a perf profile of bench/ingest; this insert took about half as long).
-const INSERT_EVENTS_SQL = `INSERT OR IGNORE INTO events (workspace_id, message_id, type, event, name, anonymous_id,
-  user_id, group_id, previous_id, profile_id, timestamp, received_at, sent_at, original_timestamp, properties,
+// A row is the event's inbox text (below) with its profile in front: [profileId, ...inbox row].
+const INSERT_EVENTS_SQL = `INSERT OR IGNORE INTO events (workspace_id, profile_id, message_id, type, event, name, anonymous_id,
+  user_id, group_id, previous_id, timestamp, received_at, sent_at, original_timestamp, properties,
   traits, context, integrations)
 WITH r AS MATERIALIZED (SELECT value AS v FROM json_each(?2))
 SELECT ?1, v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]', v->>'$[4]', v->>'$[5]', v->>'$[6]', v->>'$[7]',
@@ -21,7 +22,8 @@ FROM r`;
 // which cost about a sixth of ingest's runtime CPU in a profile.
 const json = (v: unknown) => v ?? null;
 
-function toRow(e: StoredEvent & { profileId?: string | null }): unknown[] {
+/** An event's fields in the order of its inbox row (and of the events insert after the profile). */
+function inboxFields(e: StoredEvent): unknown[] {
   return [
     e.messageId,
     e.type,
@@ -31,7 +33,6 @@ function toRow(e: StoredEvent & { profileId?: string | null }): unknown[] {
     e.userId,
     e.groupId,
     e.previousId,
-    e.profileId ?? null,
     e.timestamp,
     e.receivedAt,
     e.sentAt,
@@ -44,13 +45,66 @@ function toRow(e: StoredEvent & { profileId?: string | null }): unknown[] {
 }
 
 /**
+ * An accepted event as the inbox keeps it: a JSON array in the order the events insert reads, so
+ * that the resolver stores the text it read (with the profile put in front) instead of encoding
+ * every event again. `fromInboxText` reads it back.
+ *
+ * @example
+ * inboxText(event) // -> '["m1","track","Signed Up",null,"a1",...]'
+ */
+export const inboxText = (e: StoredEvent): string => JSON.stringify(inboxFields(e));
+
+/** The inbox text each event was read from (fromInboxText), for the events insert. */
+const textOf = new WeakMap<StoredEvent, string>();
+
+/**
+ * The event an inbox row holds. Rows appended before the array layout hold the event as an
+ * object, which is read as it is.
+ *
+ * @example
+ * fromInboxText(inboxText(event)) // -> an event equal to `event`
+ */
+export function fromInboxText(text: string): StoredEvent {
+  const v = JSON.parse(text) as unknown[] | StoredEvent;
+  if (!Array.isArray(v)) return v;
+  const e: StoredEvent = {
+    messageId: v[0] as string,
+    type: v[1] as StoredEvent['type'],
+    event: v[2] as string | null,
+    name: v[3] as string | null,
+    anonymousId: v[4] as string | null,
+    userId: v[5] as string | null,
+    groupId: v[6] as string | null,
+    previousId: v[7] as string | null,
+    timestamp: v[8] as number,
+    receivedAt: v[9] as number,
+    sentAt: v[10] as number | null,
+    originalTimestamp: v[11] as number | null,
+    properties: v[12] as StoredEvent['properties'],
+    traits: v[13] as StoredEvent['traits'],
+    context: v[14] as StoredEvent['context'],
+    integrations: v[15] as StoredEvent['integrations'],
+  };
+  textOf.set(e, text);
+  return e;
+}
+
+/** An event's insert row: its inbox text when it came from one (never encoded again), with the profile in front. */
+function rowText(e: StoredEvent, profileId: string | null): string {
+  const inbox = textOf.get(e) ?? inboxText(e);
+  return `[${profileId === null ? 'null' : JSON.stringify(profileId)},${inbox.slice(1)}`;
+}
+
+/**
  * Statements that store events exactly once: a messageId already stored for the workspace is
  * ignored by the unique index, which also covers two concurrent requests carrying the same id.
+ * `profileOf` names the profile each is stored under (null: none).
  */
 export function insertEventsStatements(
   db: D1Database,
   workspaceId: string,
-  events: ReadonlyArray<StoredEvent & { profileId?: string | null }>,
+  events: readonly StoredEvent[],
+  profileOf: (e: StoredEvent) => string | null = () => null,
 ): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
   let chunk: string[] = [];
@@ -62,7 +116,7 @@ export function insertEventsStatements(
     chars = 0;
   };
   for (const event of events) {
-    const row = JSON.stringify(toRow(event));
+    const row = rowText(event, profileOf(event));
     if (chars + row.length > MAX_CHUNK_CHARS) flush();
     chunk.push(row);
     chars += row.length + 1;
