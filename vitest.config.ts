@@ -15,7 +15,8 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // MOVE_GRACE_MS: one isolate here, whose caches a move clears itself, so moves need not wait out other isolates' caches.
-              bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: 'test-admin-token', SATU_ENV: 'test', MOVE_GRACE_MS: '0' },
+              // PROFILE_READS_QUIET_MS: the read store catches up only when a test runs its alarm (test/profile-reads.test.ts).
+              bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: 'test-admin-token', SATU_ENV: 'test', MOVE_GRACE_MS: '0', PROFILE_READS_QUIET_MS: '3600000' },
               // Outbound fetches (webhook deliveries) go to a receiver Worker, never to the network.
               outboundService: 'webhook-receiver',
               workers: [

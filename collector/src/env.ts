@@ -8,7 +8,7 @@ export interface Env {
   [database: `DB_${string}`]: D1Database | undefined;
   /** One durable inbox + resolver per workspace (resolver/inbox.ts). */
   INBOX: DurableObjectNamespace<import('./resolver/inbox').IngestInbox>;
-  /** One profile read cache per workspace (profile-reads/profile-reads.ts). */
+  /** One profile read store per workspace (profile-reads/profile-reads.ts). */
   PROFILE_READS: DurableObjectNamespace<import('./profile-reads/profile-reads').ProfileReads>;
   /** The full event history as gzip NDJSON (archive/*): written by the inbox, read by export and rebuild. */
   ARCHIVE: R2Bucket;
@@ -18,6 +18,8 @@ export interface Env {
   SATU_ENV?: string;
   /** Milliseconds a workspace move refuses writes before copying, and keeps the old copy after (directory/move.ts). */
   MOVE_GRACE_MS?: string;
+  /** Milliseconds writes must be quiet before the profile read store catches up (profile-reads/profile-reads.ts QUIET_MS). */
+  PROFILE_READS_QUIET_MS?: string;
   /** Cloudflare rate limiting bindings (wrangler.toml `[[ratelimits]]`): per key, ingest and read. */
   INGEST_LIMITER?: RateLimit | import('./limits/rate-limit').Limiter;
   READ_LIMITER?: RateLimit | import('./limits/rate-limit').Limiter;

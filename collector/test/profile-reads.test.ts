@@ -2,13 +2,14 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invalidateProfileReads, profileReadsOf } from '../src/profile-reads/invalidate';
-import type { ProfileReads } from '../src/profile-reads/profile-reads';
+import { MAX_AGE_MS, type ProfileReads } from '../src/profile-reads/profile-reads';
 import { runScheduled } from '../src/scheduled';
 import { ADMIN_TOKEN, basic, call, createWorkspace, sendBatch, settleInboxes, workspaceDb, type TestWorkspace } from './helpers';
 
-// The profile read cache (collector/src/profile-reads): a repeated read is answered from the
+// The profile read store (collector/src/profile-reads): a repeated read is answered from the
 // workspace's Durable Object without D1, and after every kind of write a read answers what the
-// write left. Each test reads first (which fills the cache), writes, and reads again.
+// write left. Each test reads first (which stores the view), writes, and reads again. The store's
+// catch-up after quiet writes is tested in profile-read-store.test.ts.
 
 let ws: TestWorkspace;
 beforeAll(async () => {
@@ -50,8 +51,8 @@ const withReads = <T>(fn: (instance: ProfileReads) => T | Promise<T>, w = ws) =>
 const counts = () => withReads((i) => ({ ...i.counts }));
 const idOf = async (ref: string) => (await profile(ref)).body.id as string;
 
-describe('reads from the cache', () => {
-  it('answers a repeated read from memory, without a D1 query', async () => {
+describe('reads from the store', () => {
+  it('answers a repeated read from the store, without a D1 query', async () => {
     await send([{ type: 'identify', userId: 'c-1', traits: { plan: 'free' }, messageId: 'c-1-1' }]);
     expect(await profile('user_id:c-1')).toMatchObject({ status: 200, cache: 'miss', d1: true });
     const before = await counts();
@@ -61,13 +62,13 @@ describe('reads from the cache', () => {
     expect(after.d1Reads).toBe(before.d1Reads);
     expect(after.hits).toBe(before.hits + 1);
 
-    // A writer that forgets to invalidate: the row changes behind the cache's back. The cached
-    // read still answers the old view, which it could not if it had queried D1; the TTL then
-    // bounds how long that lasts.
+    // A writer that forgets to invalidate: the row changes behind the store's back. The stored
+    // read still answers the old view, which it could not if it had queried D1; the safety net
+    // (a row older than MAX_AGE_MS does not answer, and sweeps re-read every row) bounds how long.
     const db = await workspaceDb(ws.id);
     await db.prepare(`UPDATE profiles SET traits = '{"plan":"sneaky"}' WHERE workspace_id = ? AND id = ?`).bind(ws.id, hit.body.id).run();
     expect((await profile('user_id:c-1')).body.traits).toEqual({ plan: 'free' });
-    await withReads((i) => (i.clock = () => Date.now() + 61_000));
+    await withReads((i) => (i.clock = () => Date.now() + MAX_AGE_MS + 1_000));
     try {
       expect(await profile('user_id:c-1')).toMatchObject({ cache: 'miss', body: { traits: { plan: 'sneaky' } } });
     } finally {
@@ -75,7 +76,7 @@ describe('reads from the cache', () => {
     }
   });
 
-  it('answers the first timeline page from memory for any limit it holds, and sends other pages to D1', async () => {
+  it('answers the first timeline page from the store for any limit it holds, and sends other pages to D1', async () => {
     await send(Array.from({ length: 5 }, (_, k) => ({ type: 'track', userId: 't-1', event: 'Viewed', messageId: `t-1-${k}`, timestamp: `2026-03-0${k + 1}T00:00:00.000Z` })));
     const first = await timeline('user_id:t-1', 3);
     expect(first).toMatchObject({ status: 200, cache: 'miss' });
@@ -87,8 +88,8 @@ describe('reads from the cache', () => {
       expect(again.body.data).toEqual(first.body.data.slice(0, limit));
       expect(again.body.cursor.hasMore).toBe(true);
     }
-    // Asking for more than it holds reads again; once all five are held, any limit is a hit.
-    expect((await timeline('user_id:t-1', 10)).cache).toBe('miss');
+    // A miss reads the page the store keeps (50 events and one more), so a larger limit is a hit too.
+    expect((await timeline('user_id:t-1', 10)).cache).toBe('hit');
     const all = await timeline('user_id:t-1', 50);
     expect(all).toMatchObject({ cache: 'hit', body: { cursor: { hasMore: false, next: null } } });
     expect(all.body.data).toHaveLength(5);

@@ -5,7 +5,7 @@ import type { Workspace } from '../store/workspaces';
 import type { ReadScope } from './profile-reads';
 
 /**
- * The profile read cache of a workspace (profile-reads.ts): one Durable Object per workspace.
+ * The profile read store of a workspace (profile-reads.ts): one Durable Object per workspace.
  *
  * @example
  * const answer = await profileReadsOf(env, workspaceId).profile({ database, workspaceId, selector });
@@ -19,8 +19,10 @@ export function profileReadsOf(env: Pick<Env, 'PROFILE_READS'>, workspaceId: str
  * consent, events, accounts and memberships of accounts, computed traits, prediction models):
  * after the D1 write has committed, and before the writer reports success, name the canonical
  * profiles it changed (a merge: the survivor and every absorbed one; a split: both sides), or
- * `'all'` when it cannot say which. Reads kept for them are dropped, and a read racing the write
- * keeps nothing. A writer that skips this call serves stale reads for up to the cache's TTL (60 s).
+ * `'all'` when it cannot say which; an erasure says `erased: true`, and the stored views go at once.
+ * Stored reads of them stop answering (the store reads them again once writes are quiet), and a
+ * read racing the write keeps nothing. A writer that skips this call serves stale reads until the
+ * store's safety sweep (at most MAX_AGE_MS, 24 h).
  *
  * @example
  * await db.batch(splitStatements(...));
@@ -28,7 +30,7 @@ export function profileReadsOf(env: Pick<Env, 'PROFILE_READS'>, workspaceId: str
  */
 export async function invalidateProfileReads(env: Pick<Env, 'PROFILE_READS'>, workspaceId: string, scope: ReadScope): Promise<void> {
   if (scope !== 'all' && scope.profileIds.length === 0) return;
-  await profileReadsOf(env, workspaceId).invalidate(scope);
+  await profileReadsOf(env, workspaceId).invalidate(workspaceId, scope);
 }
 
 /**

@@ -6,6 +6,7 @@ import { forgetKeys } from '../auth/resolve';
 import { chooseDatabase } from '../directory/choose';
 import { isDatabase } from '../directory/databases';
 import { inboxOf } from '../resolver/inbox-client';
+import { profileReadsOf } from '../profile-reads/invalidate';
 import type { AppEnv } from '../env';
 import { parseJsonObject, readBodyText } from '../http/body';
 import { ApiError, badRequest, notFound } from '../http/errors';
@@ -83,6 +84,16 @@ adminRoutes.get('/workspaces/:workspaceId', async (c) => {
     move: move && { ...move, startedAt: iso(move.startedAt), finishedAt: iso(move.finishedAt) },
     rebuild,
   });
+});
+
+/**
+ * The workspace's profile read store (README "Profile reads"): `caughtUp` once every profile's
+ * view is stored and current, with counts of stored, named-stale and older rows. Benches wait for it.
+ */
+adminRoutes.get('/workspaces/:workspaceId/profile-reads', async (c) => {
+  const workspace = await storageCall(() => getWorkspace(c.env.DB, c.req.param('workspaceId')));
+  if (!workspace) throw notFound(`No workspace ${c.req.param('workspaceId')}`);
+  return c.json(await storageCall(() => profileReadsOf(c.env, workspace.id).status()));
 });
 
 /**

@@ -29,8 +29,8 @@ privacyProfileRoutes.delete('/:ref', requireSecretKey('admin'), async (c) => {
   const workspace = await workspaceOf(c.env.DB, c.var.workspaceId);
   const person = await findPerson(c.var.db, workspace, c.req.param('ref'));
   const erased = await erasePerson(c.var.db, workspace.id, person, { suppress: suppress === 'true', keyId: c.var.keyId });
-  // The erased person's refs answer 404 from now on.
-  await invalidateProfileReads(c.env, workspace.id, { profileIds: [person.canonicalId] });
+  // The erased person's refs answer 404 from now on, and the read store keeps nothing of them.
+  await invalidateProfileReads(c.env, workspace.id, { profileIds: person.profileIds, erased: true });
   // The archive's copy: hidden from every reader by the erasure's tombstone already; the
   // workspace's inbox now rewrites the objects. If this call fails the next erasure's picks it up.
   await inboxOf(c.env, workspace.id).scheduleArchiveJob(workspace.id, 'purge').catch((err) => console.error('archive purge not scheduled', err));

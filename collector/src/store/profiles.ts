@@ -82,11 +82,36 @@ export interface ProfileView extends ProfileRecord {
  */
 export async function getProfileView(db: D1Database, workspaceId: string, sel: ProfileSelector, now: number): Promise<ProfileView | null> {
   const target = canonicalOf(sel, 3);
-  const columns = `, ${computedTraitsColumn('p.id')} AS computed_json, pm.model AS model_json, pm.fit_ms,
-      CASE WHEN pm.model IS NOT NULL THEN ${personStatsColumn('p.id', 'pm.order_event', '?2')} END AS orders_json`;
-  const row = await profileStatement(db, workspaceId, target, columns, 'LEFT JOIN prediction_models pm ON pm.workspace_id = ?1', now)
-    .first<RecordRow & { computed_json: string; model_json: string | null; fit_ms: number | null; orders_json: string | null }>();
-  if (!row) return null;
+  const row = await profileStatement(db, workspaceId, target, `, ${viewColumnsSql('p.id')}`, 'LEFT JOIN prediction_models pm ON pm.workspace_id = ?1', now).first<ViewRow>();
+  return row ? toView(row) : null;
+}
+
+type RecordRow = ProfileRow & { identity_list: string; account_list: string };
+
+/**
+ * The profile columns with the identities and accounts of the merge tree rooted at `canonicalSql`
+ * folded into two JSON columns (`identity_list`, `account_list`); the profile row is `p`, the
+ * workspace ?1. Shared by the one-profile read and the read store's batch read (profile-views.ts).
+ */
+export const recordColumnsSql = (canonicalSql: string) => `${PROFILE_COLUMNS},
+      (SELECT json_group_array(json_array(x.type, x.value)) FROM (
+        SELECT i.type, i.value FROM profiles t CROSS JOIN identities i ON i.profile_id = t.id
+        WHERE t.workspace_id = ?1 AND t.canonical_id = ${canonicalSql} AND +i.workspace_id = ?1
+        ORDER BY i.created_at, i.type, i.value LIMIT 1000) x) AS identity_list,
+      (SELECT json_group_array(json_array(x.group_id, json(x.traits))) FROM (
+        SELECT DISTINCT a.group_id, a.traits FROM profiles t
+        CROSS JOIN account_members m ON m.profile_id = t.id AND +m.workspace_id = ?1
+        CROSS JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = m.group_id
+        WHERE t.workspace_id = ?1 AND t.canonical_id = ${canonicalSql} ORDER BY a.group_id LIMIT 100) x) AS account_list`;
+
+/** The view's columns beyond the record: computed traits, the prediction model (`pm`) and the order summary as of ?2. */
+export const viewColumnsSql = (profileSql: string) => `${computedTraitsColumn(profileSql)} AS computed_json, pm.model AS model_json, pm.fit_ms,
+      CASE WHEN pm.model IS NOT NULL THEN ${personStatsColumn(profileSql, 'pm.order_event', '?2')} END AS orders_json`;
+
+export type ViewRow = RecordRow & { computed_json: string; model_json: string | null; fit_ms: number | null; orders_json: string | null };
+
+/** A view from the columns `recordColumnsSql` and `viewColumnsSql` read. */
+export function toView(row: ViewRow): ProfileView {
   const record = toRecord(row);
   return {
     ...record,
@@ -96,21 +121,10 @@ export async function getProfileView(db: D1Database, workspaceId: string, sel: P
   };
 }
 
-type RecordRow = ProfileRow & { identity_list: string; account_list: string };
-
 function profileStatement(db: D1Database, workspaceId: string, target: { sql: string; binds: string[] }, columns: string, join: string, ...extra: unknown[]) {
   // The ordered subqueries feed json_group_array in their order (identities oldest first, accounts by id).
   return db
-    .prepare(`SELECT ${PROFILE_COLUMNS},
-      (SELECT json_group_array(json_array(x.type, x.value)) FROM (
-        SELECT i.type, i.value FROM profiles t CROSS JOIN identities i ON i.profile_id = t.id
-        WHERE t.workspace_id = ?1 AND t.canonical_id = ${target.sql} AND +i.workspace_id = ?1
-        ORDER BY i.created_at, i.type, i.value LIMIT 1000) x) AS identity_list,
-      (SELECT json_group_array(json_array(x.group_id, json(x.traits))) FROM (
-        SELECT DISTINCT a.group_id, a.traits FROM profiles t
-        CROSS JOIN account_members m ON m.profile_id = t.id AND +m.workspace_id = ?1
-        CROSS JOIN accounts a ON a.workspace_id = ?1 AND a.group_id = m.group_id
-        WHERE t.workspace_id = ?1 AND t.canonical_id = ${target.sql} ORDER BY a.group_id LIMIT 100) x) AS account_list${columns}
+    .prepare(`SELECT ${recordColumnsSql(target.sql)}${columns}
       FROM profiles p ${join} WHERE p.workspace_id = ?1 AND p.id = ${target.sql}`)
     .bind(workspaceId, ...extra, ...target.binds);
 }

@@ -1,0 +1,136 @@
+// The profile read store's own SQLite tables (the ProfileReads Durable Object's storage): its
+// statements, synchronous, in the object's thread.
+
+/**
+ * `views`: one row per canonical profile. `gen` is the generation the row was read at: it answers
+ * only while it equals the store's generation (meta `gen`), which `'all'` invalidations bump, and a
+ * writer naming the profile sets it to 0 (named stale: the catch-up reads it again first). `profile`
+ * is the answer's text, or when it moves with the clock (predictions) the view as JSON; `timeline`
+ * the newest events as JSON, read with `fetched` rows asked for (fewer: that is all of them).
+ * `refs`: every ref a reader may use (`type\0value` of an identifier, `id\0profile id`) to the
+ * canonical profile it names.
+ */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS views (
+  id TEXT PRIMARY KEY,
+  gen INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  profile TEXT,
+  timeless INTEGER NOT NULL DEFAULT 1,
+  timeline TEXT,
+  fetched INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS views_named_stale ON views (id) WHERE gen = 0;
+CREATE TABLE IF NOT EXISTS refs (ref TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refs_id ON refs (id);`;
+
+export type ViewRow = {
+  id: string;
+  gen: number;
+  stored_at: number;
+  profile: string | null;
+  timeless: number;
+  timeline: string | null;
+  fetched: number | null;
+};
+
+/** The row a ref names, if any (current or not: the caller checks `gen` and age). */
+export function rowOfRef(sql: SqlStorage, ref: string): ViewRow | null {
+  return sql.exec<ViewRow>('SELECT v.* FROM refs r CROSS JOIN views v ON v.id = r.id WHERE r.ref = ?', ref).toArray()[0] ?? null;
+}
+
+/** What one store writes: a slot or both, and refs known to name the profile now. */
+export interface Keep {
+  id: string;
+  profile?: { text: string; timeless: boolean };
+  timeline?: { rows: string; fetched: number };
+  refs: readonly string[];
+  /** The whole row as D1 has it now (the catch-up): both slots (a missing one is cleared) and every ref. */
+  whole: boolean;
+}
+
+/**
+ * Stores a profile's slots at generation `gen`. A row that was not current loses its other slot
+ * and every ref that named it before (a split may have moved one to another profile); only the
+ * refs read with this store name it from now on. A current row keeps both, and its refs.
+ */
+export function keep(sql: SqlStorage, gen: number, now: number, k: Keep): void {
+  const current = !k.whole && sql.exec<{ gen: number }>('SELECT gen FROM views WHERE id = ?', k.id).toArray()[0]?.gen === gen;
+  if (!current) sql.exec('DELETE FROM refs WHERE id = ?', k.id);
+  sql.exec(
+    `INSERT INTO views (id, gen, stored_at, profile, timeless, timeline, fetched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (id) DO UPDATE SET
+       profile = CASE WHEN ?8 THEN excluded.profile WHEN gen = ?2 THEN profile END,
+       timeless = CASE WHEN ?8 THEN excluded.timeless ELSE timeless END,
+       timeline = CASE WHEN ?9 THEN excluded.timeline WHEN gen = ?2 THEN timeline END,
+       fetched = CASE WHEN ?9 THEN excluded.fetched WHEN gen = ?2 THEN fetched END,
+       stored_at = CASE WHEN gen = ?2 AND NOT ?10 THEN min(stored_at, ?3) ELSE ?3 END,
+       gen = ?2`,
+    k.id,
+    gen,
+    now,
+    k.profile?.text ?? null,
+    k.profile?.timeless === false ? 0 : 1,
+    k.timeline?.rows ?? null,
+    k.timeline?.fetched ?? null,
+    k.profile || k.whole ? 1 : 0,
+    k.timeline || k.whole ? 1 : 0,
+    k.whole ? 1 : 0,
+  );
+  for (const ref of k.refs) sql.exec('INSERT OR REPLACE INTO refs (ref, id) VALUES (?, ?)', ref, k.id);
+}
+
+/** Named stale: the profiles' rows stop answering and are read again first; unknown ones get an empty row so the catch-up finds them. */
+export function markStale(sql: SqlStorage, ids: readonly string[], now: number): void {
+  for (const id of ids) sql.exec('INSERT INTO views (id, gen, stored_at) VALUES (?, 0, ?) ON CONFLICT (id) DO UPDATE SET gen = 0', id, now);
+}
+
+/** Deletes the profiles' rows and every ref naming them (erasure, a profile merged away or gone). */
+export function forget(sql: SqlStorage, ids: readonly string[]): void {
+  for (const id of ids) {
+    sql.exec('DELETE FROM refs WHERE id = ?', id);
+    sql.exec('DELETE FROM views WHERE id = ?', id);
+  }
+}
+
+/** Named-stale profiles, by id, up to `upTo` (the sweep's position: beyond it the sweep reads them anyway); null: all. */
+export function namedStale(sql: SqlStorage, upTo: string | null, limit: number): string[] {
+  return sql
+    .exec<{ id: string }>('SELECT id FROM views WHERE gen = 0 AND (?1 IS NULL OR id <= ?1) ORDER BY id LIMIT ?2', upTo, limit)
+    .toArray()
+    .map((r) => r.id);
+}
+
+/**
+ * At the end of a sweep: rows the sweep did not visit (stored before it began) and no writer named
+ * are profiles D1 no longer has as canonical (a rebuild's old ids, say). Returns how many went.
+ */
+export function dropUnvisited(sql: SqlStorage, sweepStartedAt: number): number {
+  const where = 'gen > 0 AND stored_at < ?';
+  sql.exec(`DELETE FROM refs WHERE id IN (SELECT id FROM views WHERE ${where})`, sweepStartedAt);
+  return sql.exec(`DELETE FROM views WHERE ${where}`, sweepStartedAt).rowsWritten;
+}
+
+/** Counts for the admin endpoint: rows answering now, named stale, and older generations. */
+export function countViews(sql: SqlStorage, gen: number): { current: number; namedStale: number; older: number; refs: number; bytes: number } {
+  const row = sql
+    .exec<{ current: number; named: number; older: number; bytes: number }>(
+      `SELECT count(*) FILTER (WHERE gen = ?1) AS current, count(*) FILTER (WHERE gen = 0) AS named,
+        count(*) FILTER (WHERE gen > 0 AND gen < ?1) AS older, coalesce(sum(coalesce(length(profile), 0) + coalesce(length(timeline), 0)), 0) AS bytes FROM views`,
+      gen,
+    )
+    .one();
+  const refs = sql.exec<{ n: number }>('SELECT count(*) AS n FROM refs').one().n;
+  return { current: row.current, namedStale: row.named, older: row.older, refs, bytes: row.bytes };
+}
+
+/** The store's small state in `meta`, read and written by key. */
+export function metaGet(sql: SqlStorage, key: string): string | null {
+  return sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value ?? null;
+}
+
+export function metaSet(sql: SqlStorage, key: string, value: string | null): void {
+  if (value === null) sql.exec('DELETE FROM meta WHERE key = ?', key);
+  else sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+}
