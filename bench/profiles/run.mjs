@@ -7,11 +7,15 @@
 // With --ingest it then also measures steady-state ingest at batch 100 on the loaded database next to
 // the insert-only baseline (bench/baseline) loaded the same way.
 //
-// Reads go through the workspace's profile read cache (a Durable Object): each round reads people
-// cold (not read before) and then warm (the same people again), and prints both.
+// Reads go through the workspace's profile read store (a Durable Object that keeps every profile's
+// view in its own storage and catches up from D1 once writes are quiet). The bench waits until the
+// store says it has caught up (GET /v1/admin/workspaces/{id}/profile-reads), as a marketer's reads
+// after a quiet moment would find it, then each round reads people cold (not read before) and warm
+// (the same people again), and prints both with the store's state before and after. --no-wait-store
+// measures right after ingest instead (reads of what the store has not caught up go to D1).
 //
 //   node bench/profiles/run.mjs [--people 100000] [--events 1000000] [--concurrency 8] [--lookups 2000]
-//                               [--rounds 3] [--ingest] [--seconds 10]
+//                               [--rounds 3] [--ingest] [--seconds 10] [--no-wait-store]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     lookups: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
     ingest: { type: 'boolean', default: false },
+    'no-wait-store': { type: 'boolean', default: false },
   },
 });
 const PEOPLE = Number(values.people);
@@ -186,6 +191,31 @@ async function waitForResolved(url, secretKey, timeoutMs = 30 * 60_000) {
   }
 }
 
+/** The workspace's profile read store, as the operator API reports it. */
+async function readStore(url, adminToken, workspaceId) {
+  const res = await fetch(`${url}/v1/admin/workspaces/${workspaceId}/profile-reads`, { headers: { authorization: `Bearer ${adminToken}` } });
+  if (!res.ok) throw new Error(`profile-reads status: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const describeStore = (s) =>
+  `${s.caughtUp ? 'caught up' : 'STILL CATCHING UP'}: ${s.views.current.toLocaleString('en')} current views, ${s.views.namedStale.toLocaleString('en')} named stale, ${s.views.older.toLocaleString('en')} older${s.sweeping ? ', sweeping' : ''}; ${s.views.refs.toLocaleString('en')} refs, ${fmt(s.views.bytes / 1e6, 1)} MB of answers (${fmt(s.views.bytes / Math.max(1, s.views.current), 0)} bytes per view)`;
+
+/** Waits until the read store has every profile current (it catches up once ingest is quiet). */
+async function waitForStore(url, adminToken, workspaceId, timeoutMs = 30 * 60_000) {
+  const started = performance.now();
+  for (let last = performance.now(); ; ) {
+    const s = await readStore(url, adminToken, workspaceId);
+    if (s.caughtUp) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) return null;
+    if (performance.now() - last > 10_000) {
+      last = performance.now();
+      console.log(`waiting for the read store: ${describeStore(s)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /**
  * Rounds of the given kinds of GET, each phase CONCURRENCY at a time back to back, so every kind and
  * the do-nothing reference share the machine's load. The first round only warms up (isolate, caches).
@@ -305,7 +335,14 @@ const satu = await withWorker('wrangler.toml', async (url, token, worker) => {
   if (waited) console.log(`resolver caught up ${fmt(waited / 1000, 1)} s after the last acknowledgement`);
   const stats = await fetch(`${url}/v1/identity/stats`, { headers: { authorization: `Bearer ${ws.secretKey}` } }).then((r) => r.json());
   console.log(`identity: ${stats.profilesCreated.toLocaleString('en')} profiles created, ${stats.merges.toLocaleString('en')} merges, ${stats.userIdConflicts} user_id conflicts`);
-  printReads(await measureReads(url, ws.secretKey));
+  if (!values['no-wait-store']) {
+    const caught = await waitForStore(url, token, ws.id);
+    console.log(caught === null ? 'the read store did not catch up within 30 min' : `read store caught up ${fmt(caught / 1000, 1)} s after the resolver`);
+  }
+  console.log(`read store before the reads: ${describeStore(await readStore(url, token, ws.id))}`);
+  const reads = await measureReads(url, ws.secretKey);
+  console.log(`read store after the reads: ${describeStore(await readStore(url, token, ws.id))}`);
+  printReads(reads);
   if (!values.ingest) return null;
   await measureIngest(url, headers, 'warm'); // warm-up is a full run: same length for both sides
   const ingest = await measureIngest(url, headers, 'steady', worker.cpuMs);

@@ -82,6 +82,26 @@ describe('the profile read store', () => {
     expect(await profile(w, 'user_id:q-2')).toMatchObject({ cache: 'hit', body: { traits: { plan: 'pro' } } });
   });
 
+  it('under writes that never pause, it still reads one batch every 30 s', async () => {
+    const w = await createWorkspace('Busy shop');
+    await send(w, people('bz'));
+    await catchUp(w);
+    await send(w, [{ type: 'identify', userId: 'bz-2', traits: { plan: 'pro' }, messageId: 'bz-m5' }]);
+    // 31 s later by the object's clock, with a write 31 s ago counting as recent (quiet would be 60 s).
+    await withReads(w, (i) => {
+      i.quietMs = 60_000;
+      i.clock = () => Date.now() + 31_000;
+    });
+    try {
+      const batches = await withReads(w, (i) => i.counts.batches);
+      await runDurableObjectAlarm(stub(w));
+      expect(await withReads(w, (i) => i.counts.batches)).toBe(batches + 1);
+      expect(await status(w)).toMatchObject({ caughtUp: true });
+    } finally {
+      await withReads(w, (i) => (i.clock = () => Date.now()));
+    }
+  });
+
   it('a merge: the absorbed row goes and every old ref answers the survivor from the store', async () => {
     const w = await createWorkspace('Merging store shop');
     await send(w, [

@@ -37,6 +37,8 @@ export const TIMELINE_ROWS = 51;
 const BATCH = 200;
 /** How long writes must have been quiet before the catch-up reads D1 (PROFILE_READS_QUIET_MS overrides it). */
 export const QUIET_MS = 1_500;
+/** Under writes that never pause, one batch at least this often, so the store still catches up (slowly). */
+const BUSY_EVERY_MS = 30_000;
 /** The longest one alarm keeps reading batches before it yields. */
 const TURN_MS = 5_000;
 /** Safety net for a writer that forgets to invalidate: a row older than this does not answer, and a sweep re-reads every row twice as often. */
@@ -73,6 +75,7 @@ export class ProfileReads extends DurableObject<Env> {
   /** The prediction model the rows of a generation were read with (they render predictions per read). */
   private model: { gen: number; stored: StoredModel } | null;
   private lastWriteAt = 0;
+  private lastBatchAt: number;
   private armedAt: number | null = null;
   /** Test seams: the clock, the quiet period, a hook between a miss's D1 read and its store, and counters. */
   clock: () => number = () => Date.now();
@@ -95,6 +98,7 @@ export class ProfileReads extends DurableObject<Env> {
     this.model = get('model') === null ? null : JSON.parse(get('model')!);
     const quiet = Number(env.PROFILE_READS_QUIET_MS);
     this.quietMs = env.PROFILE_READS_QUIET_MS !== undefined && Number.isFinite(quiet) && quiet >= 0 ? quiet : QUIET_MS;
+    this.lastBatchAt = this.clock();
   }
 
   /** `GET /v1/profiles/{ref}`. */
@@ -172,11 +176,16 @@ export class ProfileReads extends DurableObject<Env> {
     };
   }
 
-  /** The catch-up: batches while writes stay quiet, then the next alarm (more work, or the next safety sweep). */
+  /**
+   * The catch-up: batches while writes stay quiet, then the next alarm (more work, or the next
+   * safety sweep). Under writes that never pause it reads one batch every BUSY_EVERY_MS.
+   */
   override async alarm(): Promise<void> {
     this.armedAt = null;
     const started = this.clock();
-    if (started - this.lastWriteAt < this.quietMs) return this.arm(this.lastWriteAt + this.quietMs);
+    const quiet = () => this.clock() - this.lastWriteAt >= this.quietMs;
+    const busyTurn = !quiet() && started - this.lastBatchAt >= BUSY_EVERY_MS;
+    if (!quiet() && !busyTurn) return this.arm(this.nextTurn());
     if (this.sweepAfter === null && started - this.sweptAt >= MAX_AGE_MS / 2 && this.sweptAt > 0) this.startSweep(started);
     if (this.workspace === null || !this.hasWork()) return this.armSafetySweep();
     try {
@@ -186,13 +195,18 @@ export class ProfileReads extends DurableObject<Env> {
       if (isMoving(workspace.move?.status) || !isDatabase(this.env, workspace.database)) return this.arm(this.clock() + 10_000);
       this.learn({ workspaceId: workspace.id, database: workspace.database });
       const db = databaseOf(this.env, workspace.database);
-      while (this.clock() - this.lastWriteAt >= this.quietMs && this.clock() - started < TURN_MS && (await this.catchUpStep(db, workspace.id)));
+      while ((await this.catchUpStep(db, workspace.id)) && !busyTurn && quiet() && this.clock() - started < TURN_MS);
     } catch (err) {
       console.error('profile reads: catch-up failed', err);
       return this.arm(this.clock() + 5_000);
     }
-    if (this.hasWork()) return this.arm(Math.max(this.clock(), this.lastWriteAt + this.quietMs));
+    if (this.hasWork()) return this.arm(quiet() ? this.clock() : this.nextTurn());
     return this.armSafetySweep();
+  }
+
+  /** When writes that go on would next let the catch-up run: once quiet, or for its busy batch. */
+  private nextTurn(): number {
+    return Math.min(this.lastWriteAt + this.quietMs, this.lastBatchAt + BUSY_EVERY_MS);
   }
 
   /** One batch of the catch-up: named-stale profiles first, then the sweep. Returns false when there was nothing to do. */
@@ -225,6 +239,7 @@ export class ProfileReads extends DurableObject<Env> {
     const ticket = this.guard.begin();
     try {
       this.counts.batches++;
+      this.lastBatchAt = now;
       const sources = await readViewBatch(db, workspaceId, target, now, TIMELINE_ROWS);
       // Everything went stale meanwhile (an 'all', a move): nothing read may be kept, and the sweep restarted.
       if (this.guard.allRaced(ticket) || gen !== this.gen) return;
