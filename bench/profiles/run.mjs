@@ -193,7 +193,7 @@ async function waitForResolved(url, secretKey, timeoutMs = 30 * 60_000) {
 
 /** The workspace's profile read store, as the operator API reports it. */
 async function readStore(url, adminToken, workspaceId) {
-  const res = await fetch(`${url}/v1/admin/workspaces/${workspaceId}/profile-reads`, { headers: { authorization: `Bearer ${adminToken}` } });
+  const res = await fetch(`${url}/v1/admin/workspaces/${workspaceId}/profile-reads`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(60_000) });
   if (!res.ok) throw new Error(`profile-reads status: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -212,7 +212,8 @@ async function waitForStore(url, adminToken, workspaceId, timeoutMs = 30 * 60_00
       last = performance.now();
       console.log(`waiting for the read store: ${describeStore(s)}`);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // Not more often: each status counts the store's rows in the object the catch-up runs in.
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
@@ -336,7 +337,10 @@ const satu = await withWorker('wrangler.toml', async (url, token, worker) => {
   const stats = await fetch(`${url}/v1/identity/stats`, { headers: { authorization: `Bearer ${ws.secretKey}` } }).then((r) => r.json());
   console.log(`identity: ${stats.profilesCreated.toLocaleString('en')} profiles created, ${stats.merges.toLocaleString('en')} merges, ${stats.userIdConflicts} user_id conflicts`);
   if (!values['no-wait-store']) {
-    const caught = await waitForStore(url, token, ws.id);
+    const caught = await waitForStore(url, token, ws.id).catch((err) => {
+      console.log(`collector log (tail):\n${worker.output().slice(-3000)}`);
+      throw err;
+    });
     console.log(caught === null ? 'the read store did not catch up within 30 min' : `read store caught up ${fmt(caught / 1000, 1)} s after the resolver`);
   }
   console.log(`read store before the reads: ${describeStore(await readStore(url, token, ws.id))}`);

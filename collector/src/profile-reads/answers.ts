@@ -1,6 +1,7 @@
 import { encodeCursor, profileJson } from '../identity/profile-view';
 import { personPredictions } from '../predictions/service';
-import type { ProfileView, TimelineEvent } from '../store/profiles';
+import type { ProfileSelector, ProfileView, TimelineEvent } from '../store/profiles';
+import type { Keep } from './view-tables';
 
 /**
  * The body of `GET /v1/profiles/{ref}`. Predictions and RFM are computed here, at answer time, from
@@ -32,4 +33,19 @@ export function timelineBody(rows: readonly TimelineEvent[], limit: number): str
     data: page.map(({ timestamp, ...e }) => ({ ...e, timestamp: new Date(timestamp).toISOString() })),
     cursor: { next: hasMore && last ? encodeCursor(last) : null, hasMore },
   });
+}
+
+/** The key of a ref in the store: `id\0{profile id}` or `{type}\0{value}`. */
+export const refOf = (s: ProfileSelector) => (s.kind === 'id' ? `id\u0000${s.id}` : `${s.id.type}\u0000${s.id.value}`);
+
+/** The refs a view shows: its identifiers and its profile ids (the canonical one, and those of its tree when known). */
+export const viewRefs = (view: ProfileView, treeIds: readonly string[] = [view.state.id]) => [
+  ...treeIds.map((id) => `id\u0000${id}`),
+  ...view.identities.map((i) => `${i.type}\u0000${i.value}`),
+];
+
+/** A profile slot as stored: the text when it does not move with the clock, else the view without its model. */
+export function wholeKeep(view: ProfileView, body: string, refs: string[]): Keep {
+  const profile = timeless(view) ? { text: body, timeless: true } : { text: JSON.stringify({ ...view, model: undefined }), timeless: false };
+  return { id: view.state.id, profile, refs, whole: true };
 }

@@ -6,7 +6,7 @@ import { getProfileView, type ProfileSelector, type ProfileView, type TimelineEv
 import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../store/profile-views';
 import { getWorkspace, isMoving } from '../store/workspaces';
 import type { StoredModel } from '../store/predictions';
-import { profileBody, timeless, timelineBody } from './answers';
+import { profileBody, refOf, timelineBody, viewRefs, wholeKeep } from './answers';
 import { RaceGuard, type Ticket } from './race-guard';
 import { countViews, dropUnvisited, forget, keep, markStale, metaGet, metaSet, namedStale, rowOfRef, SCHEMA, type Keep, type ViewRow } from './view-tables';
 
@@ -347,19 +347,4 @@ export class ProfileReads extends DurableObject<Env> {
   private armSafetySweep(): Promise<void> {
     return this.sweptAt === 0 ? Promise.resolve() : this.arm(this.sweptAt + MAX_AGE_MS / 2);
   }
-}
-
-/** The key of a ref in the store: `id\0{profile id}` or `{type}\0{value}`. */
-const refOf = (s: ProfileSelector) => (s.kind === 'id' ? `id\u0000${s.id}` : `${s.id.type}\u0000${s.id.value}`);
-
-/** The refs a view shows: its identifiers and its profile ids (the canonical one, and those of its tree when known). */
-const viewRefs = (view: ProfileView, treeIds: readonly string[] = [view.state.id]) => [
-  ...treeIds.map((id) => `id\u0000${id}`),
-  ...view.identities.map((i) => `${i.type}\u0000${i.value}`),
-];
-
-/** A profile slot as stored: the text when it does not move with the clock, else the view without its model. */
-function wholeKeep(view: ProfileView, body: string, refs: string[]): Keep {
-  const profile = timeless(view) ? { text: body, timeless: true } : { text: JSON.stringify({ ...view, model: undefined }), timeless: false };
-  return { id: view.state.id, profile, refs, whole: true };
 }

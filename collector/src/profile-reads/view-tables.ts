@@ -83,7 +83,13 @@ export function keep(sql: SqlStorage, gen: number, now: number, k: Keep): void {
 
 /** Named stale: the profiles' rows stop answering and are read again first; unknown ones get an empty row so the catch-up finds them. */
 export function markStale(sql: SqlStorage, ids: readonly string[], now: number): void {
-  for (const id of ids) sql.exec('INSERT INTO views (id, gen, stored_at) VALUES (?, 0, ?) ON CONFLICT (id) DO UPDATE SET gen = 0', id, now);
+  // One statement for the whole list: this runs on ingest's path, once per resolver batch.
+  sql.exec(
+    `INSERT INTO views (id, gen, stored_at) SELECT value, 0, ?2 FROM json_each(?1) WHERE true
+     ON CONFLICT (id) DO UPDATE SET gen = 0 WHERE gen <> 0`,
+    JSON.stringify(ids),
+    now,
+  );
 }
 
 /** Deletes the profiles' rows and every ref naming them (erasure, a profile merged away or gone). */
