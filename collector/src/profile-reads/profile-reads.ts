@@ -4,7 +4,7 @@ import { databaseOf, isDatabase } from '../directory/databases';
 import { timelinePage, workspaceOf } from '../archive/cold-timeline';
 import { getProfileView, type ProfileSelector, type ProfileView, type TimelineEvent } from '../store/profiles';
 import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../store/profile-views';
-import { getWorkspace, isMoving } from '../store/workspaces';
+import { getWorkspace, isMoving, type Workspace } from '../store/workspaces';
 import type { StoredModel } from '../store/predictions';
 import { profileBody, refOf, timelineBody, viewRefs, wholeKeep } from './answers';
 import { RaceGuard, type Ticket } from './race-guard';
@@ -33,14 +33,14 @@ export interface ProfileQuery {
 
 /** Events kept per person: the API's default page (50) and one more, which says whether there is a next page. */
 export const TIMELINE_ROWS = 51;
-/** Profiles per catch-up batch: one D1 statement each. */
-const BATCH = 200;
+/** Profiles per catch-up batch: one D1 statement each (some 800 KB of answer at the bench's events), one batch per alarm. */
+const BATCH = 100;
 /** How long writes must have been quiet before the catch-up reads D1 (PROFILE_READS_QUIET_MS overrides it). */
 export const QUIET_MS = 1_500;
 /** Under writes that never pause, one batch at least this often, so the store still catches up (slowly). */
 const BUSY_EVERY_MS = 30_000;
-/** The longest one alarm keeps reading batches before it yields. */
-const TURN_MS = 5_000;
+/** How long the alarm trusts the directory's word on the workspace's database. */
+const DIRECTORY_MS = 10_000;
 /** Safety net for a writer that forgets to invalidate: a row older than this does not answer, and a sweep re-reads every row twice as often. */
 export const MAX_AGE_MS = 24 * 3_600_000;
 
@@ -59,7 +59,9 @@ export const MAX_AGE_MS = 24 * 3_600_000;
  * the write keeps nothing (race-guard.ts). The object's alarm catches up once writes have been quiet
  * for QUIET_MS: it reads named-stale profiles again, and sweeps the whole workspace in id order
  * (after a generation bump, a move, on a new store, and every MAX_AGE_MS / 2), one D1 statement per
- * batch of BATCH profiles. A restarted object answers from its storage at once.
+ * batch of BATCH profiles, one batch per alarm: requests to the object wait while an alarm runs
+ * (seen under wrangler dev), so a batch is all a read may wait for. A restarted object answers from
+ * its storage at once.
  */
 export class ProfileReads extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -77,6 +79,7 @@ export class ProfileReads extends DurableObject<Env> {
   private lastWriteAt = 0;
   private lastBatchAt: number;
   private armedAt: number | null = null;
+  private directory: { at: number; workspace: Workspace | null } | null = null;
   /** Test seams: the clock, the quiet period, a hook between a miss's D1 read and its store, and counters. */
   clock: () => number = () => Date.now();
   quietMs: number;
@@ -177,31 +180,37 @@ export class ProfileReads extends DurableObject<Env> {
   }
 
   /**
-   * The catch-up: batches while writes stay quiet, then the next alarm (more work, or the next
-   * safety sweep). Under writes that never pause it reads one batch every BUSY_EVERY_MS.
+   * The catch-up: one batch if writes are quiet, then the next alarm at once while there is more
+   * (or at the next safety sweep). Under writes that never pause it reads one batch every BUSY_EVERY_MS.
    */
   override async alarm(): Promise<void> {
     this.armedAt = null;
-    const started = this.clock();
+    const now = this.clock();
     const quiet = () => this.clock() - this.lastWriteAt >= this.quietMs;
-    const busyTurn = !quiet() && started - this.lastBatchAt >= BUSY_EVERY_MS;
-    if (!quiet() && !busyTurn) return this.arm(this.nextTurn());
-    if (this.sweepAfter === null && started - this.sweptAt >= MAX_AGE_MS / 2 && this.sweptAt > 0) this.startSweep(started);
+    if (!quiet() && now - this.lastBatchAt < BUSY_EVERY_MS) return this.arm(this.nextTurn());
+    if (this.sweepAfter === null && now - this.sweptAt >= MAX_AGE_MS / 2 && this.sweptAt > 0) this.startSweep(now);
     if (this.workspace === null || !this.hasWork()) return this.armSafetySweep();
     try {
-      const workspace = await getWorkspace(this.env.DB, this.workspace);
+      const workspace = await this.directoryEntry(now);
       if (!workspace) return;
       // During a move the old copy answers reads until the flip; the new one is swept after it.
-      if (isMoving(workspace.move?.status) || !isDatabase(this.env, workspace.database)) return this.arm(this.clock() + 10_000);
+      if (isMoving(workspace.move?.status) || !isDatabase(this.env, workspace.database)) return this.arm(this.clock() + DIRECTORY_MS);
       this.learn({ workspaceId: workspace.id, database: workspace.database });
-      const db = databaseOf(this.env, workspace.database);
-      while ((await this.catchUpStep(db, workspace.id)) && !busyTurn && quiet() && this.clock() - started < TURN_MS);
+      await this.catchUpStep(databaseOf(this.env, workspace.database), workspace.id);
     } catch (err) {
       console.error('profile reads: catch-up failed', err);
       return this.arm(this.clock() + 5_000);
     }
     if (this.hasWork()) return this.arm(quiet() ? this.clock() : this.nextTurn());
     return this.armSafetySweep();
+  }
+
+  /** The directory's row of the workspace, read again every DIRECTORY_MS (a batch per alarm would otherwise read it each time). */
+  private async directoryEntry(now: number): Promise<Workspace | null> {
+    if (this.directory && now - this.directory.at < DIRECTORY_MS) return this.directory.workspace;
+    const workspace = await getWorkspace(this.env.DB, this.workspace!);
+    this.directory = { at: now, workspace };
+    return workspace;
   }
 
   /** When writes that go on would next let the catch-up run: once quiet, or for its busy batch. */
@@ -305,6 +314,7 @@ export class ProfileReads extends DurableObject<Env> {
     if (q.database !== undefined && this.database !== q.database) {
       if (this.database !== null) this.bumpGeneration(now);
       this.database = q.database;
+      this.directory = null;
       metaSet(this.sql, 'database', q.database);
     }
     return now;
