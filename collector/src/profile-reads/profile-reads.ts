@@ -7,6 +7,7 @@ import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../s
 import { getWorkspace, isMoving, type Workspace } from '../store/workspaces';
 import type { StoredModel } from '../store/predictions';
 import { profileBody, refOf, timelineBody, viewRefs, wholeKeep } from './answers';
+import { pack, unpack } from './packed';
 import { RaceGuard, type Ticket } from './race-guard';
 import { countViews, dropUnvisited, forget, keep, markStale, metaGet, metaSet, namedStale, rowOfRef, SCHEMA, type Keep, type ViewRow } from './view-tables';
 
@@ -130,7 +131,7 @@ export class ProfileReads extends DurableObject<Env> {
     const ref = refOf(q.selector);
     const row = rowOfRef(this.sql, ref);
     if (row && this.answers(row, now) && row.timeline !== null) {
-      const rows = JSON.parse(row.timeline) as TimelineEvent[];
+      const rows = JSON.parse(await unpack(row.timeline)) as TimelineEvent[];
       // A kept page serves any limit it can answer whole: it holds more rows than asked, or all there are.
       if (rows.length > q.limit || rows.length < row.fetched!) {
         this.counts.hits++;
@@ -145,7 +146,7 @@ export class ProfileReads extends DurableObject<Env> {
       if (canonicalId === null) return { body: null };
       return {
         body: timelineBody(events, q.limit),
-        keep: { id: canonicalId, timeline: { rows: JSON.stringify(events), fetched: limit + 1 }, refs: [ref, `id\u0000${canonicalId}`], whole: false },
+        keep: { id: canonicalId, timeline: { rows: await pack(JSON.stringify(events)), fetched: limit + 1 }, refs: [ref, `id\u0000${canonicalId}`], whole: false },
       };
     });
   }
@@ -250,15 +251,17 @@ export class ProfileReads extends DurableObject<Env> {
       this.counts.batches++;
       this.lastBatchAt = now;
       const sources = await readViewBatch(db, workspaceId, target, now, TIMELINE_ROWS);
+      const pages = await Promise.all(sources.map((s) => (s.timeline ? pack(JSON.stringify(s.timeline)) : null)));
       // Everything went stale meanwhile (an 'all', a move): nothing read may be kept, and the sweep restarted.
       if (this.guard.allRaced(ticket) || gen !== this.gen) return;
       this.ctx.storage.transactionSync(() => {
         then(sources, ticket, now);
-        for (const s of sources) {
-          if (!this.guard.mayKeep(ticket, s.view.state.id)) continue;
+        sources.forEach((s, k) => {
+          if (!this.guard.mayKeep(ticket, s.view.state.id)) return;
           const body = profileBody(s.view, now);
-          this.store(gen, now, { ...wholeKeep(s.view, body, viewRefs(s.view, s.treeIds)), timeline: s.timeline ? { rows: JSON.stringify(s.timeline), fetched: TIMELINE_ROWS } : undefined }, s.view.model);
-        }
+          const page = pages[k];
+          this.store(gen, now, { ...wholeKeep(s.view, body, viewRefs(s.view, s.treeIds)), timeline: page ? { rows: page, fetched: TIMELINE_ROWS } : undefined }, s.view.model);
+        });
       });
     } finally {
       this.guard.end(ticket);

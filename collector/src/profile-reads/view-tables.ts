@@ -6,7 +6,7 @@
  * only while it equals the store's generation (meta `gen`), which `'all'` invalidations bump, and a
  * writer naming the profile sets it to 0 (named stale: the catch-up reads it again first). `profile`
  * is the answer's text, or when it moves with the clock (predictions) the view as JSON; `timeline`
- * the newest events as JSON, read with `fetched` rows asked for (fewer: that is all of them).
+ * the newest events as gzipped JSON (packed.ts), read with `fetched` rows asked for (fewer: that is all of them).
  * `refs`: every ref a reader may use (`type\0value` of an identifier, `id\0profile id`) to the
  * canonical profile it names.
  */
@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS views (
   stored_at INTEGER NOT NULL,
   profile TEXT,
   timeless INTEGER NOT NULL DEFAULT 1,
-  timeline TEXT,
+  timeline BLOB,
   fetched INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS views_named_stale ON views (id) WHERE gen = 0;
@@ -31,7 +31,7 @@ export type ViewRow = {
   stored_at: number;
   profile: string | null;
   timeless: number;
-  timeline: string | null;
+  timeline: ArrayBuffer | null;
   fetched: number | null;
 };
 
@@ -44,7 +44,8 @@ export function rowOfRef(sql: SqlStorage, ref: string): ViewRow | null {
 export interface Keep {
   id: string;
   profile?: { text: string; timeless: boolean };
-  timeline?: { rows: string; fetched: number };
+  /** The page's rows as packed.ts packs them. */
+  timeline?: { rows: ArrayBuffer; fetched: number };
   refs: readonly string[];
   /** The whole row as D1 has it now (the catch-up): both slots (a missing one is cleared) and every ref. */
   whole: boolean;
