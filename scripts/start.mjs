@@ -50,7 +50,7 @@ await import('./build.mjs');
 console.log(`Applying D1 migrations to every local database (wrangler.toml) in ${path.relative(projectRoot, stateDir) || '.'}...`);
 await applyMigrations(stateDir);
 console.log('Starting the collector...');
-// Devtools on wrangler's usual 9229 when it is free (chrome://inspect looks there). startCollector
+// Devtools (with SATU_DEVTOOLS=1, see local-collector.mjs) on wrangler's usual 9229 when it is free (chrome://inspect looks there). startCollector
 // waits for PORT while a killed predecessor lets go of it, and starts wrangler again on fresh
 // ports when another process takes a port it picked.
 const collector = await startCollector({ port, stateDir, adminToken: token, inspectorPort: 9229 });

@@ -22,6 +22,17 @@ export function wranglerEnv(extra = {}) {
   };
 }
 
+/**
+ * wrangler dev's devtools proxy keeps every inspector event of the worker (one per D1 call) in
+ * memory until a devtools window attaches (InspectorProxyWorker's runtimeMessageBuffer), so a
+ * collector that nobody debugs dies of "JavaScript heap out of memory" after enough D1 calls:
+ * seen at about 90k profiles of bench/profiles (its proxy workerd grew 144 -> 792 MB over a
+ * 20k-profile run). wrangler has no switch for it; it leaves the proxy off inside a VS Code debug
+ * terminal, which it detects by this variable (nothing else reads it without VS Code's
+ * bootloader in NODE_OPTIONS). `SATU_DEVTOOLS=1` keeps devtools, for a session that attaches them.
+ */
+const WITHOUT_DEVTOOLS = { VSCODE_INSPECTOR_OPTIONS: '{}' };
+
 /** A TCP port that is free on 127.0.0.1 right now: `preferred` if it is, else one the system picks. */
 export function freePort(preferred = 0) {
   return new Promise((resolve, reject) => {
@@ -152,7 +163,7 @@ export async function startCollector(options = {}) {
   }
 }
 
-async function startOnce({ port, stateDir, adminToken, config = 'wrangler.toml', vars = {}, inherit = false, timeoutMs = 60_000, inspectorPort }) {
+async function startOnce({ port, stateDir, adminToken, config = 'wrangler.toml', vars = {}, inherit = false, timeoutMs = 60_000, inspectorPort, devtools = process.env.SATU_DEVTOOLS === '1' }) {
   const args = [
     wranglerBin,
     'dev',
@@ -177,7 +188,7 @@ async function startOnce({ port, stateDir, adminToken, config = 'wrangler.toml',
   // guard, which ends that group when this process dies without calling stop() (kill -9).
   const child = spawn(process.execPath, [guard, process.execPath, ...args], {
     cwd: projectRoot,
-    env: wranglerEnv(),
+    env: devtools ? wranglerEnv() : wranglerEnv(WITHOUT_DEVTOOLS),
     detached: true,
     stdio: ['pipe', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'],
   });
