@@ -184,7 +184,8 @@ describe('the console in Chromium', () => {
     await page.getByRole('img', { name: /Repeat orders per week/ }).waitFor();
     expect(await page.locator('.chart .expected-line').count()).toBe(1);
     expect(await page.getByRole('table', { name: 'Model', exact: true }).textContent()).toContain('Order Completed');
-    expect(await page.locator('main').textContent()).toContain('orders_total');
+    // The computed traits load beside the model (their own request): wait for them, not for the chart.
+    await expect.poll(() => page.locator('main').textContent()).toContain('orders_total');
     await shot(page, 'predictions');
     await page.close();
   });
