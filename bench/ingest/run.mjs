@@ -4,7 +4,10 @@
 // accepted event in its profile: GET /v1/ingest/status says pending 0), the visibility lag of
 // probe events sent during the load (acknowledged -> readable in the profile, p50/p99), p50/p99
 // answer latency, and the CPU time the worker runtime (worker, Durable Objects and local D1)
-// spent per request, which does not depend on what else shares the cores.
+// spent per request, which does not depend on what else shares the cores. The baseline worker is
+// measured twice: inserting in the request (the reference of the ratios), and as the floor of the
+// asynchronous design (`/durable`: the body acknowledged on a Durable Object write, inserted by its
+// alarm behind the answer), which shows what acknowledging before storing costs on this runtime by itself.
 // Bounded in time and concurrency.
 //
 //   node bench/ingest/run.mjs [--seconds 8] [--concurrency 8] [--sizes 1,20,100,500] [--browser-sizes 20,100]
@@ -45,10 +48,11 @@ async function measure(target, { size, shape }, headers, runId, cpuMs, ws) {
   const body = (i) => JSON.stringify({ batch: Array.from({ length: size }, (_, j) => SHAPES[shape](i, j, size, runId)) });
   await runLoad({ url: `${target}/v1/batch`, headers, body, concurrency, durationMs: 500, eventsPerRequest: size });
   if (ws) await waitResolved(target, ws.secretKey);
+  const probe = ws?.writeKey !== undefined;
   const cpuBefore = cpuMs();
   const started = performance.now();
   let loading = true;
-  const probing = ws ? probeVisibility({ url: target, writeKey: ws.writeKey, secretKey: ws.secretKey, running: () => loading, runId }) : Promise.resolve([]);
+  const probing = probe ? probeVisibility({ url: target, writeKey: ws.writeKey, secretKey: ws.secretKey, running: () => loading, runId }) : Promise.resolve([]);
   const acked = await runLoad({
     url: `${target}/v1/batch`,
     headers,
@@ -96,14 +100,22 @@ for (const run of runs) {
     const ws = await createWorkspace(url, token, 'bench');
     return measure(url, run, { authorization: `Basic ${btoa(`${ws.writeKey}:`)}` }, `s${run.size}${run.shape}`, cpuMs, ws);
   });
-  const base = await withWorker('bench/baseline/wrangler.toml', (url, _token, cpuMs) => measure(url, run, {}, `b${run.size}${run.shape}`, cpuMs));
-  rows.push({ ...run, satu, base });
+  const { base, floor } = await withWorker('bench/baseline/wrangler.toml', async (url, _token, cpuMs) => ({
+    base: await measure(url, run, {}, `b${run.size}${run.shape}`, cpuMs),
+    // The baseline's status route needs no key; no probes (it keeps no profiles).
+    floor: await measure(`${url}/durable`, run, {}, `f${run.size}${run.shape}`, cpuMs, { secretKey: '' }),
+  }));
+  rows.push({ ...run, satu, base, floor });
   console.log(
     `batch ${String(run.size).padStart(3)} ${run.shape.padEnd(7)}  satu acknowledged ${fmt(satu.eventsPerSecond).padStart(7)} ev/s, end to end ${fmt(satu.endToEndPerSecond).padStart(7)} ev/s` +
       `, lag p50 ${fmt(satu.lagP50)} ms p99 ${fmt(satu.lagP99)} ms (${satu.probes} probes), answer p50 ${fmt(satu.p50, 1)} ms p99 ${fmt(satu.p99, 1)} ms` +
       `  | baseline ${fmt(base.eventsPerSecond).padStart(7)} ev/s  p50 ${fmt(base.p50, 1)} ms  p99 ${fmt(base.p99, 1)} ms` +
       `  | ratio acknowledged ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)}, end to end ${fmt(satu.endToEndPerSecond / base.eventsPerSecond, 2)}` +
-      (satu.failures + base.failures ? `  (failures: satu ${JSON.stringify(satu.statuses)}, baseline ${JSON.stringify(base.statuses)})` : ''),
+      (satu.failures + base.failures + floor.failures ? `  (failures: satu ${JSON.stringify(satu.statuses)}, baseline ${JSON.stringify(base.statuses)}, floor ${JSON.stringify(floor.statuses)})` : ''),
+  );
+  console.log(
+    `           durable floor (baseline acknowledged on a Durable Object write): acknowledged ${fmt(floor.eventsPerSecond)} ev/s, end to end ${fmt(floor.endToEndPerSecond)} ev/s,` +
+      ` CPU ${fmt(floor.e2eCpuPerRequest, 1)} ms/request | ratio to the baseline ${fmt(floor.eventsPerSecond / base.eventsPerSecond, 2)} / ${fmt(floor.endToEndPerSecond / base.eventsPerSecond, 2)}`,
   );
   // Where a Satu request's time went, by the collector's own Server-Timing phases (I/O waits included).
   const phases = Object.entries(satu.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');
@@ -114,12 +126,12 @@ for (const run of runs) {
   );
 }
 
-console.log('\n| batch | people per request | acknowledged ev/s | end-to-end ev/s | lag p50 / p99 ms | answer p50 / p99 ms | baseline ev/s | baseline p50 / p99 ms | ratio acknowledged | ratio end to end | CPU ms/request until resolved, Satu / baseline |');
-console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const { size, shape, satu, base } of rows) {
+console.log('\n| batch | people per request | acknowledged ev/s | end-to-end ev/s | lag p50 / p99 ms | answer p50 / p99 ms | baseline ev/s | baseline p50 / p99 ms | ratio acknowledged | ratio end to end | CPU ms/request until resolved, Satu / baseline | durable floor ev/s, ratio end to end | floor CPU ms/request |');
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const { size, shape, satu, base, floor } of rows) {
   console.log(
     `| ${size} | ${shape === 'server' ? size : 1} (${shape}) | ${fmt(satu.eventsPerSecond)} | ${fmt(satu.endToEndPerSecond)} | ${fmt(satu.lagP50)} / ${fmt(satu.lagP99)} | ${fmt(satu.p50, 1)} / ${fmt(satu.p99, 1)}` +
       ` | ${fmt(base.eventsPerSecond)} | ${fmt(base.p50, 1)} / ${fmt(base.p99, 1)} | ${fmt(satu.eventsPerSecond / base.eventsPerSecond, 2)} | ${fmt(satu.endToEndPerSecond / base.eventsPerSecond, 2)}` +
-      ` | ${fmt(satu.e2eCpuPerRequest, 1)} / ${fmt(base.cpuPerRequest, 1)} |`,
+      ` | ${fmt(satu.e2eCpuPerRequest, 1)} / ${fmt(base.cpuPerRequest, 1)} | ${fmt(floor.endToEndPerSecond)}, ${fmt(floor.endToEndPerSecond / base.eventsPerSecond, 2)} | ${fmt(floor.e2eCpuPerRequest, 1)} |`,
   );
 }
