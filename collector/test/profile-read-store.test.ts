@@ -169,6 +169,22 @@ describe('the profile read store', () => {
     expect(JSON.parse(answer.body!)).toEqual(expected);
   });
 
+  it('a store kept by a release with another row form reads every profile again, answering from D1 meanwhile', async () => {
+    const w = await createWorkspace('Upgrading store shop');
+    await send(w, people('up'));
+    await catchUp(w);
+    const expected = await timeline(w, 'user_id:up-1');
+    expect(expected.cache).toBe('hit');
+    // What a deploy of this release finds: rows of the old form (meta `format` absent). The object
+    // restarts (abort), and its next instance opens the same storage.
+    await withReads(w, (_i, state) => state.storage.sql.exec(`DELETE FROM meta WHERE key = 'format'`));
+    await withReads(w, (_i, state) => state.abort('a deploy')).catch(() => undefined);
+    expect(await timeline(w, 'user_id:up-1')).toMatchObject({ cache: 'miss', body: expected.body });
+    expect(await status(w)).toMatchObject({ sweeping: true, views: { current: 1, older: 2 } });
+    await catchUp(w);
+    expect(await timeline(w, 'user_id:up-1')).toMatchObject({ cache: 'hit', body: expected.body });
+  });
+
   it('a move to another database: every row is stale, then swept again from the new database', async () => {
     const w = await createWorkspace('Moving store shop', 'DB');
     await send(w, people('mv'));

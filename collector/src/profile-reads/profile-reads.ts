@@ -2,12 +2,12 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import { databaseOf, isDatabase } from '../directory/databases';
 import { timelinePage, workspaceOf } from '../archive/cold-timeline';
-import { getProfileView, type ProfileSelector, type ProfileView, type TimelineEvent } from '../store/profiles';
+import { getProfileView, type ProfileSelector, type ProfileView } from '../store/profiles';
 import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../store/profile-views';
 import { getWorkspace, isMoving, type Workspace } from '../store/workspaces';
 import type { StoredModel } from '../store/predictions';
 import { profileBody, refOf, timelineBody, viewRefs, wholeKeep } from './answers';
-import { pack, unpack } from './packed';
+import { packPage, pageBody } from './page';
 import { RaceGuard, type Ticket } from './race-guard';
 import { countViews, dropUnvisited, forget, keep, markStale, metaGet, metaSet, namedStale, rowOfRef, SCHEMA, type Keep, type ViewRow } from './view-tables';
 
@@ -32,6 +32,8 @@ export interface ProfileQuery {
   selector: ProfileSelector;
 }
 
+/** The form of the kept rows (meta `format`); see page.ts. 2: pages as the API's lines, deflated (1: the rows as gzipped JSON). */
+export const FORMAT = '2';
 /** Events kept per person: the API's default page (50) and one more, which says whether there is a next page. */
 export const TIMELINE_ROWS = 51;
 /** Profiles per catch-up batch: one D1 statement each (some 800 KB of answer at the bench's events), one batch per alarm. */
@@ -100,6 +102,12 @@ export class ProfileReads extends DurableObject<Env> {
     this.sweepStartedAt = Number(get('sweepStartedAt') ?? 0);
     this.sweptAt = Number(get('sweptAt') ?? 0);
     this.model = get('model') === null ? null : JSON.parse(get('model')!);
+    // Rows kept by a release that stored them in another form: a new generation reads them all again
+    // (reads go to D1 meanwhile, as after any 'all'). A new store has nothing to read again.
+    if (get('format') !== FORMAT) {
+      if (this.workspace !== null) this.bumpGeneration(this.clock());
+      metaSet(this.sql, 'format', FORMAT);
+    }
     const quiet = Number(env.PROFILE_READS_QUIET_MS);
     this.quietMs = env.PROFILE_READS_QUIET_MS !== undefined && Number.isFinite(quiet) && quiet >= 0 ? quiet : QUIET_MS;
     this.lastBatchAt = this.clock();
@@ -110,7 +118,7 @@ export class ProfileReads extends DurableObject<Env> {
     const now = this.learn(q);
     this.armIfIdle(now);
     const ref = refOf(q.selector);
-    const row = rowOfRef(this.sql, ref);
+    const row = rowOfRef(this.sql, ref, 'profile');
     const body = row && this.answers(row, now) && row.profile !== null ? this.render(row, now) : null;
     if (body !== null) {
       this.counts.hits++;
@@ -129,14 +137,12 @@ export class ProfileReads extends DurableObject<Env> {
     const now = this.learn(q);
     this.armIfIdle(now);
     const ref = refOf(q.selector);
-    const row = rowOfRef(this.sql, ref);
-    if (row && this.answers(row, now) && row.timeline !== null) {
-      const rows = JSON.parse(await unpack(row.timeline)) as TimelineEvent[];
-      // A kept page serves any limit it can answer whole: it holds more rows than asked, or all there are.
-      if (rows.length > q.limit || rows.length < row.fetched!) {
-        this.counts.hits++;
-        return { body: timelineBody(rows, q.limit), hit: true, d1Ms: 0 };
-      }
+    const row = rowOfRef(this.sql, ref, 'timeline');
+    // A kept page serves any limit it can answer whole: it holds more rows than asked, or all there are.
+    const body = row && this.answers(row, now) && row.timeline !== null ? pageBody(row.timeline, q.limit, row.fetched!) : null;
+    if (body !== null) {
+      this.counts.hits++;
+      return { body, hit: true, d1Ms: 0 };
     }
     return this.miss(async (db) => {
       // At least the page the store keeps, so one miss serves every smaller limit after it.
@@ -146,7 +152,7 @@ export class ProfileReads extends DurableObject<Env> {
       if (canonicalId === null) return { body: null };
       return {
         body: timelineBody(events, q.limit),
-        keep: { id: canonicalId, timeline: { rows: await pack(JSON.stringify(events)), fetched: limit + 1 }, refs: [ref, `id\u0000${canonicalId}`], whole: false },
+        keep: { id: canonicalId, timeline: { rows: packPage(events), fetched: limit + 1 }, refs: [ref, `id\u0000${canonicalId}`], whole: false },
       };
     });
   }
@@ -251,7 +257,7 @@ export class ProfileReads extends DurableObject<Env> {
       this.counts.batches++;
       this.lastBatchAt = now;
       const sources = await readViewBatch(db, workspaceId, target, now, TIMELINE_ROWS);
-      const pages = await Promise.all(sources.map((s) => (s.timeline ? pack(JSON.stringify(s.timeline)) : null)));
+      const pages = sources.map((s) => (s.timeline ? packPage(s.timeline) : null));
       // Everything went stale meanwhile (an 'all', a move): nothing read may be kept, and the sweep restarted.
       if (this.guard.allRaced(ticket) || gen !== this.gen) return;
       this.ctx.storage.transactionSync(() => {

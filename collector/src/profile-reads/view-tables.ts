@@ -6,7 +6,8 @@
  * only while it equals the store's generation (meta `gen`), which `'all'` invalidations bump, and a
  * writer naming the profile sets it to 0 (named stale: the catch-up reads it again first). `profile`
  * is the answer's text, or when it moves with the clock (predictions) the view as JSON; `timeline`
- * the newest events as gzipped JSON (packed.ts), read with `fetched` rows asked for (fewer: that is all of them).
+ * the newest events as the API shows them, one per line, deflated (page.ts), read with `fetched` rows
+ * asked for (fewer: that is all of them).
  * `refs`: every ref a reader may use (`type\0value` of an identifier, `id\0profile id`) to the
  * canonical profile it names.
  */
@@ -35,16 +36,22 @@ export type ViewRow = {
   fetched: number | null;
 };
 
-/** The row a ref names, if any (current or not: the caller checks `gen` and age). */
-export function rowOfRef(sql: SqlStorage, ref: string): ViewRow | null {
-  return sql.exec<ViewRow>('SELECT v.* FROM refs r CROSS JOIN views v ON v.id = r.id WHERE r.ref = ?', ref).toArray()[0] ?? null;
+// Each read takes its own slot only: a profile read need not copy the packed page out of SQLite.
+const ROW_OF_REF = {
+  profile: 'SELECT v.id, v.gen, v.stored_at, v.profile, v.timeless, NULL AS timeline, NULL AS fetched FROM refs r CROSS JOIN views v ON v.id = r.id WHERE r.ref = ?',
+  timeline: 'SELECT v.id, v.gen, v.stored_at, NULL AS profile, v.timeless, v.timeline, v.fetched FROM refs r CROSS JOIN views v ON v.id = r.id WHERE r.ref = ?',
+};
+
+/** The row a ref names, if any, with the one slot a read answers from (current or not: the caller checks `gen` and age). */
+export function rowOfRef(sql: SqlStorage, ref: string, slot: 'profile' | 'timeline'): ViewRow | null {
+  return sql.exec<ViewRow>(ROW_OF_REF[slot], ref).toArray()[0] ?? null;
 }
 
 /** What one store writes: a slot or both, and refs known to name the profile now. */
 export interface Keep {
   id: string;
   profile?: { text: string; timeless: boolean };
-  /** The page's rows as packed.ts packs them. */
+  /** The page as page.ts packs it. */
   timeline?: { rows: ArrayBuffer; fetched: number };
   refs: readonly string[];
   /** The whole row as D1 has it now (the catch-up): both slots (a missing one is cleared) and every ref. */
