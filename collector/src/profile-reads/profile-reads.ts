@@ -1,15 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { databaseOf, isDatabase } from '../directory/databases';
+import { databaseOf } from '../directory/databases';
 import { timelinePage, workspaceOf } from '../archive/cold-timeline';
 import { getProfileView, type ProfileSelector, type ProfileView } from '../store/profiles';
-import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../store/profile-views';
-import { getWorkspace, isMoving, type Workspace } from '../store/workspaces';
 import type { StoredModel } from '../store/predictions';
 import { profileBody, refOf, timelineBody, viewRefs, wholeKeep } from './answers';
 import { packPage, pageBody } from './page';
-import { RaceGuard, type Ticket } from './race-guard';
-import { countViews, dropUnvisited, forget, keep, markStale, metaGet, metaSet, namedStale, rowOfRef, SCHEMA, type Keep, type ViewRow } from './view-tables';
+import { CatchUp, MAX_AGE_MS, QUIET_MS, TIMELINE_ROWS } from './catch-up';
+import { RaceGuard } from './race-guard';
+import { countViews, forget, keep, markStale, metaGet, metaSet, rowOfRef, SCHEMA, type Keep, type ViewRow } from './view-tables';
 
 /** What a read through the object answers: the body (null: no such profile), whether it was kept, and the D1 time of a miss. */
 export interface ReadAnswer {
@@ -34,18 +33,7 @@ export interface ProfileQuery {
 
 /** The form of the kept rows (meta `format`); see page.ts. 2: pages as the API's lines, deflated (1: the rows as gzipped JSON). */
 export const FORMAT = '2';
-/** Events kept per person: the API's default page (50) and one more, which says whether there is a next page. */
-export const TIMELINE_ROWS = 51;
-/** Profiles per catch-up batch: one D1 statement each (some 800 KB of answer at the bench's events), one batch per alarm. */
-const BATCH = 100;
-/** How long writes must have been quiet before the catch-up reads D1 (PROFILE_READS_QUIET_MS overrides it). */
-export const QUIET_MS = 1_500;
-/** Under writes that never pause, one batch at least this often, so the store still catches up (slowly). */
-const BUSY_EVERY_MS = 30_000;
-/** How long the alarm trusts the directory's word on the workspace's database. */
-const DIRECTORY_MS = 10_000;
-/** Safety net for a writer that forgets to invalidate: a row older than this does not answer, and a sweep re-reads every row twice as often. */
-export const MAX_AGE_MS = 24 * 3_600_000;
+export { MAX_AGE_MS } from './catch-up';
 
 /**
  * The profile read store of one workspace (one object per workspace, named by its id).
@@ -60,29 +48,20 @@ export const MAX_AGE_MS = 24 * 3_600_000;
  * `invalidateProfileReads` (invalidate.ts) after its D1 write commits, which marks the named
  * profiles stale (or, for `'all'`, bumps the generation: no row rewritten), and a read racing
  * the write keeps nothing (race-guard.ts). The object's alarm catches up once writes have been quiet
- * for QUIET_MS: it reads named-stale profiles again, and sweeps the whole workspace in id order
- * (after a generation bump, a move, on a new store, and every MAX_AGE_MS / 2), one D1 statement per
- * batch of BATCH profiles, one batch per alarm: requests to the object wait while an alarm runs
- * (seen under wrangler dev), so a batch is all a read may wait for. A restarted object answers from
- * its storage at once.
+ * for QUIET_MS (catch-up.ts): it reads named-stale profiles again, and sweeps the whole workspace
+ * in id order (after a generation bump, a move, on a new store, and every MAX_AGE_MS / 2). A
+ * restarted object answers from its storage at once.
  */
 export class ProfileReads extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly guard = new RaceGuard();
-  /** Mirrors of `meta`: the generation, the workspace and its database, the sweep's position. */
+  private readonly catchUp: CatchUp;
+  /** Mirrors of `meta`: the generation, the workspace and its database. */
   private gen: number;
   private workspace: string | null;
   private database: string | null;
-  /** The last canonical id the running sweep read (null: no sweep running), and when it began. */
-  private sweepAfter: string | null;
-  private sweepStartedAt: number;
-  private sweptAt: number;
   /** The prediction model the rows of a generation were read with (they render predictions per read). */
   private model: { gen: number; stored: StoredModel } | null;
-  private lastWriteAt = 0;
-  private lastBatchAt: number;
-  private armedAt: number | null = null;
-  private directory: { at: number; workspace: Workspace | null } | null = null;
   /** Test seams: the clock, the quiet period, a hook between a miss's D1 read and its store, and counters. */
   clock: () => number = () => Date.now();
   quietMs: number;
@@ -97,26 +76,37 @@ export class ProfileReads extends DurableObject<Env> {
     this.gen = Number(get('gen') ?? 1);
     this.workspace = get('workspace');
     this.database = get('database');
-    // A new store sweeps from the start: '' sorts before every id.
-    this.sweepAfter = get('sweep') === null ? '' : (JSON.parse(get('sweep')!) as string | null);
-    this.sweepStartedAt = Number(get('sweepStartedAt') ?? 0);
-    this.sweptAt = Number(get('sweptAt') ?? 0);
     this.model = get('model') === null ? null : JSON.parse(get('model')!);
+    const quiet = Number(env.PROFILE_READS_QUIET_MS);
+    this.quietMs = env.PROFILE_READS_QUIET_MS !== undefined && Number.isFinite(quiet) && quiet >= 0 ? quiet : QUIET_MS;
+    this.catchUp = new CatchUp({
+      sql: this.sql,
+      storage: ctx.storage,
+      env,
+      guard: this.guard,
+      clock: () => this.clock(),
+      quietMs: () => this.quietMs,
+      generation: () => this.gen,
+      workspace: () => this.workspace,
+      learn: (q) => this.learn(q),
+      keep: (gen, now, s, page) => {
+        const kept = { ...wholeKeep(s.view, profileBody(s.view, now), viewRefs(s.view, s.treeIds)), timeline: page ? { rows: page, fetched: TIMELINE_ROWS } : undefined };
+        this.store(gen, now, kept, s.view.model);
+      },
+      counts: this.counts,
+    });
     // Rows kept by a release that stored them in another form: a new generation reads them all again
     // (reads go to D1 meanwhile, as after any 'all'). A new store has nothing to read again.
     if (get('format') !== FORMAT) {
       if (this.workspace !== null) this.bumpGeneration(this.clock());
       metaSet(this.sql, 'format', FORMAT);
     }
-    const quiet = Number(env.PROFILE_READS_QUIET_MS);
-    this.quietMs = env.PROFILE_READS_QUIET_MS !== undefined && Number.isFinite(quiet) && quiet >= 0 ? quiet : QUIET_MS;
-    this.lastBatchAt = this.clock();
   }
 
   /** `GET /v1/profiles/{ref}`. */
   async profile(q: ProfileQuery): Promise<ReadAnswer> {
     const now = this.learn(q);
-    this.armIfIdle(now);
+    this.catchUp.armIfIdle(now);
     const ref = refOf(q.selector);
     const row = rowOfRef(this.sql, ref, 'profile');
     const body = row && this.answers(row, now) && row.profile !== null ? this.render(row, now) : null;
@@ -135,7 +125,7 @@ export class ProfileReads extends DurableObject<Env> {
   /** The first page of `GET /v1/profiles/{ref}/events` (no cursor, time range or event filter), `limit` 1-100. */
   async timeline(q: ProfileQuery & { limit: number }): Promise<ReadAnswer> {
     const now = this.learn(q);
-    this.armIfIdle(now);
+    this.catchUp.armIfIdle(now);
     const ref = refOf(q.selector);
     const row = rowOfRef(this.sql, ref, 'timeline');
     // A kept page serves any limit it can answer whole: it holds more rows than asked, or all there are.
@@ -161,117 +151,25 @@ export class ProfileReads extends DurableObject<Env> {
   async invalidate(workspaceId: string, scope: ReadScope): Promise<void> {
     const now = this.clock();
     this.learn({ workspaceId });
-    this.lastWriteAt = now;
     if (scope === 'all') this.bumpGeneration(now);
     else {
       this.guard.invalidate(scope.profileIds);
       if (scope.erased) forget(this.sql, scope.profileIds);
       else markStale(this.sql, scope.profileIds, now);
     }
-    await this.arm(now + this.quietMs);
+    await this.catchUp.wrote(now);
   }
 
   /** Where the store stands (`GET /v1/admin/workspaces/{id}/profile-reads`). */
   status() {
     const views = countViews(this.sql, this.gen);
-    const sweeping = this.sweepAfter !== null;
-    return {
-      caughtUp: !sweeping && views.namedStale === 0,
-      generation: this.gen,
-      database: this.database,
-      sweeping,
-      lastSweepAt: this.sweptAt === 0 ? null : new Date(this.sweptAt).toISOString(),
-      views,
-      quietForMs: this.lastWriteAt === 0 ? null : this.clock() - this.lastWriteAt,
-    };
+    const { sweeping, lastSweepAt, quietForMs } = this.catchUp.state();
+    return { caughtUp: !sweeping && views.namedStale === 0, generation: this.gen, database: this.database, sweeping, lastSweepAt, views, quietForMs };
   }
 
-  /**
-   * The catch-up: one batch if writes are quiet, then the next alarm at once while there is more
-   * (or at the next safety sweep). Under writes that never pause it reads one batch every BUSY_EVERY_MS.
-   */
-  override async alarm(): Promise<void> {
-    this.armedAt = null;
-    const now = this.clock();
-    const quiet = () => this.clock() - this.lastWriteAt >= this.quietMs;
-    if (!quiet() && now - this.lastBatchAt < BUSY_EVERY_MS) return this.arm(this.nextTurn());
-    if (this.sweepAfter === null && now - this.sweptAt >= MAX_AGE_MS / 2 && this.sweptAt > 0) this.startSweep(now);
-    if (this.workspace === null || !this.hasWork()) return this.armSafetySweep();
-    try {
-      const workspace = await this.directoryEntry(now);
-      if (!workspace) return;
-      // During a move the old copy answers reads until the flip; the new one is swept after it.
-      if (isMoving(workspace.move?.status) || !isDatabase(this.env, workspace.database)) return this.arm(this.clock() + DIRECTORY_MS);
-      this.learn({ workspaceId: workspace.id, database: workspace.database });
-      await this.catchUpStep(databaseOf(this.env, workspace.database), workspace.id);
-    } catch (err) {
-      console.error('profile reads: catch-up failed', err);
-      return this.arm(this.clock() + 5_000);
-    }
-    if (this.hasWork()) return this.arm(quiet() ? this.clock() : this.nextTurn());
-    return this.armSafetySweep();
-  }
-
-  /** The directory's row of the workspace, read again every DIRECTORY_MS (a batch per alarm would otherwise read it each time). */
-  private async directoryEntry(now: number): Promise<Workspace | null> {
-    if (this.directory && now - this.directory.at < DIRECTORY_MS) return this.directory.workspace;
-    const workspace = await getWorkspace(this.env.DB, this.workspace!);
-    this.directory = { at: now, workspace };
-    return workspace;
-  }
-
-  /** When writes that go on would next let the catch-up run: once quiet, or for its busy batch. */
-  private nextTurn(): number {
-    return Math.min(this.lastWriteAt + this.quietMs, this.lastBatchAt + BUSY_EVERY_MS);
-  }
-
-  /** One batch of the catch-up: named-stale profiles first, then the sweep. Returns false when there was nothing to do. */
-  async catchUpStep(db: D1Database, workspaceId: string): Promise<boolean> {
-    const ids = namedStale(this.sql, this.sweepAfter, BATCH);
-    if (ids.length > 0) {
-      await this.readBatch(db, workspaceId, { ids }, (sources, ticket) => {
-        // Ids no longer canonical (merged away) or gone (erased, rebuilt): their rows go; survivors are stored.
-        const found = new Set(sources.map((s) => s.view.state.id));
-        forget(this.sql, ids.filter((id) => !found.has(id) && this.guard.mayKeep(ticket, id)));
-      });
-      return true;
-    }
-    const after = this.sweepAfter;
-    if (after === null) return false;
-    await this.readBatch(db, workspaceId, { after, limit: BATCH }, (sources, _ticket, now) => {
-      if (this.sweepAfter !== after) return;
-      if (sources.length === BATCH) return this.saveSweep(sources[sources.length - 1].view.state.id);
-      dropUnvisited(this.sql, this.sweepStartedAt);
-      this.saveSweep(null);
-      this.sweptAt = now;
-      metaSet(this.sql, 'sweptAt', String(now));
-    });
-    return true;
-  }
-
-  private async readBatch(db: D1Database, workspaceId: string, target: ViewBatchTarget, then: (sources: StoredViewSource[], ticket: Ticket, now: number) => void) {
-    const gen = this.gen;
-    const now = this.clock();
-    const ticket = this.guard.begin();
-    try {
-      this.counts.batches++;
-      this.lastBatchAt = now;
-      const sources = await readViewBatch(db, workspaceId, target, now, TIMELINE_ROWS);
-      const pages = sources.map((s) => (s.timeline ? packPage(s.timeline) : null));
-      // Everything went stale meanwhile (an 'all', a move): nothing read may be kept, and the sweep restarted.
-      if (this.guard.allRaced(ticket) || gen !== this.gen) return;
-      this.ctx.storage.transactionSync(() => {
-        then(sources, ticket, now);
-        sources.forEach((s, k) => {
-          if (!this.guard.mayKeep(ticket, s.view.state.id)) return;
-          const body = profileBody(s.view, now);
-          const page = pages[k];
-          this.store(gen, now, { ...wholeKeep(s.view, body, viewRefs(s.view, s.treeIds)), timeline: page ? { rows: page, fetched: TIMELINE_ROWS } : undefined }, s.view.model);
-        });
-      });
-    } finally {
-      this.guard.end(ticket);
-    }
+  /** The catch-up (catch-up.ts): one batch once writes are quiet, then the next alarm. */
+  override alarm(): Promise<void> {
+    return this.catchUp.alarm();
   }
 
   private async miss(read: (db: D1Database) => Promise<{ body: string | null; keep?: Keep; model?: StoredModel | null }>): Promise<ReadAnswer> {
@@ -323,15 +221,10 @@ export class ProfileReads extends DurableObject<Env> {
     if (q.database !== undefined && this.database !== q.database) {
       if (this.database !== null) this.bumpGeneration(now);
       this.database = q.database;
-      this.directory = null;
+      this.catchUp.forgetDirectory();
       metaSet(this.sql, 'database', q.database);
     }
     return now;
-  }
-
-  /** A read on an object with catch-up work and no alarm (a new store, or one just restarted) schedules it. */
-  private armIfIdle(now: number): void {
-    if (this.armedAt === null && this.hasWork()) void this.arm(now + this.quietMs);
   }
 
   /** Every row stale at once (no row rewritten): the generation moves on, and a sweep starts over. */
@@ -339,31 +232,6 @@ export class ProfileReads extends DurableObject<Env> {
     this.guard.invalidateAll();
     this.gen++;
     metaSet(this.sql, 'gen', String(this.gen));
-    this.startSweep(now);
-  }
-
-  private startSweep(now: number): void {
-    this.sweepStartedAt = now;
-    metaSet(this.sql, 'sweepStartedAt', String(now));
-    this.saveSweep('');
-  }
-
-  private saveSweep(after: string | null): void {
-    this.sweepAfter = after;
-    metaSet(this.sql, 'sweep', JSON.stringify(after));
-  }
-
-  private hasWork(): boolean {
-    return this.sweepAfter !== null || namedStale(this.sql, null, 1).length > 0;
-  }
-
-  private async arm(at: number): Promise<void> {
-    if (this.armedAt !== null && this.armedAt <= at) return;
-    this.armedAt = at;
-    await this.ctx.storage.setAlarm(at);
-  }
-
-  private armSafetySweep(): Promise<void> {
-    return this.sweptAt === 0 ? Promise.resolve() : this.arm(this.sweptAt + MAX_AGE_MS / 2);
+    this.catchUp.startSweep(now);
   }
 }
