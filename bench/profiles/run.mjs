@@ -123,6 +123,7 @@ const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sor
  * `total` of each answer (when sent) and the mean of every other phase.
  */
 async function measureGets(url, pathOf, n, headers = {}) {
+  const cpuBefore = cpuMs();
   const latencies = [];
   const totals = [];
   const phases = {};
@@ -147,7 +148,7 @@ async function measureGets(url, pathOf, n, headers = {}) {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { latencies, totals, phases, cache, failures, n };
+  return { latencies, totals, phases, cache, failures, n, cpu: cpuMs() - cpuBefore };
 }
 
 /** Several measurements of the same kind as one: latencies and totals pooled, phase sums added. */
@@ -166,6 +167,7 @@ function pool(runs) {
     p99: pct(latencies, 0.99),
     st50: pct(totals, 0.5),
     st99: pct(totals, 0.99),
+    cpu: runs.reduce((a, r) => a + r.cpu, 0) / Math.max(1, n),
     phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / Math.max(1, n)])),
     cache,
   };
@@ -248,8 +250,9 @@ function measureReads(url, secretKey) {
 }
 
 const readRow = (name, x, h) =>
-  `| ${name} | ${x.n} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${x === h ? '' : fmt(x.p50 / h.p50, 2)} | ${x === h ? '' : fmt(x.p99 / h.p99, 2)} | ${fmt(x.st50, 1)} | ${fmt(x.st99, 1)} | ${x.failures} |`;
-const READ_HEAD = '| request | n | p50 ms | p99 ms | p50 / health | p99 / health | Server-Timing total p50 ms | total p99 ms | non-200 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+  `| ${name} | ${x.n} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${x === h ? '' : fmt(x.p50 / h.p50, 2)} | ${x === h ? '' : fmt(x.p99 / h.p99, 2)} | ${fmt(x.st50, 1)} | ${fmt(x.st99, 1)} | ${fmt(x.cpu, 2)} | ${x.failures} |`;
+const READ_HEAD =
+  '| request | n | p50 ms | p99 ms | p50 / health | p99 / health | Server-Timing total p50 ms | total p99 ms | runtime CPU ms/request | non-200 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 
 const READ_KINDS = [
   ['profileCold', 'GET /v1/profiles/{ref}, cold (not read before)'],
@@ -313,11 +316,16 @@ function measureIngest(url, headers, runId, cpuMs, shape = 'server') {
   return runLoad({ url: `${url}/v1/batch`, headers, body, concurrency: CONCURRENCY, durationMs: Number(values.seconds) * 1000, eventsPerRequest: 100, cpuMs });
 }
 
+// CPU time used so far by the runtime under test (worker, its Durable Objects and local D1; see
+// runtimeCpuMs): per request it holds under load, where latencies on two shared cores do not.
+let cpuMs = () => NaN;
+
 async function withWorker(config, fn) {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'satu-bench-profiles-'));
   await applyMigrations(stateDir, { config });
   const token = randomToken();
   const worker = await startCollector({ stateDir, adminToken: token, config });
+  cpuMs = worker.cpuMs;
   try {
     return await fn(worker.url, token, worker);
   } finally {
