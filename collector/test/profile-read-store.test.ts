@@ -102,6 +102,24 @@ describe('the profile read store', () => {
     }
   });
 
+  it("a group call makes its account's members stale by name: no sweep, and people outside the account still answer from the store", async () => {
+    const w = await createWorkspace('Account store shop');
+    await send(w, [
+      { type: 'group', userId: 'ac-1', groupId: 'acme', traits: { tier: 'gold' }, messageId: 'ac-1' },
+      { type: 'group', anonymousId: 'ac-anon-2', groupId: 'acme', messageId: 'ac-2' },
+      { type: 'identify', userId: 'ac-3', messageId: 'ac-3' },
+    ]);
+    await catchUp(w);
+    const { generation } = await status(w);
+    await send(w, [{ type: 'group', userId: 'ac-1', groupId: 'acme', traits: { tier: 'platinum' }, messageId: 'ac-4' }]);
+    expect(await status(w)).toMatchObject({ generation, sweeping: false, views: { namedStale: 2, current: 1 } });
+    expect(await profile(w, 'user_id:ac-3')).toMatchObject({ cache: 'hit' });
+    const platinum = [{ groupId: 'acme', traits: { tier: 'platinum' } }];
+    expect(await profile(w, 'anonymous_id:ac-anon-2')).toMatchObject({ cache: 'miss', body: { accounts: platinum } });
+    await catchUp(w);
+    expect(await profile(w, 'user_id:ac-1')).toMatchObject({ cache: 'hit', body: { accounts: platinum } });
+  });
+
   it('a merge: the absorbed row goes and every old ref answers the survivor from the store', async () => {
     const w = await createWorkspace('Merging store shop');
     await send(w, [

@@ -1,6 +1,7 @@
 import type { Env } from '../env';
 import type { StoredEvent } from '../ingest/normalise';
 import { mayStore } from '../privacy/consent-gate';
+import { accountMemberProfiles } from '../store/profile-views';
 import type { Workspace } from '../store/workspaces';
 import type { ReadScope } from './profile-reads';
 
@@ -33,23 +34,46 @@ export async function invalidateProfileReads(env: Pick<Env, 'PROFILE_READS'>, wo
   await profileReadsOf(env, workspaceId).invalidate(workspaceId, scope);
 }
 
+/** Beyond this many member profiles, a group call makes every read stale instead of naming them. */
+export const ACCOUNT_MEMBERS_NAMED = 10_000;
+
 /**
- * What a resolved batch changed for readers: the profiles it touched and absorbed, or all of them
- * when it may have changed profiles it cannot name. A `group` call changes an account's traits,
- * which every member's profile shows; a discarded event that carries consent updates a known
- * person's consent (privacy/consent-record.ts) without naming the profile.
+ * What a resolved batch changed for readers: the profiles it touched and absorbed, and for a
+ * `group` call every member of the account (each shows the account's traits: `accountMembers`, the
+ * canonical ids `accountMemberProfiles` read after the write; null when there were too many to
+ * name), or all profiles when it may have changed ones it cannot name: a discarded event that
+ * carries consent updates a known person's consent (privacy/consent-record.ts) without naming the profile.
  *
  * @example
- * batchReadScope(workspace, events, outcome) // -> { profileIds: ['prof_a', 'prof_b'] } or 'all'
+ * batchReadScope(workspace, events, outcome, ['prof_c']) // -> { profileIds: ['prof_a', 'prof_b', 'prof_c'] } or 'all'
  */
 export function batchReadScope(
   workspace: Pick<Workspace, 'settings'>,
   events: readonly Pick<StoredEvent, 'type' | 'context'>[],
   outcome: { touchedProfileIds: readonly string[]; absorbedProfileIds: readonly string[] },
+  accountMembers: readonly string[] | null,
 ): ReadScope {
   const required = workspace.settings.requiredConsent;
-  const sweeping = events.some(
-    (e) => e.type === 'group' || (typeof required === 'string' && e.context?.consent !== undefined && !mayStore(e.context, required)),
+  const unnamed = events.some(
+    (e) => (e.type === 'group' && accountMembers === null) || (typeof required === 'string' && e.context?.consent !== undefined && !mayStore(e.context, required)),
   );
-  return sweeping ? 'all' : { profileIds: [...outcome.touchedProfileIds, ...outcome.absorbedProfileIds] };
+  return unnamed ? 'all' : { profileIds: [...new Set([...outcome.touchedProfileIds, ...outcome.absorbedProfileIds, ...(accountMembers ?? [])])] };
+}
+
+/**
+ * `batchReadScope` for a batch the resolver has just written: reads the members of the accounts
+ * its group calls name (one D1 query, only when there are any).
+ *
+ * @example
+ * await invalidateProfileReads(env, workspace.id, await resolvedBatchScope(db, workspace, events, outcome));
+ */
+export async function resolvedBatchScope(
+  db: D1Database,
+  workspace: Pick<Workspace, 'id' | 'settings'>,
+  events: readonly Pick<StoredEvent, 'type' | 'context' | 'groupId'>[],
+  outcome: { touchedProfileIds: readonly string[]; absorbedProfileIds: readonly string[] },
+): Promise<ReadScope> {
+  const groupIds = [...new Set(events.flatMap((e) => (e.type === 'group' && e.groupId !== null ? [e.groupId] : [])))];
+  const members = await accountMemberProfiles(db, workspace.id, groupIds, ACCOUNT_MEMBERS_NAMED);
+  return batchReadScope(workspace, events, outcome, members);
 }

@@ -16,7 +16,7 @@ import {
   type DeadLetter, type InboxEntry, type InboxStatus,
 } from './inbox-tables';
 import { resolveBatch } from './resolve-batch';
-import { batchReadScope, invalidateProfileReads } from '../profile-reads/invalidate';
+import { invalidateProfileReads, resolvedBatchScope } from '../profile-reads/invalidate';
 
 /** Resolver cycles stop after this long and hand over to the next alarm (an alarm may run 15 min; stay far below). */
 const CYCLE_BUDGET_MS = 20_000;
@@ -273,7 +273,7 @@ export class IngestInbox extends DurableObject<Env> {
       const index = (stored: readonly StoredEvent[], profileOf: ((e: StoredEvent) => string | null) | null) => indexStatements(db, workspaceId, archive.objectsOf(stored), profileOf);
       const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil, { index });
       // Profile reads kept for what the batch changed go before the batch counts as resolved.
-      await invalidateProfileReads(this.env, workspaceId, batchReadScope(workspace, events, outcome));
+      await invalidateProfileReads(this.env, workspaceId, await resolvedBatchScope(db, workspace, events, outcome));
       // Archived after the D1 write (which indexed the objects) and before the rows leave the inbox:
       // a crash in between replays the batch from the same first row, which rewrites the same
       // objects (batchName). A failed batch is retried row by row, under other names: index rows

@@ -77,3 +77,24 @@ function pageIsWhole(events: TimelineEvent[], rows: number, cold: { cold_before:
   const last = events[rows - 1];
   return cold.cold_before === null || cold.has_cold !== 1 || (last !== undefined && last.timestamp >= cold.cold_before);
 }
+
+/**
+ * The canonical profiles that are members of these accounts (each shows the account's traits), at
+ * most `limit`; null when there are more (the caller then treats the change as touching everyone).
+ *
+ * @example
+ * await accountMemberProfiles(db, 'ws_1', ['acme'], 5_000) // -> ['prof_a', 'prof_b'], or null
+ */
+export async function accountMemberProfiles(db: D1Database, workspaceId: string, groupIds: readonly string[], limit: number): Promise<string[] | null> {
+  if (groupIds.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT DISTINCT p.canonical_id AS id FROM json_each(?2) g
+        CROSS JOIN account_members m ON m.workspace_id = ?1 AND m.group_id = g.value
+        CROSS JOIN profiles p ON p.id = m.profile_id AND p.workspace_id = ?1
+        LIMIT ?3`,
+    )
+    .bind(workspaceId, JSON.stringify(groupIds), limit + 1)
+    .all<{ id: string }>();
+  return results.length > limit ? null : results.map((r) => r.id);
+}
