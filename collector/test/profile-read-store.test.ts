@@ -187,6 +187,21 @@ describe('the profile read store', () => {
     expect(JSON.parse(answer.body!)).toEqual(expected);
   });
 
+  it('a restarted object with nothing to do schedules no catch-up on reads, and the next write schedules it', async () => {
+    const w = await createWorkspace('Idle store shop');
+    await send(w, people('id'));
+    await catchUp(w);
+    await withReads(w, (_i, state) => state.storage.deleteAlarm());
+    await withReads(w, (_i, state) => state.abort('a restart')).catch(() => undefined);
+    expect(await profile(w, 'user_id:id-1')).toMatchObject({ cache: 'hit' });
+    expect(await profile(w, 'user_id:id-2')).toMatchObject({ cache: 'hit' });
+    expect(await withReads(w, (_i, state) => state.storage.getAlarm())).toBeNull();
+    await send(w, [{ type: 'identify', userId: 'id-2', traits: { plan: 'pro' }, messageId: 'id-m5' }]);
+    expect(await withReads(w, (_i, state) => state.storage.getAlarm())).toEqual(expect.any(Number));
+    await catchUp(w);
+    expect(await profile(w, 'user_id:id-2')).toMatchObject({ cache: 'hit', body: { traits: { plan: 'pro' } } });
+  });
+
   it('a store kept by a release with another row form reads every profile again, answering from D1 meanwhile', async () => {
     const w = await createWorkspace('Upgrading store shop');
     await send(w, people('up'));

@@ -4,7 +4,7 @@ import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../s
 import { getWorkspace, isMoving, type Workspace } from '../store/workspaces';
 import { packPage } from './page';
 import type { RaceGuard, Ticket } from './race-guard';
-import { dropUnvisited, forget, metaGet, metaSet, namedStale } from './view-tables';
+import { anyNamedStale, dropUnvisited, forget, metaGet, metaSet, namedStale } from './view-tables';
 
 /** Events kept per person: the API's default page (50) and one more, which says whether there is a next page. */
 export const TIMELINE_ROWS = 51;
@@ -58,6 +58,11 @@ export class CatchUp {
   private lastWriteAt = 0;
   private lastBatchAt: number;
   private armedAt: number | null = null;
+  /**
+   * Known to have nothing to do (checked since the last change that makes work): a restarted object
+   * does not know its stored alarm, and without this every read would look for work again.
+   */
+  private idle = false;
   private directory: { at: number; workspace: Workspace | null } | null = null;
 
   constructor(private readonly host: CatchUpHost) {
@@ -81,16 +86,20 @@ export class CatchUp {
   /** An invalidation arrived: the catch-up waits until writes have been quiet for `quietMs` from now. */
   wrote(now: number): Promise<void> {
     this.lastWriteAt = now;
+    this.idle = false;
     return this.arm(now + this.host.quietMs());
   }
 
   /** A read on an object with catch-up work and no alarm (a new store, or one just restarted) schedules it. */
   armIfIdle(now: number): void {
-    if (this.armedAt === null && this.hasWork()) void this.arm(now + this.host.quietMs());
+    if (this.armedAt !== null || this.idle) return;
+    if (this.hasWork()) void this.arm(now + this.host.quietMs());
+    else this.idle = true;
   }
 
   /** Every row is to be read again: a sweep starts over from the first id (a new generation, the safety net). */
   startSweep(now: number): void {
+    this.idle = false;
     this.sweepStartedAt = now;
     metaSet(this.host.sql, 'sweepStartedAt', String(now));
     this.saveSweep('');
@@ -195,7 +204,7 @@ export class CatchUp {
   }
 
   private hasWork(): boolean {
-    return this.sweepAfter !== null || namedStale(this.host.sql, null, 1).length > 0;
+    return this.sweepAfter !== null || anyNamedStale(this.host.sql);
   }
 
   private async arm(at: number): Promise<void> {

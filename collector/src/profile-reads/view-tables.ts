@@ -110,10 +110,18 @@ export function forget(sql: SqlStorage, ids: readonly string[]): void {
 
 /** Named-stale profiles, by id, up to `upTo` (the sweep's position: beyond it the sweep reads them anyway); null: all. */
 export function namedStale(sql: SqlStorage, upTo: string | null, limit: number): string[] {
-  return sql
-    .exec<{ id: string }>('SELECT id FROM views WHERE gen = 0 AND (?1 IS NULL OR id <= ?1) ORDER BY id LIMIT ?2', upTo, limit)
-    .toArray()
-    .map((r) => r.id);
+  // Two statements, not `(?1 IS NULL OR id <= ?1)`: each of them is a range of the partial index
+  // views_named_stale, where the OR made SQLite walk every row of the store.
+  const rows =
+    upTo === null
+      ? sql.exec<{ id: string }>('SELECT id FROM views WHERE gen = 0 ORDER BY id LIMIT ?', limit)
+      : sql.exec<{ id: string }>('SELECT id FROM views WHERE gen = 0 AND id <= ? ORDER BY id LIMIT ?', upTo, limit);
+  return rows.toArray().map((r) => r.id);
+}
+
+/** Whether any profile is named stale (one step of the partial index). */
+export function anyNamedStale(sql: SqlStorage): boolean {
+  return sql.exec('SELECT 1 FROM views WHERE gen = 0 LIMIT 1').toArray().length > 0;
 }
 
 /**
