@@ -150,24 +150,26 @@ export async function resolveRef(c: Context<AppEnv>, ref: string, field = 'ref')
 }
 
 function eventQuery(c: Context<AppEnv>) {
-  const limitText = c.req.query('limit');
+  // Parsed once: each c.req.query(name) walks the URL again, and this runs on every timeline read.
+  const query: Partial<Record<string, string>> = c.req.query();
+  const limitText = query.limit;
   const limit = limitText === undefined ? 50 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest('invalid_field', 'limit must be an integer from 1 to 100', 'limit');
   const time = (name: 'start' | 'end') => {
-    const v = c.req.query(name);
+    const v = query[name];
     if (v === undefined) return undefined;
     const ms = Date.parse(v);
     if (Number.isNaN(ms)) throw badRequest('invalid_field', `${name} must be an ISO 8601 date`, name);
     return ms;
   };
-  const cursorText = c.req.query('cursor');
+  const cursorText = query.cursor;
   const decoded = cursorText === undefined ? undefined : decodeCursor(cursorText);
   if (decoded === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned', 'cursor');
   if (decoded === 'outdated') {
     throw badRequest('invalid_cursor', 'cursor was made by an older version of this API; request the first page again (cursors now survive workspace moves)', 'cursor');
   }
   const before = decoded;
-  const event = c.req.query('event');
+  const event = query.event;
   if (event !== undefined && (event === '' || event.length > 1024)) throw badRequest('invalid_field', 'event must be an event name', 'event');
   return { limit, start: time('start'), end: time('end'), before, event };
 }
