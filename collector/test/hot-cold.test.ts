@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runScheduled } from '../src/scheduled';
-import { call, callRaw, createWorkspace, sendBatch, settleInboxes, workspaceDb, type TestWorkspace } from './helpers';
+import { ADMIN_TOKEN, call, callRaw, createWorkspace, sendBatch, settleInboxes, workspaceDb, type TestWorkspace } from './helpers';
 
 // D1 keeps the recent events (settings.retention.hotDays, default 400, by event time); older ones
 // are deleted from D1 once archived, and export keeps serving them from R2.
@@ -56,5 +56,18 @@ describe('hot and cold', () => {
     expect(p.traits.plan).toBe('pro');
     expect(p.computed).toMatchObject({ eventCount: 4, revenue: 60 });
     expect(await exported()).toEqual(['hc-0', 'hc-1', 'hc-100', 'hc-500']);
+  });
+
+  it('makes every kept profile read stale only after a sweep that moved events out of D1', async () => {
+    const readStore = async () =>
+      (await call(`/v1/admin/workspaces/${ws.id}/profile-reads`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json<{ generation: number }>();
+    const { generation } = await readStore();
+    // Nothing older than the hot window is left in D1 (the test before moved it): the hourly run changes nothing.
+    await hourlySweep();
+    expect(await readStore()).toMatchObject({ generation });
+    await sendBatch(ws.writeKey, [{ type: 'track', userId: 'hc-1', event: 'Viewed', timestamp: ago(60), messageId: 'hc-60' }]);
+    await hourlySweep();
+    expect(await inD1()).not.toContain('hc-60');
+    expect((await readStore()).generation).toBeGreaterThan(generation);
   });
 });

@@ -12,17 +12,18 @@ import { raiseColdBefore } from '../store/archive-index';
  * its segments and computed traits use; events that all-time rules read stay: retention-plan.ts)
  * that are in the R2 archive (received since `archivedSince`, when its inbox began archiving).
  * Profiles, identities and memberships stay; export, timelines and person exports read the rest
- * from R2. Answers whether more may be left.
+ * from R2. Answers how many events it deleted, and whether more may be left.
  *
  * @example
- * while (await retentionStep(env.DB, workspace, archivedSince, Date.now())) {}
+ * while ((await retentionStep(env.DB, workspace, archivedSince, Date.now())).more) {}
  */
-export async function retentionStep(db: D1Database, workspace: Workspace, archivedSince: number, now: number): Promise<boolean> {
+export async function retentionStep(db: D1Database, workspace: Workspace, archivedSince: number, now: number): Promise<{ deleted: number; more: boolean }> {
   const [segments, computedTraits] = await Promise.all([listSegments(db, workspace.id), listComputedTraits(db, workspace.id)]);
   const plan = retentionPlan({ now, hotDays: hotDaysOf(workspace.settings), segments, computedTraits, orderEvent: orderEventOf(workspace.settings) });
   // An all-time rule over every event needs them all in D1.
-  if (plan.keep === 'all') return false;
+  if (plan.keep === 'all') return { deleted: 0, more: false };
   // Readers learn first that events before this may be in R2 only (timelines then read the index).
   await raiseColdBefore(db, workspace.id, plan.before);
-  return (await deleteColdEvents(db, workspace.id, plan.before, archivedSince, plan.keep)) >= COLD_CHUNK;
+  const deleted = await deleteColdEvents(db, workspace.id, plan.before, archivedSince, plan.keep);
+  return { deleted, more: deleted >= COLD_CHUNK };
 }

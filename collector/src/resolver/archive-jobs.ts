@@ -41,9 +41,11 @@ export async function archiveJobStep(env: Env, state: JobState, workspace: Works
   } else {
     const since = state.get('archivedSince');
     // Nothing archived yet: nothing D1 holds can be deleted.
-    more = since !== null && (await retentionStep(db, workspace, Number(since), Date.now()));
-    // Cold events left D1: first timeline pages and order summaries may change.
-    await invalidateProfileReads(env, workspace.id, 'all');
+    const step = since === null ? { deleted: 0, more: false } : await retentionStep(db, workspace, Number(since), Date.now());
+    more = step.more;
+    // Cold events left D1: first timeline pages and order summaries may change. An hourly run that
+    // moved nothing changed nothing, and must not make the read store sweep every profile again.
+    if (step.deleted > 0) await invalidateProfileReads(env, workspace.id, 'all');
   }
   if (!more) state.set(`${job}.wanted`, null);
 }
