@@ -12,7 +12,8 @@ import { workspacesDueForFit } from './store/predictions';
 import { drainEventDeliveries, type ForwardDrainReport } from './destinations/drain-events';
 import { pruneEventDeliveriesStatement } from './store/event-deliveries';
 import { inboxOf } from './resolver/inbox-client';
-import { invalidateProfileReads } from './profile-reads/invalidate';
+import { invalidateProfileReads, namedOrAll } from './profile-reads/invalidate';
+import type { ReadScope } from './profile-reads/profile-reads';
 
 /** Predictive models are refitted once they are this old (checked on the hourly sweep). */
 export const REFIT_AFTER_MS = 86_400_000 - 10 * 60_000;
@@ -66,7 +67,7 @@ export async function runScheduled(env: Env, now: number): Promise<ScheduledRepo
       runDatabase(databaseOf(env, name), directory.filter((w) => w.database === name && !isMoving(w.move?.status)), now, report, {
         // Rows of workspaces moving out, moved away (until deleted) or left by a failed move are not this run's to touch.
         skip: directory.filter((w) => w.database !== name || isMoving(w.move?.status)).map((w) => w.id),
-        readsChanged: (workspaceId) => invalidateProfileReads(env, workspaceId, 'all'),
+        readsChanged: (workspaceId, scope) => invalidateProfileReads(env, workspaceId, scope),
       }).catch((err) => {
         console.error('scheduled run failed on database', name, err);
         report.failedWorkspaces.push(...directory.filter((w) => w.database === name).map((w) => w.id));
@@ -108,7 +109,7 @@ async function runDatabase(db: D1Database, workspaces: Workspace[], now: number,
 }
 
 /** Told of each workspace whose profile reads a run changed (the profile read cache drops them). */
-type ReadsChanged = (workspaceId: string) => Promise<void>;
+type ReadsChanged = (workspaceId: string, scope: ReadScope) => Promise<void>;
 
 async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now: number, report: ScheduledReport, readsChanged: ReadsChanged): Promise<void> {
   const here = new Set(workspaces.map((w) => w.id));
@@ -116,8 +117,9 @@ async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now
     if (!here.has(workspaceId)) continue;
     try {
       const recomputed = await refreshAllComputedTraits(db, workspaceId, now, true);
-      report.windowedTraits += recomputed.length;
-      if (recomputed.length > 0) await readsChanged(workspaceId);
+      report.windowedTraits += recomputed.keys.length;
+      // Only the people whose values moved: naming them spares the read store a sweep of everyone each hour.
+      await readsChanged(workspaceId, namedOrAll(recomputed.changedProfileIds));
     } catch (err) {
       console.error('scheduled computed trait refresh failed', workspaceId, err);
       report.failedWorkspaces.push(workspaceId);
@@ -128,7 +130,7 @@ async function refreshDerivedTraits(db: D1Database, workspaces: Workspace[], now
     try {
       if (await fitWorkspace(db, byId.get(workspaceId)!, now)) {
         report.refits++;
-        await readsChanged(workspaceId);
+        await readsChanged(workspaceId, 'all');
       }
     } catch (err) {
       console.error('scheduled model refit failed', workspaceId, err);

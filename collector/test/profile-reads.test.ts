@@ -201,15 +201,28 @@ describe('every writer invalidates', () => {
     expect((await profile('user_id:ct-1')).body.computedTraits).not.toHaveProperty('orders');
   });
 
-  it('the cron moving a computed trait window', async () => {
+  it('the cron moving a computed trait window: the people whose value moved, by name', async () => {
     const own = await createWorkspace('Cron shop');
+    // Not orders: the same cron run would fit a prediction model on them, which changes everyone's read.
     const now = Date.now();
-    await send([{ type: 'track', userId: 'cr-1', event: 'Order Completed', timestamp: new Date(now - 20 * DAY).toISOString(), messageId: 'cr-1' }], own);
-    expect((await api('/v1/computed-traits', { method: 'POST', json: { key: 'recent', event: 'Order Completed', aggregate: 'count', windowDays: 30 } }, own)).status).toBe(201);
+    await send(
+      [
+        { type: 'track', userId: 'cr-1', event: 'Signed In', timestamp: new Date(now - 20 * DAY).toISOString(), messageId: 'cr-1' },
+        { type: 'track', userId: 'cr-2', event: 'Signed In', timestamp: new Date(now - DAY).toISOString(), messageId: 'cr-2' },
+      ],
+      own,
+    );
+    expect((await api('/v1/computed-traits', { method: 'POST', json: { key: 'recent', event: 'Signed In', aggregate: 'count', windowDays: 30 } }, own)).status).toBe(201);
     expect((await filled('user_id:cr-1', own)).body.computedTraits).toMatchObject({ recent: 1 });
+    expect((await filled('user_id:cr-2', own)).body.computedTraits).toMatchObject({ recent: 1 });
+    const store = () => withReads((i) => i.status(), own);
+    const { generation } = await store();
     const later = now + 11 * DAY;
     await runScheduled(env, later - (later % 3_600_000) + 3_600_000);
-    expect((await profile('user_id:cr-1', own)).body.computedTraits).toMatchObject({ recent: 0 });
+    // cr-1's event left the window; cr-2's did not: only cr-1's read is stale (no new generation: nobody else is read again).
+    expect(await store()).toMatchObject({ generation, views: { namedStale: 1 } });
+    expect(await profile('user_id:cr-2', own)).toMatchObject({ cache: 'hit', body: { computedTraits: { recent: 1 } } });
+    expect(await profile('user_id:cr-1', own)).toMatchObject({ cache: 'miss', body: { computedTraits: { recent: 0 } } });
   });
 
   it('a prediction fit', async () => {

@@ -3,7 +3,8 @@
  * an ingest batch touched, for everyone when a trait is defined, and as windows move (cron).
  */
 import { refreshPredictionsStatements, reevaluateDerived } from '../predictions/service';
-import { computeTraitStatements, listComputedTraits, listComputedTraitsStatement, toComputedTraits, type StoredComputedTrait } from '../store/computed-traits';
+import { computeTraitStatements, listComputedTraits, listComputedTraitsStatement, recomputeTraitStatements, toComputedTraits, type StoredComputedTrait, type TraitValue } from '../store/computed-traits';
+import { changedProfiles } from './changed';
 import { predictionModelStatement, toStoredModel } from '../store/predictions';
 import type { ComputedTraitDefinition } from './definition';
 
@@ -51,11 +52,16 @@ export async function backfillComputedTrait(db: D1Database, workspaceId: string,
 /**
  * Recomputes over everyone the traits with a window (`onlyWindowed`, every cron run: an event
  * leaving the window changes the value without any new event) or all traits (the hourly repair),
- * then re-evaluates the segments that compare them. Returns the keys recomputed.
+ * then re-evaluates the segments that compare them. Returns the keys recomputed and the canonical
+ * profiles whose values changed (what profile reads show).
  */
-export async function refreshAllComputedTraits(db: D1Database, workspaceId: string, now: number, onlyWindowed: boolean): Promise<string[]> {
+export async function refreshAllComputedTraits(db: D1Database, workspaceId: string, now: number, onlyWindowed: boolean): Promise<{ keys: string[]; changedProfileIds: string[] }> {
   const traits: StoredComputedTrait[] = (await listComputedTraits(db, workspaceId)).filter((t) => !onlyWindowed || t.windowDays !== null);
-  for (const t of traits) await db.batch(computeTraitStatements(db, workspaceId, t, now));
+  const changed = new Set<string>();
+  for (const t of traits) {
+    const [before, , after] = await db.batch<TraitValue>(recomputeTraitStatements(db, workspaceId, t, now));
+    for (const id of changedProfiles(before!.results, after!.results)) changed.add(id);
+  }
   if (traits.length > 0) await reevaluateDerived(db, workspaceId, now, new Set(traits.map((t) => t.key)));
-  return traits.map((t) => t.key);
+  return { keys: traits.map((t) => t.key), changedProfileIds: [...changed] };
 }

@@ -34,8 +34,16 @@ export async function invalidateProfileReads(env: Pick<Env, 'PROFILE_READS'>, wo
   await profileReadsOf(env, workspaceId).invalidate(workspaceId, scope);
 }
 
-/** Beyond this many member profiles, a group call makes every read stale instead of naming them. */
-export const ACCOUNT_MEMBERS_NAMED = 10_000;
+/** Beyond this many profiles a writer makes every read stale instead of naming them (one call carries the names). */
+export const NAMED_AT_MOST = 10_000;
+
+/**
+ * The profiles a writer changed, named, or `'all'` when there are more than NAMED_AT_MOST.
+ *
+ * @example
+ * await invalidateProfileReads(env, workspaceId, namedOrAll(changedProfileIds));
+ */
+export const namedOrAll = (profileIds: readonly string[]): ReadScope => (profileIds.length > NAMED_AT_MOST ? 'all' : { profileIds });
 
 /**
  * What a resolved batch changed for readers: the profiles it touched and absorbed, and for a
@@ -74,6 +82,6 @@ export async function resolvedBatchScope(
   outcome: { touchedProfileIds: readonly string[]; absorbedProfileIds: readonly string[] },
 ): Promise<ReadScope> {
   const groupIds = [...new Set(events.flatMap((e) => (e.type === 'group' && e.groupId !== null ? [e.groupId] : [])))];
-  const members = await accountMemberProfiles(db, workspace.id, groupIds, ACCOUNT_MEMBERS_NAMED);
+  const members = await accountMemberProfiles(db, workspace.id, groupIds, NAMED_AT_MOST);
   return batchReadScope(workspace, events, outcome, members);
 }

@@ -119,7 +119,14 @@ function aggregateSql(d: ComputedTraitDefinition, scoped: boolean): string {
  * @example
  * await db.batch(computeTraitStatements(db, 'ws_1', definition, Date.now()))
  */
-export function computeTraitStatements(db: D1Database, workspaceId: string, d: ComputedTraitDefinition, now: number, profileIds?: readonly string[]): D1PreparedStatement[] {
+export function computeTraitStatements(
+  db: D1Database,
+  workspaceId: string,
+  d: ComputedTraitDefinition,
+  now: number,
+  profileIds?: readonly string[],
+  { returning = false }: { returning?: boolean } = {},
+): D1PreparedStatement[] {
   const scoped = profileIds !== undefined;
   const since = d.windowDays === null ? null : Math.round(now - d.windowDays * DAY_MS);
   const path = d.property === null ? null : jsonPath([d.property]);
@@ -133,10 +140,26 @@ export function computeTraitStatements(db: D1Database, workspaceId: string, d: C
   const k = scoped ? 6 : 5;
   const insert = db
     .prepare(`INSERT INTO computed_trait_values (workspace_id, trait_key, profile_id, value, updated_at)
-      SELECT ?1, ?${k}, cid, value, ?${k + 1} FROM (${aggregateSql(d, scoped)}) WHERE value IS NOT NULL`)
+      SELECT ?1, ?${k}, cid, value, ?${k + 1} FROM (${aggregateSql(d, scoped)}) WHERE value IS NOT NULL${returning ? ' RETURNING profile_id, value' : ''}`)
     .bind(...binds);
   const stamp = db.prepare('UPDATE computed_traits SET computed_at = ?3 WHERE workspace_id = ?1 AND key = ?2').bind(workspaceId, d.key, now);
   return scoped ? [del, insert] : [del, insert, stamp];
+}
+
+/** A profile's value of a computed trait, as stored (JSON text). */
+export type TraitValue = { profile_id: string; value: string };
+
+/**
+ * Recomputes a trait for everyone (as `computeTraitStatements`), in one D1 batch that also says
+ * whose value changed: the values before, then the insert returning the values after.
+ *
+ * @example
+ * const [before, , after] = await db.batch(recomputeTraitStatements(db, 'ws_1', definition, Date.now()));
+ * changedProfiles(before.results, after.results) // -> ['prof_a']
+ */
+export function recomputeTraitStatements(db: D1Database, workspaceId: string, d: ComputedTraitDefinition, now: number): D1PreparedStatement[] {
+  const before = db.prepare('SELECT profile_id, value FROM computed_trait_values WHERE workspace_id = ?1 AND trait_key = ?2').bind(workspaceId, d.key);
+  return [before, ...computeTraitStatements(db, workspaceId, d, now, undefined, { returning: true })];
 }
 
 /** A profile's computed traits as `{key: value}`; people without matching events get the empty value. */
