@@ -1,55 +1,20 @@
-import type { StoredEvent } from '../ingest/normalise';
-import { indexObjectStatements, objectIndexRows, replaceObjectRowsStatements, rewriteRowStatements, type IndexRow } from '../store/archive-index';
-import { objectIndexRowsOf } from './index-rows';
+import { objectIndexRows, rewriteRowStatements, type IndexRow } from '../store/archive-index';
+import { placeEventsStatements, unplaceEventsStatement } from '../store/events';
 import { shiftLines } from './index-lines';
 import { workspacePrefix } from './layout';
 import type { ArchiveLine } from './line';
-import { objectLines, type PlannedObject, type WrittenObject } from './objects';
+import { objectLines } from './objects';
+
+export { indexedObject } from './places';
 
 /**
  * The per-person index into the R2 archive: for every archive object, one D1 row per profile
  * whose events it holds (the profile each event was stored under), with their event-time bounds
  * and line numbers. A cold read (timeline, person export) fetches only the objects of the
- * person's rows, never a listing of the workspace's archive.
+ * person's rows, never a listing of the workspace's archive. Rows are written by retention when
+ * events leave D1, from the archive place each event row keeps (store/events.ts
+ * deleteColdEvents): ingest writes none. Events still in D1 are read from D1.
  */
-
-/** An archive key without its `events/{workspace}/` prefix (what index rows keep). */
-export const indexedObject = (workspaceId: string, key: string) => key.slice(workspacePrefix(workspaceId).length);
-
-/**
- * Indexes archive objects just written (one atomic D1 batch): each object's rows are replaced, so
- * indexing an object again after a crash or a replay leaves exactly one row per profile.
- *
- * @example
- * await indexObjects(db, 'ws_1', [{ key: 'events/ws_1/dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz', messageIds: ['m1'] }]);
- */
-export async function indexObjects(db: D1Database, workspaceId: string, objects: readonly WrittenObject[]): Promise<void> {
-  if (objects.length === 0) return;
-  await db.batch(objects.flatMap((o) => indexObjectStatements(db, workspaceId, indexedObject(workspaceId, o.key), o.messageIds)));
-}
-
-/**
- * Statements (for the resolver's atomic write batch, after the events insert) that index a batch's
- * archive objects: each object's rows are replaced, so indexing an object again after a crash or a
- * replay leaves exactly one row per profile. `profileOf` gives the profile each event is stored
- * under when the writer knows it (then no event is read back); null reads them from the events.
- *
- * @example
- * writes.push(...indexStatements(db, 'ws_1', archiveObjects('ws_1', stored, nameOf), (e) => profileIds.get(e) ?? null));
- */
-export function indexStatements(
-  db: D1Database,
-  workspaceId: string,
-  objects: readonly PlannedObject[],
-  profileOf: ((e: StoredEvent) => string | null) | null,
-): D1PreparedStatement[] {
-  return objects.flatMap(({ key, events }) => {
-    const object = indexedObject(workspaceId, key);
-    if (!profileOf) return indexObjectStatements(db, workspaceId, object, events.map((e) => e.messageId));
-    const rows = objectIndexRowsOf(object, events.map((e) => ({ profileId: profileOf(e), timestamp: e.timestamp })));
-    return replaceObjectRowsStatements(db, workspaceId, object, events.length, rows);
-  });
-}
 
 /** A person's archived event as a cold read finds it: the line and the profile it was stored under. */
 export interface IndexedLine {
@@ -104,23 +69,33 @@ async function pickLines(bucket: R2Bucket, key: string, wanted: Map<number, stri
   return out;
 }
 
-/** An object rewritten without some lines: how many it had and which went (0-based). */
+/**
+ * An object rewritten without some lines: how many it had and which went (0-based), and the
+ * messageIds of the lines kept (in their new order) and of those that went, so that events still
+ * in D1 keep pointing at their lines.
+ */
 export interface LineShift {
   lines: number;
   dropped: number[];
+  kept?: string[];
+  gone?: string[];
 }
 
 /**
  * After an object lost lines (an erasure's purge), its index rows point at the lines where the
  * people left now are; rows left without lines go. Only rows written against the object's old
  * line count change, so running it twice (a purge step repeated after a crash) changes nothing more.
+ * Events still in D1 placed in the object take their new lines (set absolutely, by messageId), or
+ * lose their place when their line went; retention indexes them from there later.
  *
  * @example
- * await shiftIndexRows(db, 'ws_1', { object: 'dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz', lines: 3, dropped: [1] });
+ * await shiftIndexRows(db, 'ws_1', { object: 'dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz', lines: 3, dropped: [1], kept: ['m1', 'm3'], gone: ['m2'] });
  */
 export async function shiftIndexRows(db: D1Database, workspaceId: string, shift: { object: string } & LineShift): Promise<void> {
   const rows = (await objectIndexRows(db, workspaceId, shift.object)).filter((r) => r.objectLines === shift.lines);
-  if (rows.length === 0) return;
   const shifted = rows.map((r) => ({ ...r, lines: shiftLines(r.lines, shift.dropped) }));
-  await db.batch(rewriteRowStatements(db, workspaceId, shift.lines, shift.lines - shift.dropped.length, shifted));
+  const statements = rewriteRowStatements(db, workspaceId, shift.lines, shift.lines - shift.dropped.length, shifted);
+  if (shift.kept) statements.push(...placeEventsStatements(db, workspaceId, [{ object: shift.object, messageIds: shift.kept }], true));
+  if (shift.gone?.length) statements.push(unplaceEventsStatement(db, workspaceId, shift.object, shift.gone));
+  if (statements.length > 0) await db.batch(statements);
 }

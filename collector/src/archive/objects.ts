@@ -35,8 +35,8 @@ export interface PlannedObject {
 
 /**
  * The archive objects a batch of stored events (in arrival order) goes to: one per receive hour,
- * named by the first event of that hour (`nameOf`, the inbox's batchName of its row). Pure, so the
- * per-person index can be written with the batch's D1 write before the objects are put.
+ * named by the first event of that hour (`nameOf`, the inbox's batchName of its row). Pure, so each
+ * event's place in them (archive/places.ts) is stored with the batch's D1 write before they are put.
  *
  * @example
  * archiveObjects('ws_1', storedEvents, (e) => batchName(seqOf(e), generation)) // -> [{ key: 'events/ws_1/dt=.../hour=09/...', events }]
@@ -74,12 +74,6 @@ export async function putArchiveObjects(bucket: R2Bucket, objects: readonly Plan
     }),
   );
   return { objects: objects.length, bytes };
-}
-
-/** An archive object just written: its key and the messageIds of its lines, in line order. */
-export interface WrittenObject {
-  key: string;
-  messageIds: string[];
 }
 
 /** Puts one object with the facts a reader needs to skip or pass it through unparsed. */

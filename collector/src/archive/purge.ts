@@ -58,7 +58,8 @@ async function finishIndexShift(db: D1Database, workspaceId: string, state: JobS
 
 /**
  * Rewrites one object without the lines `keep` refuses; deletes it when none is left. Answers how
- * many went. `beforeWrite` hears which lines go (0-based, of how many) before the object changes.
+ * many went. `beforeWrite` hears which lines go (0-based, of how many) and the messageIds kept and
+ * gone before the object changes.
  */
 export async function rewriteWithout(
   bucket: R2Bucket,
@@ -68,15 +69,20 @@ export async function rewriteWithout(
 ): Promise<number> {
   const kept: ArchiveLine[] = [];
   const gone: number[] = [];
+  const goneIds: string[] = [];
   let n = 0;
   for await (const line of readObject(bucket, key)) {
-    if (await keep(line)) kept.push(line);
-    else gone.push(n);
+    if (await keep(line)) {
+      kept.push(line);
+    } else {
+      gone.push(n);
+      goneIds.push(line.messageId);
+    }
     n++;
   }
   const dropped = gone.length;
   if (dropped === 0) return 0;
-  beforeWrite?.({ lines: n, dropped: gone });
+  beforeWrite?.({ lines: n, dropped: gone, kept: kept.map((l) => l.messageId), gone: goneIds });
   if (kept.length === 0) await bucket.delete(key);
   else await putObject(bucket, key, await gzipText(ndjson(kept)), kept.map((l) => ({ receivedAt: Date.parse(l.receivedAt) })));
   return dropped;

@@ -5,7 +5,8 @@ import type { JobState } from './job-state';
 import { fromArchiveLine } from './line';
 import { factsOf, listArchive, objectLines } from './objects';
 import { erasedFilter } from './tombstones';
-import { indexObjects } from './cold-index';
+import { indexedObject } from './places';
+import { placeEventsStatements } from '../store/events';
 import type { ArchiveLine } from './line';
 
 /** What `GET /v1/admin/workspaces/{id}` shows of a rebuild. `done` and `total` count archived events. */
@@ -91,8 +92,9 @@ export async function rebuildStep(db: D1Database, bucket: R2Bucket, workspace: W
     const read = messageIds.length;
     if (events.length > 0) {
       await resolveBatch(db, workspace, events, now, undefined, { replay: true });
-      // The new profiles' rows of the per-person index (the wipe deleted the old ones).
-      await indexObjects(db, workspace.id, [{ key: o.key, messageIds }]);
+      // Where the object holds the events now in D1 again (the wipe deleted the old index rows):
+      // retention indexes them under the new profiles when they leave D1.
+      await db.batch(placeEventsStatements(db, workspace.id, [{ object: indexedObject(workspace.id, o.key), messageIds }]));
     }
     r.after = o.key;
     r.done += read;

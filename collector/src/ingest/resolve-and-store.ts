@@ -5,7 +5,10 @@ import { eventIdentifiers, identifierKey, type EventIdentifiers, type Identifier
 import { planBatch, type IdentityCaps, type Plan } from '../identity/planner';
 import { identityCapsOf } from '../settings/settings-patch';
 import { eventForwardingStatement } from '../destinations/enqueue';
-import { insertEventsStatements } from '../store/events';
+import { archivePlaces, objectLinesOf, type ArchivePlace } from '../archive/places';
+import type { PlannedObject } from '../archive/objects';
+import { deleteObjectRowsStatements } from '../store/archive-index';
+import { insertEventsStatements, placeEventsStatements } from '../store/events';
 import { readIdentityState } from '../store/identity-reads';
 import type { Segment } from '../store/segments';
 import { guardStatements, isTransientStorageError, isWriteConflict, planWriteStatements } from '../store/identity-writes';
@@ -54,11 +57,11 @@ export interface StoreOptions {
   /** False while a rebuild replays the archive: the events were forwarded when they were first ingested. */
   forward?: boolean;
   /**
-   * Statements that index the R2 archive objects of `archived` (the outcome's events), written in
-   * the same atomic batch as the events. `profileOf` names the profile each is stored under when
-   * all of them are stored by this write; null when some were stored before (read them from D1).
+   * The R2 archive objects `archived` (the outcome's events) go to, named before the D1 write:
+   * each event is stored with its place in them (archive/places.ts), so retention can index it
+   * when it leaves D1. Ingest writes no index rows.
    */
-  index?: (archived: readonly StoredEvent[], profileOf: ((e: StoredEvent) => string | null) | null) => D1PreparedStatement[];
+  archive?: (archived: readonly StoredEvent[]) => PlannedObject[];
 }
 
 /** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
@@ -77,7 +80,7 @@ export async function resolveAndStore(
   workspace: Workspace,
   incoming: readonly StoredEvent[],
   now: number,
-  { timing = new ServerTiming(), screen, forward = true, index }: StoreOptions = {},
+  { timing = new ServerTiming(), screen, forward = true, archive }: StoreOptions = {},
 ): Promise<StoreOutcome> {
   const defaultCountry = workspace.settings.defaultCountry;
   const identifiers = new Map<string, Identifier>();
@@ -110,8 +113,8 @@ export async function resolveAndStore(
     const isFresh = new Set(fresh);
     const archived = events.filter((e) => isFresh.has(e) || read.storedReceivedAt.get(e.messageId) === e.receivedAt);
     if (fresh.length === 0) {
-      // A batch stored before (a replay after a crash): only its archive objects to index again.
-      if (index && archived.length > 0 && (await retrying(attempt, () => db.batch(index(archived, null)))) === RETRY) continue;
+      // A batch stored before (a replay after a crash): only its events' archive places to set again.
+      if (archive && archived.length > 0 && (await retrying(attempt, () => db.batch(replacedStatements(db, workspace.id, archive(archived))))) === RETRY) continue;
       return { stored: 0, archived, forwarded: 0, touchedProfileIds: [...read.storedProfileIds], absorbedProfileIds: [], segments: read.segments };
     }
     // Planned in event-time order (late events do not depend on when they arrive); stored in
@@ -129,8 +132,9 @@ export async function resolveAndStore(
       newId: (prefix) => `${prefix}_${nanoid(16)}`,
       identified,
     });
-    const indexing = index && ((profileOf: (e: StoredEvent) => string | null) => index(archived, archived.length === fresh.length ? profileOf : null));
-    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward, indexing))));
+    const objects = archive?.(archived) ?? [];
+    const placing = { places: archivePlaces(workspace.id, objects), replaced: archived.length === fresh.length ? [] : replacedStatements(db, workspace.id, objects) };
+    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward, placing))));
     if (written === RETRY) continue;
     const forwarded = written[written.length - 1]?.meta.changes ?? 0;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));
@@ -139,6 +143,17 @@ export async function resolveAndStore(
 }
 
 const RETRY = Symbol('retry');
+
+/**
+ * A replayed batch (some of its events stored by an earlier attempt that crashed before the R2
+ * put): the stored rows take their places in the objects as planned now (the same names, maybe
+ * more lines, or other names when the batch is retried row by row), and index rows an older
+ * collector wrote on ingest for these objects go (retention indexes the events from their places).
+ */
+function replacedStatements(db: D1Database, workspaceId: string, objects: readonly PlannedObject[]): D1PreparedStatement[] {
+  const lines = objectLinesOf(workspaceId, objects);
+  return [...placeEventsStatements(db, workspaceId, lines), ...deleteObjectRowsStatements(db, workspaceId, lines.map((o) => o.object))];
+}
 
 /**
  * Runs one D1 call of attempt `attempt`; on a lost write race or a transient storage error it
@@ -163,17 +178,17 @@ function writeBatch(
   plan: Plan,
   now: number,
   forward: boolean,
-  index?: (profileOf: (e: StoredEvent) => string | null) => D1PreparedStatement[],
+  archive: { places: Map<StoredEvent, ArchivePlace>; replaced: D1PreparedStatement[] },
 ): D1PreparedStatement[] {
   const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
   const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
   const forwarding = forward ? eventForwardingStatement(db, workspaceId, withProfiles, now) : null;
   return [
     ...guardStatements(db, workspaceId, plan),
-    ...insertEventsStatements(db, workspaceId, arrived, (e) => profileOf.get(e) ?? null),
+    ...insertEventsStatements(db, workspaceId, arrived, (e) => profileOf.get(e) ?? null, (e) => archive.places.get(e)),
+    // Rows an earlier attempt of this batch stored: their places in the objects as planned now (after the insert).
+    ...archive.replaced,
     ...planWriteStatements(db, workspaceId, plan, now),
-    // The archive's per-person index commits with the events it points at (after their insert).
-    ...(index ? index((e) => profileOf.get(e) ?? null) : []),
     // Last (its changes are the deliveries queued): the events' outbox rows for event destinations,
     // in the same transaction as the events, so every stored event is forwarded at least once.
     ...(forwarding ? [forwarding] : []),

@@ -58,8 +58,8 @@ export async function rebuildJobStep(env: Env, state: JobState, workspace: Works
 
 /**
  * The archive objects of an inbox batch: `objectsOf(stored)` names them (archive/objects.ts), each
- * by the inbox row of its first event, so the batch's D1 write can index them (indexStatements)
- * before `archiveStored` puts them.
+ * by the inbox row of its first event, so the batch's D1 write can store each event's place in
+ * them (archive/places.ts) before `archiveStored` puts them.
  */
 export function batchArchive(sql: SqlStorage, workspaceId: string, batch: { rows: readonly InboxRow[]; events: readonly StoredEvent[] }) {
   const generation = sqlJobState(sql).get('generation')!;
@@ -74,8 +74,8 @@ export function batchArchive(sql: SqlStorage, workspaceId: string, batch: { rows
 }
 
 /**
- * Writes a batch's archive objects (batchArchive) to R2; their per-person index went with the
- * batch's D1 write.
+ * Writes a batch's archive objects (batchArchive) to R2; their events' places went with the
+ * batch's D1 write (retention indexes them from there).
  */
 export async function archiveStored(env: Env, sql: SqlStorage, objects: readonly PlannedObject[]): Promise<void> {
   // Every event received from now on reaches the archive (it passes through here): retention may

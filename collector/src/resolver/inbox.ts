@@ -8,7 +8,6 @@ import { databaseOf, isDatabase } from '../directory/databases';
 import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from '../directory/move';
 import { fromInboxText } from '../store/events';
 import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
-import { indexStatements } from '../archive/cold-index';
 import { archiveJobStep, archiveStored, batchArchive, rebuildJobStep, requestArchiveJob, wantedArchiveJob, type ArchiveJob } from './archive-jobs';
 import { retryAfterFailureMs, type InboxRow } from './cycle-policy';
 import {
@@ -270,15 +269,13 @@ export class IngestInbox extends DurableObject<Env> {
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
       const archive = batchArchive(this.ctx.storage.sql, workspaceId, { rows, events });
-      const index = (stored: readonly StoredEvent[], profileOf: ((e: StoredEvent) => string | null) | null) => indexStatements(db, workspaceId, archive.objectsOf(stored), profileOf);
-      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil, { index });
+      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil, { archive: archive.objectsOf });
       // Profile reads kept for what the batch changed go before the batch counts as resolved.
       await invalidateProfileReads(this.env, workspaceId, await resolvedBatchScope(db, workspace, events, outcome));
-      // Archived after the D1 write (which indexed the objects) and before the rows leave the inbox:
-      // a crash in between replays the batch from the same first row, which rewrites the same
-      // objects (batchName). A failed batch is retried row by row, under other names: index rows
-      // of objects never written are then left behind, which cold reads skip (an object that is
-      // not there holds nothing).
+      // Archived after the D1 write (which stored each event's place in the objects) and before the
+      // rows leave the inbox: a crash in between replays the batch from the same first row, which
+      // sets the places again and rewrites the same objects (batchName). A failed batch is retried
+      // row by row, under other names: the stored rows then take the places of those objects.
       await this.faults.beforeArchive?.(outcome.archived);
       if (outcome.archived.length > 0) await archiveStored(this.env, this.ctx.storage.sql, archive.objectsOf(outcome.archived));
       this.faults.afterResolve?.(events);

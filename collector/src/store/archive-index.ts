@@ -2,7 +2,6 @@
 // object, and the workspace's cold boundary. archive/cold-index.ts says how they are used.
 
 import { parseLines } from '../archive/index-lines';
-import { jsonChunks } from './json-chunks';
 
 /** One profile's events in one archive object. */
 export interface IndexRow {
@@ -21,47 +20,14 @@ type Row = { profile_id: string; object: string; min_ts: number; max_ts: number;
 const toRow = (r: Row): IndexRow => ({ profileId: r.profile_id, object: r.object, minTs: r.min_ts, maxTs: r.max_ts, lines: parseLines(r.lines), objectLines: r.object_lines });
 
 /**
- * Statements (one atomic batch) that index one archive object: its rows are replaced by one row
- * per profile, read from the events D1 stored for the object's lines (`messageIds`, in line
- * order). Writing the same object again, after a crash or a replay, replaces its rows: never a
- * duplicate. Events without a profile are not indexed.
+ * Statements that delete the index rows of archive objects (by the object index), e.g. rows an
+ * older collector wrote on ingest for a batch that is now replayed.
  *
  * @example
- * await db.batch(indexObjectStatements(db, 'ws_1', 'dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz', ['m1', 'm2']));
+ * await db.batch(deleteObjectRowsStatements(db, 'ws_1', ['dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz']));
  */
-export function indexObjectStatements(db: D1Database, workspaceId: string, object: string, messageIds: readonly string[]): D1PreparedStatement[] {
-  return [
-    db.prepare('DELETE FROM archive_index WHERE workspace_id = ?1 AND object = ?2').bind(workspaceId, object),
-    // json_each's key is the array index: the event's line in the object.
-    db
-      .prepare(`INSERT INTO archive_index (workspace_id, profile_id, object, min_ts, max_ts, lines, object_lines)
-        SELECT ?1, e.profile_id, ?2, min(e.timestamp), max(e.timestamp), group_concat(j.key, ','), ?4
-        FROM json_each(?3) j CROSS JOIN events e ON e.workspace_id = ?1 AND e.message_id = j.value
-        WHERE e.profile_id IS NOT NULL GROUP BY e.profile_id`)
-      .bind(workspaceId, object, JSON.stringify(messageIds), messageIds.length),
-  ];
-}
-
-// The rows of one object as the resolver computed them ([profileId, minTs, maxTs, lines] per row).
-const INSERT_ROWS = `INSERT INTO archive_index (workspace_id, profile_id, object, min_ts, max_ts, lines, object_lines)
-  SELECT ?1, value->>0, ?2, value->>1, value->>2, value->>3, ?4 FROM json_each(?3)`;
-
-/**
- * Statements that replace one archive object's index rows by the given ones (all written against
- * the object's line count `objectLines`): like indexObjectStatements, for a writer that knows each
- * event's profile and need not read the events back.
- *
- * @example
- * db.batch(replaceObjectRowsStatements(db, 'ws_1', 'dt=2026-12-06/hour=09/000000000042-g1.ndjson.gz', 2, [{ profileId: 'p1', minTs: 1, maxTs: 5, lines: [0, 1], ... }]));
- */
-export function replaceObjectRowsStatements(db: D1Database, workspaceId: string, object: string, objectLines: number, rows: readonly IndexRow[]): D1PreparedStatement[] {
-  const statements = [db.prepare('DELETE FROM archive_index WHERE workspace_id = ?1 AND object = ?2').bind(workspaceId, object)];
-  if (rows.length > 0) {
-    for (const chunk of jsonChunks(rows.map((r) => [r.profileId, r.minTs, r.maxTs, r.lines.join(',')]))) {
-      statements.push(db.prepare(INSERT_ROWS).bind(workspaceId, object, chunk, objectLines));
-    }
-  }
-  return statements;
+export function deleteObjectRowsStatements(db: D1Database, workspaceId: string, objects: readonly string[]): D1PreparedStatement[] {
+  return objects.map((object) => db.prepare('DELETE FROM archive_index WHERE workspace_id = ?1 AND object = ?2').bind(workspaceId, object));
 }
 
 /**

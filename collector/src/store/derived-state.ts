@@ -17,7 +17,8 @@ const DERIVED: { table: string; key: string }[] = [
   { table: 'profile_predictions', key: 'profile_id' },
   { table: 'identity_stats', key: 'rowid' },
   { table: 'profiles', key: 'rowid' },
-  // Keyed by profile ids, which a rebuild makes anew: the rebuild indexes each object it replays.
+  // Keyed by profile ids, which a rebuild makes anew: the rebuild places the events it replays in
+  // their objects, and retention indexes them again when they leave D1.
   { table: 'archive_index', key: '(profile_id, min_ts, object)' },
 ];
 
