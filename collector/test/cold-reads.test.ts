@@ -152,15 +152,15 @@ describe('cold reads', () => {
     expect(ids(await timeline('user_id:bob', 2)).slice(0, 2)).toEqual(['b-05', 'b-04']);
   });
 
-  it('reads a person whole when the resolver crashed between the D1 write (which indexes the objects) and the R2 put', async () => {
+  it('reads a person whole when the resolver crashed between the D1 write (which places the events in the objects) and the R2 put', async () => {
     await sendCrashingOnce('beforeArchive', [
       { type: 'track', userId: 'dave', event: 'Old', timestamp: ago(50), messageId: 'd-01' },
       { type: 'track', userId: 'dave', event: 'Old', timestamp: ago(40), messageId: 'd-02' },
     ]);
     await sweep();
     expect(await inD1('d-')).toEqual([]);
-    // The first attempt indexed an object it never put (the replay went row by row, under other
-    // names): reads skip it and find each event once.
+    // The replay went row by row, each row under its own object's name: the stored rows took those
+    // places, so retention indexed each event in the object that holds it, and reads find each once.
     const dave = await profileId('user_id:dave');
     expect((await indexRows()).filter((r) => r.profile_id === dave).length).toBeGreaterThan(1);
     expect(ids(await timeline('user_id:dave', 1))).toEqual(['d-02', 'd-01']);
