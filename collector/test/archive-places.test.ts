@@ -13,25 +13,18 @@ import { call, createWorkspace, sendBatch, settleInboxes, workspaceDb, type Test
 
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+/** A track message of `userId`, `days` ago. */
+const track = (userId: string, days: number, messageId: string, event = 'Old') => ({ type: 'track', userId, event, timestamp: ago(days), messageId });
 
 type Place = { message_id: string; archive_object: string | null; archive_line: number | null; archive_lines: number | null };
 type IndexRow = { profile_id: string; object: string; lines: string; object_lines: number; min_ts: number; max_ts: number };
 
-const places = async (ws: TestWorkspace) =>
-  (
-    await (await workspaceDb(ws.id))
-      .prepare('SELECT message_id, archive_object, archive_line, archive_lines FROM events WHERE workspace_id = ?1 ORDER BY message_id')
-      .bind(ws.id)
-      .all<Place>()
-  ).results;
-
-const indexRows = async (ws: TestWorkspace) =>
-  (
-    await (await workspaceDb(ws.id))
-      .prepare('SELECT profile_id, object, lines, object_lines, min_ts, max_ts FROM archive_index WHERE workspace_id = ?1 ORDER BY object, profile_id')
-      .bind(ws.id)
-      .all<IndexRow>()
-  ).results;
+/** The workspace's rows of a query (the workspace bound as ?1). */
+const rowsOf = async <T>(ws: TestWorkspace, sql: string) => (await (await workspaceDb(ws.id)).prepare(sql).bind(ws.id).all<T>()).results;
+const places = (ws: TestWorkspace) =>
+  rowsOf<Place>(ws, 'SELECT message_id, archive_object, archive_line, archive_lines FROM events WHERE workspace_id = ?1 ORDER BY message_id');
+const indexRows = (ws: TestWorkspace) =>
+  rowsOf<IndexRow>(ws, 'SELECT profile_id, object, lines, object_lines, min_ts, max_ts FROM archive_index WHERE workspace_id = ?1 ORDER BY object, profile_id');
 
 /** The messageIds of an archive object, in line order. */
 async function objectIds(ws: TestWorkspace, object: string): Promise<string[]> {
@@ -97,10 +90,10 @@ describe('archive places and the index built at retention', () => {
   it('writes no index rows on ingest; retention indexes the events it moves out from their places', async () => {
     const ws = await workspace('places-retention');
     await sendBatch(ws.writeKey, [
-      { type: 'track', userId: 'ann', event: 'Old', timestamp: ago(200), messageId: 'a-1' },
-      { type: 'track', userId: 'ben', event: 'Old', timestamp: ago(100), messageId: 'b-1' },
-      { type: 'track', userId: 'ann', event: 'Old', timestamp: ago(90), messageId: 'a-2' },
-      { type: 'track', userId: 'ann', event: 'New', timestamp: ago(2), messageId: 'a-3' },
+      track('ann', 200, 'a-1'),
+      track('ben', 100, 'b-1'),
+      track('ann', 90, 'a-2'),
+      track('ann', 2, 'a-3', 'New'),
     ]);
     // Hot: placed in their object, not indexed.
     expect(await indexRows(ws)).toEqual([]);
@@ -129,8 +122,8 @@ describe('archive places and the index built at retention', () => {
   it('keeps the index rows of events indexed on ingest by an older collector (no place), and adds none for them', async () => {
     const ws = await workspace('places-legacy');
     await sendBatch(ws.writeKey, [
-      { type: 'track', userId: 'old', event: 'Old', timestamp: ago(100), messageId: 'o-1' },
-      { type: 'track', userId: 'old', event: 'Old', timestamp: ago(90), messageId: 'o-2' },
+      track('old', 100, 'o-1'),
+      track('old', 90, 'o-2'),
     ]);
     const db = await workspaceDb(ws.id);
     const [o1] = (await places(ws)).filter((p) => p.message_id === 'o-1');
@@ -154,10 +147,10 @@ describe('archive places and the index built at retention', () => {
   it('erasing a person whose events are still hot: the purge takes their lines out of the shared object and moves the others\' places, so the index retention builds later points at the right lines', async () => {
     const ws = await workspace('places-purge');
     await sendBatch(ws.writeKey, [
-      { type: 'track', userId: 'cat', event: 'Old', timestamp: ago(120), messageId: 'c-1' },
-      { type: 'track', userId: 'bea', event: 'Old', timestamp: ago(110), messageId: 'b-1' },
-      { type: 'track', userId: 'cat', event: 'Old', timestamp: ago(100), messageId: 'c-2' },
-      { type: 'track', userId: 'bea', event: 'Old', timestamp: ago(90), messageId: 'b-2' },
+      track('cat', 120, 'c-1'),
+      track('bea', 110, 'b-1'),
+      track('cat', 100, 'c-2'),
+      track('bea', 90, 'b-2'),
     ]);
     const object = (await places(ws)).find((p) => p.message_id === 'b-1')!.archive_object!;
     expect(await objectIds(ws, object)).toEqual(['c-1', 'b-1', 'c-2', 'b-2']);
@@ -190,9 +183,9 @@ describe('archive places and the index built at retention', () => {
         };
       });
       await sendBatch(ws.writeKey, [
-        { type: 'track', userId: 'dee', event: 'Old', timestamp: ago(80), messageId: 'd-1' },
-        { type: 'track', userId: 'eli', event: 'Old', timestamp: ago(70), messageId: 'e-1' },
-        { type: 'track', userId: 'dee', event: 'Old', timestamp: ago(60), messageId: 'd-2' },
+        track('dee', 80, 'd-1'),
+        track('eli', 70, 'e-1'),
+        track('dee', 60, 'd-2'),
       ]);
       await expect.poll(async () => (await settleInboxes(), (await inboxOf(env, ws.id).status()).pending), { timeout: 10_000 }).toBe(0);
       await runInDurableObject(inboxOf(env, ws.id), async (i: IngestInbox) => void (i.faults = {}));
