@@ -203,6 +203,30 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     expect(puts.filter(Boolean)).toEqual([16, 16, 8]);
   });
 
+  it('keeps writing when a task starts too late to make anything in its time slice (a preempted thread)', async () => {
+    const store = freshStore();
+    // Every reading of the clock is 10 ms after the last: each slice is spent before its first envelope.
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 10));
+    try {
+      const queue = createQueue(100, store);
+      let pushed!: Promise<void>;
+      for (let i = 0; i < 5; i++) pushed = queue._push(envelope(`e${i}`, 1000 + i));
+      await pushed;
+    } finally {
+      clock.mockRestore();
+    }
+    expect(events(await createQueue(100, store)._oldest())).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+  });
+
+  it('settles the Promise of calls that clear() dropped before they were written (opt-out)', async () => {
+    const queue = createQueue(100, freshStore());
+    const pushed = queue._push(envelope('a'));
+    await queue._clear();
+    await pushed;
+    expect(await queue._oldest()).toEqual([]);
+  });
+
   it("reads a request's worth at a time, oldest first, and forgets only what it knows another tab delivered", async () => {
     const store = freshStore();
     const tabA = createQueue(1000, store);
