@@ -94,6 +94,47 @@ describe('delivery', () => {
     await context.close();
   });
 
+  // A burst is written in slices of a few calls, a task each: a reload between two slices finds some
+  // calls in IndexedDB, some still in memory (copied to localStorage in pagehide) and maybe some in
+  // flight to the collector. Every one must arrive, once.
+  it('loses nothing when the page reloads in the middle of writing a burst in slices', async () => {
+    const context = await h.browser.newContext();
+    const tab = await openShop(h, context);
+    const storedBefore = await tab
+      .evaluate(async () => {
+        for (let i = 0; i < 1000; i++) (window as any).satu.track(`Slice Reload ${String(i).padStart(4, '0')}`, { i });
+        // What IndexedDB holds a few tasks later (a read waits for the writes started before it).
+        const stored = await new Promise<number>((resolve) => {
+          const open = indexedDB.open('satu');
+          open.onsuccess = () => {
+            const count = open.result.transaction('queue').objectStore('queue').count();
+            count.onsuccess = () => resolve(count.result);
+          };
+        });
+        setTimeout(() => location.reload());
+        return stored;
+      })
+      .catch(() => -1);
+    expect(storedBefore).toBeGreaterThan(0);
+    expect(storedBefore).toBeLessThan(1000);
+    await tab.waitForLoadState('load');
+    await sdkReady(tab);
+    const all = async () => {
+      const counts = await countsByEvent('Slice Reload ');
+      return Object.keys(counts).length === 1000 && Object.values(counts).every((n) => n === 1);
+    };
+    await eventually(all, { timeoutMs: 90_000 });
+    await eventually(() => tab.evaluate(() => new Promise<boolean>((resolve) => {
+      const open = indexedDB.open('satu');
+      open.onsuccess = () => {
+        const count = open.result.transaction('queue').objectStore('queue').count();
+        count.onsuccess = () => resolve(count.result === 0);
+      };
+    })));
+    expect(await all()).toBe(true);
+    await context.close();
+  });
+
   it('delivers an event tracked right before the page is closed', async () => {
     const context = await h.browser.newContext();
     const page = await openShop(h, context);
