@@ -15,9 +15,11 @@
 // then the ratios against analytics-next and the issue's goals, and the other calls' (page,
 // identify, group, alias) first-call medians. Prints a markdown table (for the README).
 //
-//   node bench/sdk/run.mjs [--runs 5] [--only satu] [--compare old/satu.min.js]
+//   node bench/sdk/run.mjs [--runs 5] [--only satu] [--compare old/satu.min.js] [--throttle 4]
 // (builds the SDK first; needs /usr/bin/chromium). --compare adds another build of satu.min.js (e.g.
 // main's) to the same run, the fair way to see what a change did on a machine whose load moves.
+// --throttle N: Chromium's CPU throttling on every page, a device N times slower (a task of 12.5 ms
+// becomes a long task at 4): long tasks then depend far less on what else the machine runs.
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -30,7 +32,9 @@ import { libraries } from './libraries.mjs';
 import { startSink } from './sink.mjs';
 
 // --only satu: measure one library alone (while working on it; ratios need all three)
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string' }, compare: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, only: { type: 'string' }, compare: { type: 'string' }, throttle: { type: 'string' } },
+});
 const RUNS = Number(values.runs);
 const FIRST = 20;
 const OTHERS = ['page', 'identify', 'group', 'alias'];
@@ -99,6 +103,7 @@ async function measure(browser, sink, files, lib, run) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
+    if (values.throttle) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: Number(values.throttle) });
     await page.goto(`${sink.origin}/run/${writeKey}.html`);
     await page.waitForFunction(() => window.benchReadyAt, null, { timeout: 30_000 });
     const [readyMs, arrivalMs] = await page.evaluate((file) => {
@@ -190,7 +195,7 @@ const summary = libs.map((lib, i) => {
 });
 
 const n = (v, digits = 0) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-console.log(`\nMedians of ${RUNS} fresh pages each, headless Chromium, same run:\n`);
+console.log(`\nMedians of ${RUNS} fresh pages each, headless Chromium${values.throttle ? `, CPU throttled ${values.throttle}x` : ''}, same run:\n`);
 console.log('| library | brotli B | ready ms | from arrival ms | track() us/call, first 20 | same, 1,000-call burst | long tasks after the burst |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const s of summary) {
@@ -199,6 +204,9 @@ for (const s of summary) {
 console.log('\n| library | page() us | identify() us | group() us | alias() us |');
 console.log('|---|---:|---:|---:|---:|');
 for (const s of summary) console.log(`| ${s.name} | ${OTHERS.map((m) => n(s.others[m], 1)).join(' | ')} |`);
+
+// The medians hide single pages: the long tasks of every page, in run order.
+console.log(`\nLong tasks after the burst, per page: ${summary.map((x) => `${x.name} ${x.longCounts.join(',')}`).join('; ')}`);
 
 // Ratios and the goals of issue 22: each call <= 1/20 of analytics-next's and <= 50 us, no long
 // task after a burst in any run, ready <= 10 ms, <= 3,000 B brotli.
@@ -227,5 +235,3 @@ const goals = [
 ];
 console.log('\nGoals (issue 22):');
 for (const [goal, met] of goals) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${goal}`);
-// The medians hide single pages: the long tasks of every page, in run order.
-console.log(`\nLong tasks after the burst, per page: ${summary.map((x) => `${x.name} ${x.longCounts.join(',')}`).join('; ')}`);

@@ -26,9 +26,12 @@ describe.each([
   ['IndexedDB', () => freshStore()],
   ['memory', () => undefined],
 ])('queue (%s)', (_name, store) => {
-  it('returns what was pushed, oldest first, and pending() sees it synchronously', async () => {
+  it('returns what was pushed, oldest first, and pending() sees it once made: in a later task, or at once by write(true)', async () => {
     const queue = createQueue(100, store());
     const pushing = [queue._push(envelope('b', 2000)), queue._push(envelope('a', 1000))];
+    // A call only queues; its envelope is made in a later task (or now, at page hide).
+    expect(queue._pending()).toEqual([]);
+    queue._write(true);
     expect(events(queue._pending())).toEqual(['a', 'b']);
     await Promise.all(pushing);
     expect(events(await queue._oldest())).toEqual(['a', 'b']);
@@ -85,6 +88,28 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     expect(events(await tabB._oldest())).toEqual(['still being written']);
   });
 
+  it('removes exactly the acknowledged envelopes, keeping other tabs\' events stored between them, with a delete request per run', async () => {
+    const store = freshStore();
+    const deletes: unknown[] = [];
+    const counting: Store = (fn) =>
+      store((s) => {
+        const remove = s.delete.bind(s);
+        s.delete = (key) => (deletes.push(key), remove(key));
+        return fn(s);
+      });
+    const tabA = createQueue(100, counting);
+    const tabB = createQueue(100, store);
+    await Promise.all([1, 2, 3].map((i) => tabA._push(envelope(`a${i}`, 1000 + i))));
+    await tabB._push(envelope('b', 1004));
+    await Promise.all([5, 6].map((i) => tabA._push(envelope(`a${i}`, 1000 + i))));
+    const sent = await tabA._oldest();
+    const ours = sent.filter((e) => !events([e])[0].startsWith('b')).map((e) => e.id);
+    // a7 was never stored (or another tab delivered it already): nothing to delete for it.
+    await tabA._remove([...ours, messageId(1007)]);
+    expect(events(await tabB._oldest())).toEqual(['b']);
+    expect(deletes).toHaveLength(2); // a1-a3 and a5-a6, around b
+  });
+
   it('enforces the bound across tabs sharing the store', async () => {
     const store = freshStore();
     const tabA = createQueue(2, store);
@@ -121,7 +146,7 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
 
   it('drops what admit() refuses when it is written, and keeps its neighbours', async () => {
     const store = freshStore();
-    const queue = createQueue(100, store, undefined, (e) => !e.json.includes('too big'));
+    const queue = createQueue(100, store, undefined, (e) => (e.json.includes('too big') ? undefined : e));
     queue._push(envelope('a', 1000));
     await queue._push(envelope('too big', 2000));
     expect(events(queue._pending())).toEqual(['a']);
@@ -158,9 +183,9 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
         return fn(s);
       });
     // Preparing an envelope takes 1 ms here: a task stops preparing once its time slice is spent.
-    const slow = () => {
+    const slow = (e: Envelope) => {
       for (const until = performance.now() + 1; performance.now() < until; );
-      return true;
+      return e;
     };
     const queue = createQueue(1000, counting, undefined, slow);
     let pushed!: Promise<void>;
@@ -170,12 +195,36 @@ describe('queue across page loads and tabs (IndexedDB)', () => {
     expect(writes.length).toBeGreaterThan(1);
     expect(Math.max(...writes)).toBeLessThanOrEqual(8);
     expect(await createQueue(1000, store)._oldest()).toHaveLength(40);
-    // However cheap preparing is, a task hands at most 40 envelopes to IndexedDB (each a structured clone).
+    // However cheap preparing is, a task hands at most 16 envelopes to IndexedDB (each a put request).
     puts.length = 0;
     const fast = createQueue(1000, counting);
-    for (let i = 0; i < 100; i++) pushed = fast._push(envelope(`f${i}`, 2000 + i));
+    for (let i = 0; i < 40; i++) pushed = fast._push(envelope(`f${i}`, 2000 + i));
     await pushed;
-    expect(puts.filter(Boolean)).toEqual([40, 40, 20]);
+    expect(puts.filter(Boolean)).toEqual([16, 16, 8]);
+  });
+
+  it('keeps writing when a task starts too late to make anything in its time slice (a preempted thread)', async () => {
+    const store = freshStore();
+    // Every reading of the clock is 10 ms after the last: each slice is spent before its first envelope.
+    let now = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 10));
+    try {
+      const queue = createQueue(100, store);
+      let pushed!: Promise<void>;
+      for (let i = 0; i < 5; i++) pushed = queue._push(envelope(`e${i}`, 1000 + i));
+      await pushed;
+    } finally {
+      clock.mockRestore();
+    }
+    expect(events(await createQueue(100, store)._oldest())).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+  });
+
+  it('settles the Promise of calls that clear() dropped before they were written (opt-out)', async () => {
+    const queue = createQueue(100, freshStore());
+    const pushed = queue._push(envelope('a'));
+    await queue._clear();
+    await pushed;
+    expect(await queue._oldest()).toEqual([]);
   });
 
   it("reads a request's worth at a time, oldest first, and forgets only what it knows another tab delivered", async () => {

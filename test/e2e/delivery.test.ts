@@ -1,6 +1,7 @@
 // Delivery guarantees of the script tag in real Chromium against the real collector:
 // outages across reloads, a page closed right after track(), tabs sharing one queue.
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { eventually, openShop, sdkReady, sql, useHarness } from './harness';
 
@@ -13,6 +14,22 @@ const countsByEvent = async (prefix: string) => {
   );
   return Object.fromEntries(list.map((r) => [r.event, r.n]));
 };
+
+/** Whether each of `n` events whose names start with `prefix` is stored exactly once. */
+const eachOnce = async (prefix: string, n: number) => {
+  const counts = await countsByEvent(prefix);
+  return Object.keys(counts).length === n && Object.values(counts).every((c) => c === 1);
+};
+
+/** How many events the page's IndexedDB queue holds (a read waits for the writes started before it). */
+const queued = (tab: Page) =>
+  tab.evaluate(() => new Promise<number>((resolve) => {
+    const open = indexedDB.open('satu');
+    open.onsuccess = () => {
+      const count = open.result.transaction('queue').objectStore('queue').count();
+      count.onsuccess = () => resolve(count.result);
+    };
+  }));
 
 describe('delivery', () => {
   it('delivers events tracked across two reloads during an outage, exactly once, when the collector returns', async () => {
@@ -35,14 +52,7 @@ describe('delivery', () => {
       await sdkReady(tab);
       await tab.evaluate(() => (window as any).satu.track('Outage 4'));
       // Nothing could be delivered; everything waits in IndexedDB.
-      const queued = await tab.evaluate(() => new Promise<number>((resolve) => {
-        const open = indexedDB.open('satu');
-        open.onsuccess = () => {
-          const count = open.result.transaction('queue').objectStore('queue').count();
-          count.onsuccess = () => resolve(count.result);
-        };
-      }));
-      expect(queued).toBeGreaterThanOrEqual(4);
+      expect(await queued(tab)).toBeGreaterThanOrEqual(4);
       expect(await countsByEvent('Outage')).toEqual({});
     } finally {
       await h.startCollector();
@@ -50,13 +60,7 @@ describe('delivery', () => {
     const expected = { 'Outage 1': 1, 'Outage 2': 1, 'Outage 3': 1, 'Outage 4': 1 };
     await eventually(async () => JSON.stringify(await countsByEvent('Outage')) === JSON.stringify(expected), { timeoutMs: 60_000 });
     // The queue empties once everything is acknowledged.
-    await eventually(() => tab.evaluate(() => new Promise<boolean>((resolve) => {
-      const open = indexedDB.open('satu');
-      open.onsuccess = () => {
-        const count = open.result.transaction('queue').objectStore('queue').count();
-        count.onsuccess = () => resolve(count.result === 0);
-      };
-    })));
+    await eventually(() => queued(tab).then((n) => n === 0));
     expect(await countsByEvent('Outage')).toEqual(expected);
     await context.close();
   });
@@ -77,19 +81,33 @@ describe('delivery', () => {
       .catch(() => {}); // the reload may destroy the context before evaluate answers
     await tab.waitForLoadState('load');
     await sdkReady(tab);
-    const all = async () => {
-      const counts = await countsByEvent('Burst Reload ');
-      return Object.keys(counts).length === 500 && Object.values(counts).every((n) => n === 1);
-    };
+    const all = () => eachOnce('Burst Reload ', 500);
     await eventually(all, { timeoutMs: 90_000 });
     // And nothing arrives twice later (page-exit request and the reloaded page's resend are deduplicated).
-    await eventually(() => tab.evaluate(() => new Promise<boolean>((resolve) => {
-      const open = indexedDB.open('satu');
-      open.onsuccess = () => {
-        const count = open.result.transaction('queue').objectStore('queue').count();
-        count.onsuccess = () => resolve(count.result === 0);
-      };
-    })));
+    await eventually(() => queued(tab).then((n) => n === 0));
+    expect(await all()).toBe(true);
+    await context.close();
+  });
+
+  // A burst is written in slices of a few calls, a task each: a reload between two slices finds some
+  // calls in IndexedDB, some still in memory (copied to localStorage in pagehide) and maybe some in
+  // flight to the collector. Every one must arrive, once.
+  it('loses nothing when the page reloads in the middle of writing a burst in slices', async () => {
+    const context = await h.browser.newContext();
+    const tab = await openShop(h, context);
+    await tab.evaluate(() => {
+      for (let i = 0; i < 1000; i++) (window as any).satu.track(`Slice Reload ${String(i).padStart(4, '0')}`, { i });
+    });
+    // 63 write tasks, 4 ms apart at least (nested timers): a reload now comes in the middle of them.
+    const storedBefore = await queued(tab);
+    await tab.evaluate(() => location.reload()).catch(() => {});
+    expect(storedBefore).toBeGreaterThan(0);
+    expect(storedBefore).toBeLessThan(1000);
+    await tab.waitForLoadState('load');
+    await sdkReady(tab);
+    const all = () => eachOnce('Slice Reload ', 1000);
+    await eventually(all, { timeoutMs: 90_000 });
+    await eventually(() => queued(tab).then((n) => n === 0));
     expect(await all()).toBe(true);
     await context.close();
   });
@@ -167,14 +185,7 @@ describe('delivery', () => {
     // Acknowledged is not yet resolved (ingest is asynchronous): wait for the row.
     await eventually(async () => (await countsByEvent('Neighbour'))['Neighbour Of A Rejected Event'] === 1);
     expect(await countsByEvent('Retry Me')).toEqual({});
-    const queued = await page.evaluate(() => new Promise<number>((resolve) => {
-      const open = indexedDB.open('satu');
-      open.onsuccess = () => {
-        const count = open.result.transaction('queue').objectStore('queue').count();
-        count.onsuccess = () => resolve(count.result);
-      };
-    }));
-    expect(queued).toBe(0);
+    expect(await queued(page)).toBe(0);
     await context.close();
   });
 
