@@ -1,3 +1,5 @@
+import type { StoredEvent } from '../ingest/normalise';
+
 /** An inbox row as the resolver's batching policy sees it. */
 export interface InboxRow {
   seq: number;
@@ -45,4 +47,21 @@ export function takeBatch<R extends Pick<InboxRow, 'body'>>(rows: Iterable<R>): 
  */
 export function retryAfterFailureMs(attempt: number): number {
   return Math.min(30_000, 100 * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * The inbox's test seam for crashes: each hook is called at one point of a resolver cycle or a
+ * move, and throwing there fails the batch (or the move's step) at that point.
+ */
+export interface InboxFaults {
+  /** With each batch, before it is resolved. */
+  beforeResolve?(events: readonly StoredEvent[]): void | Promise<void>;
+  /** Between the D1 write and the R2 archive write. */
+  beforeArchive?(stored: readonly StoredEvent[]): void | Promise<void>;
+  /** After the D1 write and the archive, before the rows leave the inbox. */
+  afterResolve?(events: readonly StoredEvent[]): void;
+  /** While true, a move in progress does not advance (and holds ingest, as a move does). */
+  holdMove?: boolean;
+  /** Called after each chunk a move writes, before its cursor is saved: throwing there is a crash at that point. */
+  afterMoveChunk?(): void;
 }

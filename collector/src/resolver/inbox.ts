@@ -1,6 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import type { StoredEvent } from '../ingest/normalise';
 import { sqlJobState, type JobState } from '../archive/job-state';
 import { failRebuild, isRebuilding, rebuildStatus, startRebuild, type RebuildStatus } from '../archive/rebuild';
 import { storageAnswers } from '../store/health';
@@ -9,7 +8,7 @@ import { graceMs, moveTurn, moveView, moveWakeAt, newMove, type MoveState } from
 import { fromInboxText } from '../store/events';
 import { getWorkspace, setWorkspaceMove, type WorkspaceMove } from '../store/workspaces';
 import { archiveJobStep, archiveStored, batchArchive, rebuildJobStep, requestArchiveJob, wantedArchiveJob, type ArchiveJob } from './archive-jobs';
-import { retryAfterFailureMs, type InboxRow } from './cycle-policy';
+import { retryAfterFailureMs, type InboxFaults, type InboxRow } from './cycle-policy';
 import {
   appendRows, keepMeta, MAX_ATTEMPTS, nextBatchRows, readDeadLetters, readStatus, recordAttempt, removeRows, requeueDeadLetters, SCHEMA,
   type DeadLetter, type InboxEntry, type InboxStatus,
@@ -43,20 +42,8 @@ export class IngestInbox extends DurableObject<Env> {
   private outages = 0;
   /** Consecutive failed rebuild steps (transient ones are retried; a step failing this often fails the rebuild). */
   private rebuildFailures = 0;
-  /**
-   * Test seam for crashes: called with each batch before it is resolved, and after its D1 write
-   * but before its inbox delete; throwing there fails the batch at that point.
-   */
-  faults: {
-    beforeResolve?(events: readonly StoredEvent[]): void | Promise<void>;
-    /** Between the D1 write and the R2 archive write. */
-    beforeArchive?(stored: readonly StoredEvent[]): void | Promise<void>;
-    afterResolve?(events: readonly StoredEvent[]): void;
-    /** While true, a move in progress does not advance (and holds ingest, as a move does). */
-    holdMove?: boolean;
-    /** Called after each chunk a move writes, before its cursor is saved: throwing there is a crash at that point. */
-    afterMoveChunk?(): void;
-  } = {};
+  /** Test seam for crashes (cycle-policy.ts InboxFaults). */
+  faults: InboxFaults = {};
 
   /** What the resolver handed to waitUntil and is not finished yet (a move waits for it before copying). */
   private readonly tails = new Set<Promise<unknown>>();
