@@ -92,6 +92,22 @@ describe('rate limits on the collector', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'rate_limited' } });
   });
 
+  // Profile reads spend the limit while they read (the two round trips overlap): the answer is the
+  // same 429 with Retry-After, whatever the read found, and a write on the same routes waits for it.
+  it('answers 429 on profile reads and their writes once the budget is spent', async () => {
+    const limited = withLimits(1);
+    const bearer = { authorization: `Bearer ${ws.secretKey}` };
+    expect((await app.request('/v1/profiles/user:nobody', { headers: bearer }, limited)).status).toBe(404);
+    for (const path of ['/v1/profiles/user:nobody', '/v1/profiles/user:nobody/events']) {
+      const res = await app.request(path, { headers: bearer }, limited);
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await res.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    }
+    const merge = await app.request('/v1/profiles/user:nobody/merge', { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' }, limited);
+    expect(merge.status).toBe(429);
+  });
+
   it('lets requests through when the limiter itself fails', async () => {
     const broken = { ...env, READ_LIMITER: { limit: async () => Promise.reject(new Error('limiter down')) } };
     const res = await app.request('/v1/settings', { headers: { authorization: `Bearer ${ws.secretKey}` } }, broken);

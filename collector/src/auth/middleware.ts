@@ -14,8 +14,15 @@ import { resolveKey } from './resolve';
  * Secret-key routes: `Authorization: Bearer <secretKey>` or Basic with the key as username.
  * Write keys are public, so they get the same 401 as no key at all; a key without the scope
  * gets 403. Then one request of the key's read rate limit is spent (429 + Retry-After).
+ *
+ * `limitAlongsideReads`: a GET or HEAD runs while the limit is being spent instead of after it,
+ * and is answered 429 all the same when the budget is spent (its answer is dropped). For routes
+ * whose reads change nothing, where the limit's round trip would otherwise add to every read.
+ *
+ * @example
+ * profileRoutes.use('*', timedRequest, requireSecretKey('read', { limitAlongsideReads: true }));
  */
-export function requireSecretKey(scope: Scope) {
+export function requireSecretKey(scope: Scope, options: { limitAlongsideReads?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const plaintext = keyFromAuthorization(c.req.header('authorization'));
     if (!plaintext) throw unauthorized('Missing secret key: send Authorization: Bearer <secretKey>');
@@ -23,7 +30,11 @@ export function requireSecretKey(scope: Scope) {
     if (!key || key.kind !== 'secret') throw unauthorized('Invalid secret key');
     if (!key.scopes.includes(scope)) throw forbidden(`This key lacks the '${scope}' scope`);
     // Every secret-key route (reads, exports, deletions, management) shares the key's read budget.
-    await phase(c, 'limit', () => enforceRateLimit(c.env, 'read', key.id));
+    const limit = phase(c, 'limit', () => enforceRateLimit(c.env, 'read', key.id));
+    const alongside = options.limitAlongsideReads && (c.req.method === 'GET' || c.req.method === 'HEAD');
+    // Settled into a value at once, so a 429 that arrives while the read runs is never an unhandled rejection.
+    const refused = alongside ? limit.then(() => null, (err: unknown) => err) : null;
+    if (!alongside) await limit;
     refuseWritesWhileMoving(c.req.method, key.moveStatus);
     c.set('workspaceId', key.workspaceId);
     c.set('database', key.database);
@@ -31,6 +42,8 @@ export function requireSecretKey(scope: Scope) {
     c.set('scopes', new Set(key.scopes));
     c.set('keyId', key.id);
     await next();
+    const err = await refused;
+    if (err) throw err;
   });
 }
 

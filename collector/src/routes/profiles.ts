@@ -26,8 +26,9 @@ import type { ReadAnswer } from '../profile-reads/profile-reads';
 export const profileRoutes = new Hono<AppEnv>();
 
 // Reads say where their time went (Server-Timing: key, limit, read, total, and for the cached reads
-// `cache;desc=hit|miss` and on a miss `d1`, the D1 time inside the read), like ingest.
-profileRoutes.use('*', timedRequest, requireSecretKey('read'));
+// `cache;desc=hit|miss` and on a miss `d1`, the D1 time inside the read), like ingest. A read
+// spends the rate limit while it runs, not before: the two round trips overlap.
+profileRoutes.use('*', timedRequest, requireSecretKey('read', { limitAlongsideReads: true }));
 
 profileRoutes.get('/:ref', async (c) => {
   const selector = await parseRef(c, c.req.param('ref'));
