@@ -22,6 +22,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyMigrations, createWorkspace, randomToken, startCollector } from '../../scripts/lib/local-collector.mjs';
 import { fmt, runLoad, sampleEvent } from '../lib/load.mjs';
+import { measureGets, pool } from './gets.mjs';
+import { describeStore, readStore, waitForResolved, waitForStore } from './waits.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -116,109 +118,6 @@ function coldWarm(n) {
   return slot;
 }
 
-const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-
-/**
- * `n` GETs of `pathOf(j)`, CONCURRENCY at a time back to back: client latencies, the Server-Timing
- * `total` of each answer (when sent) and the mean of every other phase.
- */
-async function measureGets(url, pathOf, n, headers = {}) {
-  const cpuBefore = cpuMs();
-  const latencies = [];
-  const totals = [];
-  const phases = {};
-  const cache = {};
-  let failures = 0;
-  let i = 0;
-  const worker = async () => {
-    while (i < n) {
-      const j = i++;
-      const t0 = performance.now();
-      const res = await fetch(`${url}${pathOf(j)}`, { headers });
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
-      if (res.status !== 200) failures++;
-      const timing = res.headers.get('server-timing') ?? '';
-      for (const m of timing.matchAll(/([\w-]+);dur=([\d.]+)/g)) {
-        if (m[1] === 'total') totals.push(Number(m[2]));
-        else phases[m[1]] = (phases[m[1]] ?? 0) + Number(m[2]);
-      }
-      const said = /cache;desc=(\w+)/.exec(timing)?.[1];
-      if (said) cache[said] = (cache[said] ?? 0) + 1;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { latencies, totals, phases, cache, failures, n, cpu: cpuMs() - cpuBefore };
-}
-
-/** Several measurements of the same kind as one: latencies and totals pooled, phase sums added. */
-function pool(runs) {
-  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const totals = runs.flatMap((r) => r.totals).sort((a, b) => a - b);
-  const phases = {};
-  const cache = {};
-  for (const r of runs) for (const [k, v] of Object.entries(r.phases)) phases[k] = (phases[k] ?? 0) + v;
-  for (const r of runs) for (const [k, v] of Object.entries(r.cache)) cache[k] = (cache[k] ?? 0) + v;
-  const n = latencies.length;
-  return {
-    n,
-    failures: runs.reduce((a, r) => a + r.failures, 0),
-    p50: pct(latencies, 0.5),
-    p99: pct(latencies, 0.99),
-    st50: pct(totals, 0.5),
-    st99: pct(totals, 0.99),
-    cpu: runs.reduce((a, r) => a + r.cpu, 0) / Math.max(1, n),
-    phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / Math.max(1, n)])),
-    cache,
-  };
-}
-
-/**
- * Ingest may acknowledge before profiles are resolved: wait until `GET /v1/ingest/status` says
- * nothing is pending. A collector without that route (404) resolves before it answers.
- */
-async function waitForResolved(url, secretKey, timeoutMs = 30 * 60_000) {
-  const started = performance.now();
-  for (let last = 0; ; ) {
-    const res = await fetch(`${url}/v1/ingest/status`, { headers: { authorization: `Bearer ${secretKey}` } });
-    if (res.status === 404) return 0;
-    const status = await res.json();
-    if (res.ok && status.pending === 0) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`still ${status.pending} messages pending after ${timeoutMs} ms`);
-    if (performance.now() - last > 10_000) {
-      last = performance.now();
-      console.log(`waiting for the resolver: ${JSON.stringify(status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** The workspace's profile read store, as the operator API reports it. */
-async function readStore(url, adminToken, workspaceId) {
-  const res = await fetch(`${url}/v1/admin/workspaces/${workspaceId}/profile-reads`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(60_000) });
-  if (!res.ok) throw new Error(`profile-reads status: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-const describeStore = (s) =>
-  `${s.caughtUp ? 'caught up' : 'STILL CATCHING UP'}: ${s.views.current.toLocaleString('en')} current views, ${s.views.namedStale.toLocaleString('en')} named stale, ${s.views.older.toLocaleString('en')} older${s.sweeping ? ', sweeping' : ''}; ${s.views.refs.toLocaleString('en')} refs, ${fmt(s.views.bytes / 1e6, 1)} MB of answers (${fmt(s.views.bytes / Math.max(1, s.views.current), 0)} bytes per view)`;
-
-/** Waits until the read store has every profile current (it catches up once ingest is quiet). */
-async function waitForStore(url, adminToken, workspaceId, timeoutMs = 30 * 60_000) {
-  const started = performance.now();
-  for (let last = performance.now(); ; ) {
-    const s = await readStore(url, adminToken, workspaceId);
-    if (s.caughtUp) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) return null;
-    if (performance.now() - last > 10_000) {
-      last = performance.now();
-      console.log(`waiting for the read store: ${describeStore(s)}`);
-    }
-    // Not more often: each status counts the store's rows in the object the catch-up runs in.
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
-
 /**
  * Rounds of the given kinds of GET, each phase CONCURRENCY at a time back to back, so every kind and
  * the do-nothing reference share the machine's load. The first round only warms up (isolate, caches).
@@ -226,10 +125,10 @@ async function waitForStore(url, adminToken, workspaceId, timeoutMs = 30 * 60_00
 async function measureKinds(url, kinds) {
   const n = Number(values.lookups);
   // pathOf(j, round): round -1 is the warm-up.
-  for (const [pathOf, headers] of Object.values(kinds)) await measureGets(url, (j) => pathOf(j, -1), Math.min(n, 200), headers);
+  for (const [pathOf, headers] of Object.values(kinds)) await measureGets(url, (j) => pathOf(j, -1), Math.min(n, 200), { headers, concurrency: CONCURRENCY, cpuMs });
   const runs = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
   for (let round = 0; round < Number(values.rounds); round++) {
-    for (const [kind, [pathOf, headers]] of Object.entries(kinds)) runs[kind].push(await measureGets(url, (j) => pathOf(j, round), n, headers));
+    for (const [kind, [pathOf, headers]] of Object.entries(kinds)) runs[kind].push(await measureGets(url, (j) => pathOf(j, round), n, { headers, concurrency: CONCURRENCY, cpuMs }));
   }
   return Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, pool(r)]));
 }
