@@ -86,6 +86,49 @@ describe('script tag on the shop page', () => {
     await context.close();
   });
 
+  it('starts after the script has run; a call before that starts it at once; a second copy keeps the first', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    const tag = `<script src="${h.collector.url}/satu.min.js" data-write-key="${h.workspace.writeKey}" data-host="${h.collector.url}"></script>`;
+    // A page of the collector's origin (Chromium lets a page served by the test reach loopback only
+    // from there): the tag twice in a row (before the first copy started), then a
+    // script that uses window.satu while the page is still being parsed.
+    await page.route('**/start-test.html', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body:
+          `<!doctype html><html><head><title>Start test</title>${tag}${tag}<script>` +
+          'window.standIn = window.satu;' +
+          "window.early = { first: window.satu.anonymousId(), started: window.satu !== window.standIn, call: window.satu.track('Early Call', { n: 1 }) };" +
+          '</script></head><body></body></html>',
+      }),
+    );
+    await page.goto(`${h.collector.url}/start-test.html`);
+    const seen = await page.evaluate(async () => {
+      const w = window as any;
+      await w.early.call; // resolves once persisted
+      return { first: w.early.first, started: w.early.started, later: w.satu.anonymousId(), viaStandIn: w.standIn.anonymousId(), user: w.standIn.user() };
+    });
+    // The first use replaced the stand-in with the SDK; a reference kept to it answers the same.
+    expect(seen.started).toBe(true);
+    expect(seen.later).toBe(seen.first);
+    expect(seen.viaStandIn).toBe(seen.first);
+    expect(seen.user).toEqual({ anonymousId: seen.first, userId: null, traits: {} });
+    const ofPage = `json_extract(context, '$.page.path') = '/start-test.html'`;
+    const found = await eventually(async () => {
+      const list = await rows(ofPage);
+      return list.length >= 2 ? list : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1500)); // a second instance would have sent its own page view by now
+    const all = await rows(ofPage);
+    expect(all.map((r) => [r.type, r.event, r.anonymous_id])).toEqual([
+      ['track', 'Early Call', seen.first], // called before the SDK's own page view, which comes a task after it starts
+      ['page', null, seen.first],
+    ]);
+    expect(JSON.parse(found[0]!.context).page).toMatchObject({ title: 'Start test', path: '/start-test.html' });
+    await context.close();
+  });
+
   it('identifying as a different user rotates the anonymous id; reset() rotates it too', async () => {
     const context = await h.browser.newContext();
     const page = await openShop(h, context);
