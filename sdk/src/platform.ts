@@ -61,15 +61,10 @@ export function openStore(db = 'satu'): Store | undefined {
     (open ??= new Promise<IDBDatabase>((resolve, reject) => {
       const r = indexedDB.open(db);
       r.onupgradeneeded = () => r.result.createObjectStore('queue');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    }).then(
-      (d) => ((d.onclose = () => (open = undefined)), d),
-      (err) => {
-        open = undefined;
-        throw err;
-      },
-    )).then(
+      // Closed by the browser, or failed to open: the next use opens it again.
+      r.onsuccess = () => resolve(((r.result.onclose = () => (open = undefined)), r.result));
+      r.onerror = () => reject(((open = undefined), r.error));
+    })).then(
       (d) =>
         new Promise((resolve, reject) => {
           const t = d.transaction('queue', 'readwrite');
