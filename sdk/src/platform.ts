@@ -104,7 +104,7 @@ export const hasKeepalive = (): boolean => 'keepalive' in Request.prototype;
 export const currentUrl = (): string => location.href.split('#')[0]!;
 
 /** The last URL read: [href, path, search, campaign]. */
-let here: [string, string, string, JsonObject | undefined] = ['', '', '', undefined];
+let here: [string?, string?, string?, JsonObject?] = [];
 
 /**
  * The page facts of Segment's `context.page` (and of page() properties) for a URL and title noted

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageId } from './ids';
 import { openStore } from './platform';
-import { createQueue, READ, type Envelope, type Spill, type Store } from './queue';
+import { createQueue as makeQueue, READ, type Envelope, type Spill, type Store } from './queue';
+
+/** The queue with the defaults a test needs: no warnings, envelopes pushed as they are, idle work in a later task. */
+const createQueue = (max: number, store?: Store, warn = () => {}, admit = (e: Envelope): Envelope | void => e, idle: (fn: () => void) => void = setTimeout, spill?: Spill) =>
+  makeQueue(max, store, warn, admit, idle, spill);
 
 // fake-indexeddb reads `navigator` at import, which Node 20 does not have.
 beforeAll(async () => {

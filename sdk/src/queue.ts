@@ -101,15 +101,15 @@ const byId = (a: Envelope, b: Envelope) => (a.id < b.id ? -1 : 1); // ids are un
  * as a memory queue.
  *
  * @example
- * const queue = createQueue(1000, openStore('satu'));
+ * const queue = createQueue(1000, openStore('satu'), console.warn, (e: Envelope) => e, setTimeout);
  * await queue._push({ id: messageId(Date.now()), attempts: 0, nextAttemptAt: 0, json: JSON.stringify(message) });
  */
 export function createQueue<T = Envelope>(
   max: number,
-  store?: Store,
-  warn: (reason: unknown) => void = () => {},
-  admit: (item: T) => Envelope | void = (item) => item as Envelope,
-  idle: (fn: () => void) => void = setTimeout,
+  store: Store | undefined,
+  warn: (reason: unknown) => void,
+  admit: (item: T) => Envelope | void,
+  idle: (fn: () => void) => void,
   spill?: Spill,
 ): Queue<T> {
   const mirror = new Map<string, Envelope>();
@@ -207,7 +207,7 @@ export function createQueue<T = Envelope>(
     },
     _write: write,
     _keep() {
-      const unsaved = store && spill ? [...mirror.values()].filter((e) => e.json && !saved.has(e.id)) : [];
+      const unsaved = store && spill ? [...mirror.values()].filter((e) => !saved.has(e.id)) : [];
       if (unsaved.length) spill!._write(key, unsaved), (kept = unsaved.map((e) => e.id));
     },
     async _oldest() {
@@ -221,7 +221,7 @@ export function createQueue<T = Envelope>(
           all.onsuccess = () => (list = all.result);
         });
       });
-      if (!list) return this._pending().filter((e) => e.json).slice(0, READ);
+      if (!list) return this._pending().slice(0, READ);
       // In IndexedDB now, and `kept` knows them as saved: this page's own copy goes too.
       for (const [k] of left) spill!._write(k, null);
       if (left.some(([k]) => k == key)) kept = undefined;
