@@ -81,7 +81,8 @@ export const listen = (type: string, fn: () => void, onDocument?: 1): void =>
 
 /** Runs `fn` when the page is idle (within 1 s), or in a later task where there is no idle callback. */
 export const idle = (fn: () => void): void =>
-  void (typeof requestIdleCallback == 'function' ? requestIdleCallback(fn, { timeout: 1000 }) : setTimeout(fn));
+  // setTimeout reads the options object as a delay of 0 (NaN).
+  void (self.requestIdleCallback || setTimeout)(fn, { timeout: 1000 } as never);
 
 export const isOnline = (): boolean => navigator.onLine !== false;
 export const isHidden = (): boolean => document.visibilityState == 'hidden';

@@ -116,10 +116,8 @@ export function createSatu(options: SatuOptions): Satu {
   let user: User;
   let preferences: CategoryPreferences | null | undefined;
   let optedOut = false;
-  let loaded = false;
   const load = () => {
-    if (loaded) return;
-    loaded = true;
+    if (facts) return; // loaded
     facts = browserFacts();
     const saved = stored<User>('satu_user');
     preferences = stored<CategoryPreferences>('satu_consent');

@@ -24,7 +24,8 @@ if (!buffered || Array.isArray(buffered)) {
       const value = tag.dataset[key]!;
       options[key] = value == 'true' ? true : value == 'false' ? false : value && !isNaN(+value) ? +value : value;
     }
-    options.host ??= tag?.src && new URL(tag.src).origin;
+    // Without data-host, the file's origin (no tag or no src: it throws, as createSatu would without a host).
+    options.host ??= new URL(tag!.src).origin;
     globalSatu((satu = createSatu(options as unknown as SatuOptions)));
     for (const [method, args] of buffered ?? []) (satu[method] as (...a: unknown[]) => unknown)(...args);
     return satu;
