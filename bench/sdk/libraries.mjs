@@ -31,7 +31,8 @@ export async function libraries(root) {
       file: '/lib/satu.js',
       code: readFileSync(path.join(root, 'sdk/dist/satu.min.js')),
       // Automatic page views off, as for the others: every library gets exactly the bench's calls.
-      // satu.min.js runs synchronously: it accepts calls as soon as it has run.
+      // satu.min.js accepts calls as soon as it has run: window.satu is then a stand-in that starts the
+      // SDK on first use, or the SDK once it started when the page was idle (bench/sdk/start.mjs times that start).
       tag: (host, writeKey) =>
         `<script src="/lib/satu.js" data-write-key="${writeKey}" data-host="${host}" data-auto-page="false"></script>` +
         `<script>window.benchLib = window.satu; ${ready}</script>`,
