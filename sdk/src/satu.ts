@@ -267,10 +267,16 @@ export function createSatu(options: SatuOptions): Satu {
   listen('pagehide', exit);
   listen('visibilitychange', () => isHidden() && exit(), 1);
   listen('online', () => send());
+  // Once the inline snippet's buffered calls are replayed (right after this returns, so a buffered
+  // identify comes first): the automatic page view and, on a page already hidden (the script tag
+  // starts the SDK when the visitor leaves before the page was idle), the exit copy at once, as no
+  // timer runs after that.
+  queueMicrotask(() => {
+    if (o.autoPage) satu.page();
+    if (isHidden()) exit();
+  });
   if (o.autoPage) {
     let here = currentUrl();
-    // After the inline snippet's buffered calls (replayed right after this returns), so a buffered identify comes first.
-    setTimeout(() => satu.page());
     onNavigate(() => {
       if (currentUrl() == here) return;
       referrer = here;

@@ -5,7 +5,7 @@
  * always). Options come from the tag's data- attributes, host defaulting to the origin the file was
  * loaded from; the inline snippet's buffered calls are replayed in order when it starts.
  */
-import { globalSatu, idle, scriptTag } from './platform';
+import { globalSatu, idle, listen, scriptTag } from './platform';
 import { createSatu, type Satu, type SatuOptions } from './satu';
 
 // Now: document.currentScript exists while the script runs, not in a later task.
@@ -36,4 +36,8 @@ if (!buffered || Array.isArray(buffered)) {
   // A task of its own when the page is idle (within a second): not in a pause of the parser, which
   // a timer would (measured: the parser pauses right after this script and ran a 0 ms timer there).
   idle(start);
+  // A visitor who leaves before that still gets the page view and every call: the SDK starts and
+  // sends its exit copy (createSatu does when the page is hidden).
+  listen('visibilitychange', start, 1);
+  listen('pagehide', start);
 }

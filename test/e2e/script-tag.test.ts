@@ -129,6 +129,31 @@ describe('script tag on the shop page', () => {
     await context.close();
   });
 
+  it('a visitor who leaves before the SDK started still sends the page view', async () => {
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    const tag = `<script src="${h.collector.url}/satu.min.js" data-write-key="${h.workspace.writeKey}" data-host="${h.collector.url}"></script>`;
+    // A page that is never idle (its idle callback never comes), so only the visitor leaving starts the SDK.
+    await page.route('**/leave-test.html', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body:
+          '<!doctype html><html><head><title>Leave test</title><script>window.requestIdleCallback = function () {};</script>' +
+          `${tag}<script>window.standIn = window.satu;</script></head><body></body></html>`,
+      }),
+    );
+    await page.goto(`${h.collector.url}/leave-test.html`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await page.evaluate(() => (window as any).satu === (window as any).standIn)).toBe(true); // not started
+    await page.goto(`${h.collector.url}/health`); // the visitor leaves
+    const found = await eventually(async () => {
+      const list = await rows(`json_extract(context, '$.page.path') = '/leave-test.html'`);
+      return list.length >= 1 ? list : undefined;
+    });
+    expect(found.map((r) => [r.type, JSON.parse(r.properties!).title])).toEqual([['page', 'Leave test']]);
+    await context.close();
+  });
+
   it('identifying as a different user rotates the anonymous id; reset() rotates it too', async () => {
     const context = await h.browser.newContext();
     const page = await openShop(h, context);
