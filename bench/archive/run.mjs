@@ -186,11 +186,15 @@ try {
   }
   if (start.status !== 202) throw new Error(`rebuild: ${start.status} ${await start.text()}`);
   let rebuild;
+  // How long the collector keeps a request waiting while it rebuilds: local workerd runs the worker
+  // and the inbox on one thread, so a status request waits for the rebuild step under way.
+  const statusMs = [];
   for (;;) {
-    // Local workerd runs the worker and the inbox on one thread: the status may wait for a rebuild step.
+    const asked = performance.now();
     const res = await fetch(`${collector.url}/v1/admin/workspaces/${ws.id}`, { headers: admin, signal: AbortSignal.timeout(30_000) }).catch(() => null);
     if (!res) continue;
     rebuild = (await res.json()).rebuild;
+    statusMs.push(performance.now() - asked);
     if (rebuild.status !== 'running') break;
     if (process.stderr.isTTY || process.env.BENCH_PROGRESS) process.stderr.write(`rebuild ${rebuild.done}/${rebuild.total} after ${fmt((performance.now() - rebuildStarted) / 1000, 1)} s\n`);
     await new Promise((r) => setTimeout(r, 1000));
@@ -206,6 +210,8 @@ try {
   line('export NDJSON bytes per event (uncompressed)', fmt(exportBytes / total));
   line('export', `${fmt(exportSeconds, 1)} s, ${fmt(total / exportSeconds)} events/s (${fmt(total / exportSeconds / ingestRate, 1)}x ingest)`);
   line('rebuild', `${fmt(rebuildSeconds, 1)} s, ${fmt(total / rebuildSeconds)} events/s (${fmt(total / rebuildSeconds / ingestRate, 2)}x ingest)`);
+  statusMs.sort((a, b) => a - b);
+  line('a request during the rebuild (status)', `p50 ${fmt(pct(statusMs, 50))} ms, max ${fmt(statusMs.at(-1))} ms (${statusMs.length} requests)`);
   line('events per 10 GB D1 database (at this size)', `${fmt(10e9 / (d1 / total) / 1e6, 1)} million`);
   line('R2 index bytes per event moved out (D1 pages)', `${fmt(indexBytes / movedOut, 1)} (${fmt(indexBytes / 1e6, 1)} MB, ${indexRows.toLocaleString('en')} rows: ${fmt(movedOut / indexRows, 2)} events per row)`);
   line(`retention to ${hotDays} days`, `${fmt(retentionSeconds, 1)} s, ${movedOut.toLocaleString('en')} events moved out of D1, ${inD1After.toLocaleString('en')} left (recent, orders, and those resolved before archiving began)`);
