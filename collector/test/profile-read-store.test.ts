@@ -38,7 +38,11 @@ async function catchUp(w: TestWorkspace): Promise<void> {
 
 /** Everything the store holds, as text: to show what it does not hold. */
 const storedText = (w: TestWorkspace) =>
-  withReads(w, (_i, state) => JSON.stringify([...state.storage.sql.exec('SELECT * FROM views').toArray(), ...state.storage.sql.exec('SELECT * FROM refs').toArray()]));
+  withReads(w, (_i, state) => JSON.stringify(['views', 'refs', 'stale_log'].flatMap((table) => state.storage.sql.exec(`SELECT * FROM ${table}`).toArray())));
+/** The profiles logged stale and not yet marked in `views` (stale-log.ts). */
+const loggedStale = (w: TestWorkspace) =>
+  withReads(w, (_i, state) => state.storage.sql.exec<{ ids: string }>('SELECT ids FROM stale_log').toArray().flatMap((r) => JSON.parse(r.ids) as string[]));
+const restart = (w: TestWorkspace) => withReads(w, (_i, state) => state.abort('a restart')).catch(() => undefined);
 
 const people = (prefix: string) => [
   { type: 'identify', userId: `${prefix}-1`, anonymousId: `${prefix}-anon-1`, traits: { email: `${prefix}1@example.com`, plan: 'pro' }, messageId: `${prefix}-m1` },
@@ -162,6 +166,9 @@ describe('the profile read store', () => {
     const id = (await profile(w, 'user_id:er-1')).body.id;
     await timeline(w, 'user_id:er-1');
     expect(await storedText(w)).toContain('er1@example.com');
+    // A write names the person stale first: the id sits in the store's log too.
+    await send(w, [{ type: 'track', userId: 'er-1', event: 'Viewed', messageId: 'er-m5' }]);
+    expect(await loggedStale(w)).toContain(id);
     const res = await call('/v1/profiles/email:er1@example.com', { method: 'DELETE', headers: { authorization: `Bearer ${w.secretKey}` } });
     expect(res.status).toBe(200);
     for (const text of ['er1@example.com', 'er-anon-1', 'er-1', id]) expect(await storedText(w)).not.toContain(text);
@@ -169,6 +176,36 @@ describe('the profile read store', () => {
     await catchUp(w);
     expect(await storedText(w)).not.toContain('er1@example.com');
     expect(await profile(w, 'user_id:er-2')).toMatchObject({ cache: 'hit' });
+  });
+
+  it('a write is logged, one row per invalidation: its profiles answer again only once read after it, also across a restart', async () => {
+    const w = await createWorkspace('Logging store shop');
+    await send(w, people('lg'));
+    await catchUp(w);
+    const [one, two] = [(await profile(w, 'user_id:lg-1')).body.id, (await profile(w, 'user_id:lg-2')).body.id];
+    await timeline(w, 'user_id:lg-1');
+    await send(w, [
+      { type: 'identify', userId: 'lg-1', traits: { plan: 'team' }, messageId: 'lg-m5' },
+      { type: 'identify', userId: 'lg-2', traits: { plan: 'team' }, messageId: 'lg-m6' },
+    ]);
+    expect((await loggedStale(w)).sort()).toEqual([one, two].sort());
+    expect(await withReads(w, (_i, state) => state.storage.sql.exec('SELECT count(*) AS n FROM stale_log').one().n)).toBe(1);
+    // Named again before the catch-up: nothing more is written.
+    await send(w, [{ type: 'track', userId: 'lg-2', event: 'Viewed', messageId: 'lg-m7' }]);
+    expect(await withReads(w, (_i, state) => state.storage.sql.exec('SELECT count(*) AS n FROM stale_log').one().n)).toBe(1);
+    // A restarted object rebuilds the stale set from the log: the old answer is not served.
+    await restart(w);
+    expect(await profile(w, 'user_id:lg-2')).toMatchObject({ cache: 'miss', body: { traits: { plan: 'team' } } });
+    expect(await profile(w, 'user_id:lg-2')).toMatchObject({ cache: 'hit', body: { traits: { plan: 'team' } } });
+    // A profile read stores the profile again; the page kept before the write is not served with it.
+    expect(await profile(w, 'user_id:lg-1')).toMatchObject({ cache: 'miss', body: { traits: { plan: 'team' } } });
+    const page = await timeline(w, 'user_id:lg-1');
+    expect(page.cache).toBe('miss');
+    expect(page.body.data.map((e: any) => e.messageId)).toContain('lg-m5');
+    // The catch-up marks what is still logged in `views` and empties the log.
+    await catchUp(w);
+    expect(await loggedStale(w)).toEqual([]);
+    expect(await profile(w, 'user_id:lg-1')).toMatchObject({ cache: 'hit', body: { traits: { plan: 'team' } } });
   });
 
   it('a restarted object answers from its own storage, without D1', async () => {
