@@ -255,6 +255,18 @@ describe('the profile read store', () => {
     expect(await timeline(w, 'user_id:up-1')).toMatchObject({ cache: 'hit', body: expected.body });
   });
 
+  it('a store of format 2 (before the stale log) is kept as it is: no generation, no D1 read', async () => {
+    const w = await createWorkspace('Format 2 store shop');
+    await send(w, people('f2'));
+    await catchUp(w);
+    const { generation } = await status(w);
+    await withReads(w, (_i, state) => state.storage.sql.exec(`UPDATE meta SET value = '2' WHERE key = 'format'`));
+    await restart(w);
+    expect(await profile(w, 'user_id:f2-1')).toMatchObject({ cache: 'hit' });
+    expect(await status(w)).toMatchObject({ generation, sweeping: false });
+    expect(await withReads(w, (_i, state) => state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'format'`).one().value)).toBe('3');
+  });
+
   it('a move to another database: every row is stale, then swept again from the new database', async () => {
     const w = await createWorkspace('Moving store shop', 'DB');
     await send(w, people('mv'));

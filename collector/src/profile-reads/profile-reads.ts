@@ -32,8 +32,18 @@ export interface ProfileQuery {
   selector: ProfileSelector;
 }
 
-/** The form of the kept rows (meta `format`); see page.ts. 2: pages as the API's lines, deflated (1: the rows as gzipped JSON). */
-export const FORMAT = '2';
+/**
+ * The form of the kept rows (meta `format`); see page.ts. 3: as 2, and writers' invalidations may
+ * wait in `stale_log` (stale-log.ts) for the catch-up to mark them. 2: pages as the API's lines,
+ * deflated (1: the rows as gzipped JSON).
+ */
+export const FORMAT = '3';
+/**
+ * Formats whose rows this release keeps as they are (a 2 store gains an empty `stale_log`). The
+ * number still moves: a release of format 2 started again on this store (a rollback) does not know
+ * the log, and reads everything again instead of answering profiles the log names stale.
+ */
+const KEPT_IN_PLACE = ['2'];
 export { MAX_AGE_MS } from './catch-up';
 
 /**
@@ -102,8 +112,9 @@ export class ProfileReads extends DurableObject<Env> {
     });
     // Rows kept by a release that stored them in another form: a new generation reads them all again
     // (reads go to D1 meanwhile, as after any 'all'). A new store has nothing to read again.
-    if (get('format') !== FORMAT) {
-      if (this.workspace !== null) this.bumpGeneration(this.clock());
+    const format = get('format');
+    if (format !== FORMAT) {
+      if (this.workspace !== null && !KEPT_IN_PLACE.includes(format ?? '')) this.bumpGeneration(this.clock());
       metaSet(this.sql, 'format', FORMAT);
     }
   }
