@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { profileReadsOf } from '../src/profile-reads/invalidate';
 import { ProfileReads } from '../src/profile-reads/profile-reads';
+import { StaleLog } from '../src/profile-reads/stale-log';
 import { ADMIN_TOKEN, call, createWorkspace, sendBatch, settleInboxes, type TestWorkspace } from './helpers';
 
 // The profile read store's catch-up (collector/src/profile-reads): once writes are quiet, the
@@ -206,6 +207,31 @@ describe('the profile read store', () => {
     await catchUp(w);
     expect(await loggedStale(w)).toEqual([]);
     expect(await profile(w, 'user_id:lg-1')).toMatchObject({ cache: 'hit', body: { traits: { plan: 'team' } } });
+  });
+
+  it('the stale log is marked into the rows a few invalidations at a time, oldest first, and a profile stored since stays current', async () => {
+    const w = await createWorkspace('Stale log steps shop');
+    const rows = await withReads(w, (_i, state) => {
+      const sql = state.storage.sql;
+      const gen = (id: string) => sql.exec<{ gen: number }>('SELECT gen FROM views WHERE id = ?', id).toArray()[0]?.gen ?? null;
+      const log = new StaleLog(sql);
+      log.add(['p1', 'p2'], 1);
+      log.add(['p2', 'p3'], 1); // p2 is logged already: only p3 is written
+      log.add(['p4'], 1);
+      expect(log.take('p3')).toBe(true); // stored again after its invalidation
+      log.flush(2, 2); // the first row only (2 ids)
+      const first = { p1: gen('p1'), p2: gen('p2'), p4: gen('p4'), p1Logged: log.has('p1'), p4Logged: log.has('p4') };
+      const restarted = new StaleLog(sql); // what a restarted object rebuilds: the rows not yet marked
+      const rebuilt = { p4: restarted.has('p4'), p1: restarted.has('p1'), p3: restarted.has('p3') };
+      restarted.flush(3);
+      return { first, rebuilt, after: { p3: gen('p3'), p4: gen('p4'), empty: restarted.empty } };
+    });
+    expect(rows).toEqual({
+      first: { p1: 0, p2: 0, p4: null, p1Logged: false, p4Logged: true },
+      // p3's row is still in the log: a restart counts it stale again (one more D1 read, never a stale answer).
+      rebuilt: { p4: true, p1: false, p3: true },
+      after: { p3: 0, p4: 0, empty: true },
+    });
   });
 
   it('a restarted object answers from its own storage, without D1', async () => {

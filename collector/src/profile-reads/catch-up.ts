@@ -4,7 +4,7 @@ import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../s
 import { getWorkspace, isMoving, type Workspace } from '../store/workspaces';
 import { packPage } from './page';
 import type { RaceGuard, Ticket } from './race-guard';
-import type { StaleLog } from './stale-log';
+import { FLUSH_STEP, type StaleLog } from './stale-log';
 import { anyNamedStale, dropUnvisited, forget, metaGet, metaSet, namedStale } from './view-tables';
 
 /** Events kept per person: the API's default page (50) and one more, which says whether there is a next page. */
@@ -119,7 +119,8 @@ export class CatchUp {
     const quiet = () => host.clock() - this.lastWriteAt >= host.quietMs();
     if (!quiet() && now - this.lastBatchAt < BUSY_EVERY_MS) return this.arm(this.nextTurn());
     if (this.sweepAfter === null && now - this.sweptAt >= MAX_AGE_MS / 2 && this.sweptAt > 0) this.startSweep(now);
-    host.staleLog.flush(now);
+    // Writes are quiet (or it is the busy batch's turn): the logged profiles go into `views` a step per alarm.
+    host.staleLog.flush(now, FLUSH_STEP);
     if (host.workspace() === null || !this.hasWork()) return this.armSafetySweep();
     try {
       const workspace = await this.directoryEntry(now);

@@ -109,13 +109,17 @@ export function appendStaleLog(sql: SqlStorage, ids: readonly string[]): void {
   sql.exec('INSERT INTO stale_log (ids) VALUES (?)', JSON.stringify(ids));
 }
 
-/** Every id in `stale_log`, in the order they were named (a restarted object rebuilds its stale set from them). */
-export function readStaleLog(sql: SqlStorage): string[] {
-  return sql.exec<{ ids: string }>('SELECT ids FROM stale_log ORDER BY seq').toArray().flatMap((r) => JSON.parse(r.ids) as string[]);
+/** The rows of `stale_log`, oldest first: each invalidation's ids. */
+export function readStaleLog(sql: SqlStorage): { seq: number; ids: string[] }[] {
+  return sql
+    .exec<{ seq: number; ids: string }>('SELECT seq, ids FROM stale_log ORDER BY seq')
+    .toArray()
+    .map((r) => ({ seq: r.seq, ids: JSON.parse(r.ids) as string[] }));
 }
 
-export function clearStaleLog(sql: SqlStorage): void {
-  sql.exec('DELETE FROM stale_log');
+/** Deletes the rows of `stale_log` up to `seq`. */
+export function dropStaleLog(sql: SqlStorage, upToSeq: number): void {
+  sql.exec('DELETE FROM stale_log WHERE seq <= ?', upToSeq);
 }
 
 /** Deletes the profiles' rows and every ref naming them (erasure, a profile merged away or gone). */
