@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { profileReadsOf } from '../src/profile-reads/invalidate';
 import { ProfileReads } from '../src/profile-reads/profile-reads';
+import { StaleLog } from '../src/profile-reads/stale-log';
 import { ADMIN_TOKEN, call, createWorkspace, sendBatch, settleInboxes, type TestWorkspace } from './helpers';
 
 // The profile read store's catch-up (collector/src/profile-reads): once writes are quiet, the
@@ -38,7 +39,11 @@ async function catchUp(w: TestWorkspace): Promise<void> {
 
 /** Everything the store holds, as text: to show what it does not hold. */
 const storedText = (w: TestWorkspace) =>
-  withReads(w, (_i, state) => JSON.stringify([...state.storage.sql.exec('SELECT * FROM views').toArray(), ...state.storage.sql.exec('SELECT * FROM refs').toArray()]));
+  withReads(w, (_i, state) => JSON.stringify(['views', 'refs', 'stale_log'].flatMap((table) => state.storage.sql.exec(`SELECT * FROM ${table}`).toArray())));
+/** The profiles logged stale and not yet marked in `views` (stale-log.ts). */
+const loggedStale = (w: TestWorkspace) =>
+  withReads(w, (_i, state) => state.storage.sql.exec<{ ids: string }>('SELECT ids FROM stale_log').toArray().flatMap((r) => JSON.parse(r.ids) as string[]));
+const restart = (w: TestWorkspace) => withReads(w, (_i, state) => state.abort('a restart')).catch(() => undefined);
 
 const people = (prefix: string) => [
   { type: 'identify', userId: `${prefix}-1`, anonymousId: `${prefix}-anon-1`, traits: { email: `${prefix}1@example.com`, plan: 'pro' }, messageId: `${prefix}-m1` },
@@ -162,6 +167,9 @@ describe('the profile read store', () => {
     const id = (await profile(w, 'user_id:er-1')).body.id;
     await timeline(w, 'user_id:er-1');
     expect(await storedText(w)).toContain('er1@example.com');
+    // A write names the person stale first: the id sits in the store's log too.
+    await send(w, [{ type: 'track', userId: 'er-1', event: 'Viewed', messageId: 'er-m5' }]);
+    expect(await loggedStale(w)).toContain(id);
     const res = await call('/v1/profiles/email:er1@example.com', { method: 'DELETE', headers: { authorization: `Bearer ${w.secretKey}` } });
     expect(res.status).toBe(200);
     for (const text of ['er1@example.com', 'er-anon-1', 'er-1', id]) expect(await storedText(w)).not.toContain(text);
@@ -169,6 +177,61 @@ describe('the profile read store', () => {
     await catchUp(w);
     expect(await storedText(w)).not.toContain('er1@example.com');
     expect(await profile(w, 'user_id:er-2')).toMatchObject({ cache: 'hit' });
+  });
+
+  it('a write is logged, one row per invalidation: its profiles answer again only once read after it, also across a restart', async () => {
+    const w = await createWorkspace('Logging store shop');
+    await send(w, people('lg'));
+    await catchUp(w);
+    const [one, two] = [(await profile(w, 'user_id:lg-1')).body.id, (await profile(w, 'user_id:lg-2')).body.id];
+    await timeline(w, 'user_id:lg-1');
+    await send(w, [
+      { type: 'identify', userId: 'lg-1', traits: { plan: 'team' }, messageId: 'lg-m5' },
+      { type: 'identify', userId: 'lg-2', traits: { plan: 'team' }, messageId: 'lg-m6' },
+    ]);
+    expect((await loggedStale(w)).sort()).toEqual([one, two].sort());
+    expect(await withReads(w, (_i, state) => state.storage.sql.exec('SELECT count(*) AS n FROM stale_log').one().n)).toBe(1);
+    // Named again before the catch-up: nothing more is written.
+    await send(w, [{ type: 'track', userId: 'lg-2', event: 'Viewed', messageId: 'lg-m7' }]);
+    expect(await withReads(w, (_i, state) => state.storage.sql.exec('SELECT count(*) AS n FROM stale_log').one().n)).toBe(1);
+    // A restarted object rebuilds the stale set from the log: the old answer is not served.
+    await restart(w);
+    expect(await profile(w, 'user_id:lg-2')).toMatchObject({ cache: 'miss', body: { traits: { plan: 'team' } } });
+    expect(await profile(w, 'user_id:lg-2')).toMatchObject({ cache: 'hit', body: { traits: { plan: 'team' } } });
+    // A profile read stores the profile again; the page kept before the write is not served with it.
+    expect(await profile(w, 'user_id:lg-1')).toMatchObject({ cache: 'miss', body: { traits: { plan: 'team' } } });
+    const page = await timeline(w, 'user_id:lg-1');
+    expect(page.cache).toBe('miss');
+    expect(page.body.data.map((e: any) => e.messageId)).toContain('lg-m5');
+    // The catch-up marks what is still logged in `views` and empties the log.
+    await catchUp(w);
+    expect(await loggedStale(w)).toEqual([]);
+    expect(await profile(w, 'user_id:lg-1')).toMatchObject({ cache: 'hit', body: { traits: { plan: 'team' } } });
+  });
+
+  it('the stale log is marked into the rows a few invalidations at a time, oldest first, and a profile stored since stays current', async () => {
+    const w = await createWorkspace('Stale log steps shop');
+    const rows = await withReads(w, (_i, state) => {
+      const sql = state.storage.sql;
+      const gen = (id: string) => sql.exec<{ gen: number }>('SELECT gen FROM views WHERE id = ?', id).toArray()[0]?.gen ?? null;
+      const log = new StaleLog(sql);
+      log.add(['p1', 'p2'], 1);
+      log.add(['p2', 'p3'], 1); // p2 is logged already: only p3 is written
+      log.add(['p4'], 1);
+      expect(log.take('p3')).toBe(true); // stored again after its invalidation
+      log.flush(2, 2); // the first row only (2 ids)
+      const first = { p1: gen('p1'), p2: gen('p2'), p4: gen('p4'), p1Logged: log.has('p1'), p4Logged: log.has('p4') };
+      const restarted = new StaleLog(sql); // what a restarted object rebuilds: the rows not yet marked
+      const rebuilt = { p4: restarted.has('p4'), p1: restarted.has('p1'), p3: restarted.has('p3') };
+      restarted.flush(3);
+      return { first, rebuilt, after: { p3: gen('p3'), p4: gen('p4'), empty: restarted.empty } };
+    });
+    expect(rows).toEqual({
+      first: { p1: 0, p2: 0, p4: null, p1Logged: false, p4Logged: true },
+      // p3's row is still in the log: a restart counts it stale again (one more D1 read, never a stale answer).
+      rebuilt: { p4: true, p1: false, p3: true },
+      after: { p3: 0, p4: 0, empty: true },
+    });
   });
 
   it('a restarted object answers from its own storage, without D1', async () => {
@@ -216,6 +279,18 @@ describe('the profile read store', () => {
     expect(await status(w)).toMatchObject({ sweeping: true, views: { current: 1, older: 2 } });
     await catchUp(w);
     expect(await timeline(w, 'user_id:up-1')).toMatchObject({ cache: 'hit', body: expected.body });
+  });
+
+  it('a store of format 2 (before the stale log) is kept as it is: no generation, no D1 read', async () => {
+    const w = await createWorkspace('Format 2 store shop');
+    await send(w, people('f2'));
+    await catchUp(w);
+    const { generation } = await status(w);
+    await withReads(w, (_i, state) => state.storage.sql.exec(`UPDATE meta SET value = '2' WHERE key = 'format'`));
+    await restart(w);
+    expect(await profile(w, 'user_id:f2-1')).toMatchObject({ cache: 'hit' });
+    expect(await status(w)).toMatchObject({ generation, sweeping: false });
+    expect(await withReads(w, (_i, state) => state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'format'`).one().value)).toBe('3');
   });
 
   it('a move to another database: every row is stale, then swept again from the new database', async () => {

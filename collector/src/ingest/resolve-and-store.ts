@@ -1,8 +1,8 @@
-import { nanoid } from 'nanoid';
 import { ServerTiming } from '../http/server-timing';
 import { inEventOrder } from '../identity/event-order';
 import { eventIdentifiers, identifierKey, type EventIdentifiers, type Identifier } from '../identity/identifiers';
 import { planBatch, type IdentityCaps, type Plan } from '../identity/planner';
+import { timeOrderedId } from '../identity/time-ordered-id';
 import { identityCapsOf } from '../settings/settings-patch';
 import { eventForwardingStatement } from '../destinations/enqueue';
 import { archivePlaces, objectLinesOf, type ArchivePlace } from '../archive/places';
@@ -129,7 +129,7 @@ export async function resolveAndStore(
       caps: workspaceCaps(workspace),
       defaultCountry,
       now,
-      newId: (prefix) => `${prefix}_${nanoid(16)}`,
+      newId: (prefix) => timeOrderedId(prefix, now),
       identified,
     });
     const objects = archive?.(archived) ?? [];

@@ -4,6 +4,7 @@ import { readViewBatch, type StoredViewSource, type ViewBatchTarget } from '../s
 import { getWorkspace, isMoving, type Workspace } from '../store/workspaces';
 import { packPage } from './page';
 import type { RaceGuard, Ticket } from './race-guard';
+import { FLUSH_STEP, type StaleLog } from './stale-log';
 import { anyNamedStale, dropUnvisited, forget, metaGet, metaSet, namedStale } from './view-tables';
 
 /** Events kept per person: the API's default page (50) and one more, which says whether there is a next page. */
@@ -32,6 +33,8 @@ export interface CatchUpHost {
   workspace(): string | null;
   /** Remembers the workspace's database as the directory names it (a new one: a move, every row stale). */
   learn(q: { workspaceId: string; database: string }): void;
+  /** Profiles named stale and not yet marked in `views`: the catch-up marks them before it looks for work. */
+  readonly staleLog: StaleLog;
   /** Stores one profile the batch read at generation `gen` (inside the batch's transaction). */
   keep(gen: number, now: number, source: StoredViewSource, page: ArrayBuffer | null): void;
   readonly counts: { batches: number };
@@ -116,6 +119,8 @@ export class CatchUp {
     const quiet = () => host.clock() - this.lastWriteAt >= host.quietMs();
     if (!quiet() && now - this.lastBatchAt < BUSY_EVERY_MS) return this.arm(this.nextTurn());
     if (this.sweepAfter === null && now - this.sweptAt >= MAX_AGE_MS / 2 && this.sweptAt > 0) this.startSweep(now);
+    // Writes are quiet (or it is the busy batch's turn): the logged profiles go into `views` a step per alarm.
+    host.staleLog.flush(now, FLUSH_STEP);
     if (host.workspace() === null || !this.hasWork()) return this.armSafetySweep();
     try {
       const workspace = await this.directoryEntry(now);
@@ -204,7 +209,7 @@ export class CatchUp {
   }
 
   private hasWork(): boolean {
-    return this.sweepAfter !== null || anyNamedStale(this.host.sql);
+    return this.sweepAfter !== null || !this.host.staleLog.empty || anyNamedStale(this.host.sql);
   }
 
   private async arm(at: number): Promise<void> {

@@ -8,6 +8,7 @@ import { profileBody, refOf, timelineBody, viewRefs, wholeKeep } from './answers
 import { packPage, pageBody } from './page';
 import { CatchUp, MAX_AGE_MS, QUIET_MS, TIMELINE_ROWS } from './catch-up';
 import { RaceGuard } from './race-guard';
+import { StaleLog } from './stale-log';
 import { countViews, forget, keep, markStale, metaGet, metaSet, rowOfRef, SCHEMA, type Keep, type ViewRow } from './view-tables';
 
 /** What a read through the object answers: the body (null: no such profile), whether it was kept, and the D1 time of a miss. */
@@ -31,8 +32,18 @@ export interface ProfileQuery {
   selector: ProfileSelector;
 }
 
-/** The form of the kept rows (meta `format`); see page.ts. 2: pages as the API's lines, deflated (1: the rows as gzipped JSON). */
-export const FORMAT = '2';
+/**
+ * The form of the kept rows (meta `format`); see page.ts. 3: as 2, and writers' invalidations may
+ * wait in `stale_log` (stale-log.ts) for the catch-up to mark them. 2: pages as the API's lines,
+ * deflated (1: the rows as gzipped JSON).
+ */
+export const FORMAT = '3';
+/**
+ * Formats whose rows this release keeps as they are (a 2 store gains an empty `stale_log`). The
+ * number still moves: a release of format 2 started again on this store (a rollback) does not know
+ * the log, and reads everything again instead of answering profiles the log names stale.
+ */
+const KEPT_IN_PLACE = ['2'];
 export { MAX_AGE_MS } from './catch-up';
 
 /**
@@ -46,7 +57,7 @@ export { MAX_AGE_MS } from './catch-up';
  *
  * Writers never wait for it to catch up: every writer of profile-visible state calls
  * `invalidateProfileReads` (invalidate.ts) after its D1 write commits, which marks the named
- * profiles stale (or, for `'all'`, bumps the generation: no row rewritten), and a read racing
+ * profiles stale (logged: stale-log.ts; or, for `'all'`, bumps the generation: no row rewritten), and a read racing
  * the write keeps nothing (race-guard.ts). The object's alarm catches up once writes have been quiet
  * for QUIET_MS (catch-up.ts): it reads named-stale profiles again, and sweeps the whole workspace
  * in id order (after a generation bump, a move, on a new store, and every MAX_AGE_MS / 2). A
@@ -56,6 +67,8 @@ export class ProfileReads extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly guard = new RaceGuard();
   private readonly catchUp: CatchUp;
+  /** Profiles named stale and not yet marked in `views` (stale-log.ts): their rows do not answer. */
+  private readonly staleLog: StaleLog;
   /** Mirrors of `meta`: the generation, the workspace and its database. */
   private gen: number;
   private workspace: string | null;
@@ -77,6 +90,7 @@ export class ProfileReads extends DurableObject<Env> {
     this.workspace = get('workspace');
     this.database = get('database');
     this.model = get('model') === null ? null : JSON.parse(get('model')!);
+    this.staleLog = new StaleLog(this.sql);
     const quiet = Number(env.PROFILE_READS_QUIET_MS);
     this.quietMs = env.PROFILE_READS_QUIET_MS !== undefined && Number.isFinite(quiet) && quiet >= 0 ? quiet : QUIET_MS;
     this.catchUp = new CatchUp({
@@ -89,6 +103,7 @@ export class ProfileReads extends DurableObject<Env> {
       generation: () => this.gen,
       workspace: () => this.workspace,
       learn: (q) => this.learn(q),
+      staleLog: this.staleLog,
       keep: (gen, now, s, page) => {
         const kept = { ...wholeKeep(s.view, profileBody(s.view, now), viewRefs(s.view, s.treeIds)), timeline: page ? { rows: page, fetched: TIMELINE_ROWS } : undefined };
         this.store(gen, now, kept, s.view.model);
@@ -97,8 +112,9 @@ export class ProfileReads extends DurableObject<Env> {
     });
     // Rows kept by a release that stored them in another form: a new generation reads them all again
     // (reads go to D1 meanwhile, as after any 'all'). A new store has nothing to read again.
-    if (get('format') !== FORMAT) {
-      if (this.workspace !== null) this.bumpGeneration(this.clock());
+    const format = get('format');
+    if (format !== FORMAT) {
+      if (this.workspace !== null && !KEPT_IN_PLACE.includes(format ?? '')) this.bumpGeneration(this.clock());
       metaSet(this.sql, 'format', FORMAT);
     }
   }
@@ -154,14 +170,19 @@ export class ProfileReads extends DurableObject<Env> {
     if (scope === 'all') this.bumpGeneration(now);
     else {
       this.guard.invalidate(scope.profileIds);
-      if (scope.erased) forget(this.sql, scope.profileIds);
-      else markStale(this.sql, scope.profileIds, now);
+      // An erasure leaves nothing of the person: the log goes into `views` first, whose rows then go.
+      if (scope.erased) {
+        this.staleLog.flush(now);
+        forget(this.sql, scope.profileIds);
+      } else this.staleLog.add(scope.profileIds, now);
     }
     await this.catchUp.wrote(now);
   }
 
   /** Where the store stands (`GET /v1/admin/workspaces/{id}/profile-reads`). */
   status() {
+    // Counted from `views` alone: the logged profiles go there first (what the catch-up does when it runs).
+    this.staleLog.flush(this.clock());
     const views = countViews(this.sql, this.gen);
     const { sweeping, lastSweepAt, quietForMs } = this.catchUp.state();
     return { caughtUp: !sweeping && views.namedStale === 0, generation: this.gen, database: this.database, sweeping, lastSweepAt, views, quietForMs };
@@ -197,6 +218,8 @@ export class ProfileReads extends DurableObject<Env> {
       this.model = { gen, stored: model };
       metaSet(this.sql, 'model', JSON.stringify(this.model));
     }
+    // A logged-stale row becomes current again the way a marked one does (its other slot and old refs go).
+    if (this.staleLog.take(k.id)) markStale(this.sql, [k.id], now);
     keep(this.sql, gen, now, k);
   }
 
@@ -208,7 +231,7 @@ export class ProfileReads extends DurableObject<Env> {
   }
 
   private answers(row: ViewRow, now: number): boolean {
-    return row.gen === this.gen && now - row.stored_at < MAX_AGE_MS;
+    return row.gen === this.gen && now - row.stored_at < MAX_AGE_MS && !this.staleLog.has(row.id);
   }
 
   /** Remembers the workspace and its database; a new database (a move) makes every row stale. Returns the time. */

@@ -10,6 +10,9 @@
  * asked for (fewer: that is all of them).
  * `refs`: every ref a reader may use (`type\0value` of an identifier, `id\0profile id`) to the
  * canonical profile it names.
+ * `stale_log`: profiles writers named stale and the store has not yet marked in `views` (stale-log.ts),
+ * one row per invalidation, the ids as a JSON array: an append instead of a write per profile on
+ * ingest's path. Added 2026-12-07 (CREATE IF NOT EXISTS: a store of an older release gains it empty).
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -24,7 +27,8 @@ CREATE TABLE IF NOT EXISTS views (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS views_named_stale ON views (id) WHERE gen = 0;
 CREATE TABLE IF NOT EXISTS refs (ref TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS refs_id ON refs (id);`;
+CREATE INDEX IF NOT EXISTS refs_id ON refs (id);
+CREATE TABLE IF NOT EXISTS stale_log (seq INTEGER PRIMARY KEY, ids TEXT NOT NULL);`;
 
 export type ViewRow = {
   id: string;
@@ -98,6 +102,24 @@ export function markStale(sql: SqlStorage, ids: readonly string[], now: number):
     JSON.stringify(ids),
     now,
   );
+}
+
+/** Appends one invalidation's profile ids to `stale_log` (one row, however many ids). */
+export function appendStaleLog(sql: SqlStorage, ids: readonly string[]): void {
+  sql.exec('INSERT INTO stale_log (ids) VALUES (?)', JSON.stringify(ids));
+}
+
+/** The rows of `stale_log`, oldest first: each invalidation's ids. */
+export function readStaleLog(sql: SqlStorage): { seq: number; ids: string[] }[] {
+  return sql
+    .exec<{ seq: number; ids: string }>('SELECT seq, ids FROM stale_log ORDER BY seq')
+    .toArray()
+    .map((r) => ({ seq: r.seq, ids: JSON.parse(r.ids) as string[] }));
+}
+
+/** Deletes the rows of `stale_log` up to `seq`. */
+export function dropStaleLog(sql: SqlStorage, upToSeq: number): void {
+  sql.exec('DELETE FROM stale_log WHERE seq <= ?', upToSeq);
 }
 
 /** Deletes the profiles' rows and every ref naming them (erasure, a profile merged away or gone). */
