@@ -1,4 +1,5 @@
 // The script tag on the example shop page, in real headless Chromium, against the real collector.
+import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { eventually, openShop, sdkReady, sql, useHarness } from './harness';
 
@@ -18,6 +19,22 @@ interface Row {
 
 const rows = (where: string) =>
   h.query<Row>(`SELECT * FROM events WHERE workspace_id = ${sql(h.workspace.id)} AND (${where}) ORDER BY timestamp, message_id`);
+
+/** The script tag as a site pastes it, sending to the test collector. */
+const TAG = () => `<script src="${h.collector.url}/satu.min.js" data-write-key="${h.workspace.writeKey}" data-host="${h.collector.url}"></script>`;
+
+/**
+ * Opens a page with `head` on the collector's origin (Chromium lets a page served by the test reach
+ * loopback only from there).
+ */
+async function openTestPage(context: BrowserContext, path: string, head: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.route(`**${path}`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: `<!doctype html><html><head>${head}</head><body></body></html>` }),
+  );
+  await page.goto(`${h.collector.url}${path}`);
+  return page;
+}
 
 describe('script tag on the shop page', () => {
   it('sends page views and events with full context that reach D1', async () => {
@@ -88,22 +105,16 @@ describe('script tag on the shop page', () => {
 
   it('starts after the script has run; a call before that starts it at once; a second copy keeps the first', async () => {
     const context = await h.browser.newContext();
-    const page = await context.newPage();
-    const tag = `<script src="${h.collector.url}/satu.min.js" data-write-key="${h.workspace.writeKey}" data-host="${h.collector.url}"></script>`;
-    // A page of the collector's origin (Chromium lets a page served by the test reach loopback only
-    // from there): the tag twice in a row (before the first copy started), then a
-    // script that uses window.satu while the page is still being parsed.
-    await page.route('**/start-test.html', (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        body:
-          `<!doctype html><html><head><title>Start test</title>${tag}${tag}<script>` +
-          'window.standIn = window.satu;' +
-          "window.early = { first: window.satu.anonymousId(), started: window.satu !== window.standIn, call: window.satu.track('Early Call', { n: 1 }) };" +
-          '</script></head><body></body></html>',
-      }),
+    // The tag twice in a row (before the first copy started), then a script that uses window.satu
+    // while the page is still being parsed.
+    const page = await openTestPage(
+      context,
+      '/start-test.html',
+      `<title>Start test</title>${TAG()}${TAG()}<script>` +
+        'window.standIn = window.satu;' +
+        "window.early = { first: window.satu.anonymousId(), started: window.satu !== window.standIn, call: window.satu.track('Early Call', { n: 1 }) };" +
+        '</script>',
     );
-    await page.goto(`${h.collector.url}/start-test.html`);
     const seen = await page.evaluate(async () => {
       const w = window as any;
       await w.early.call; // resolves once persisted
@@ -131,18 +142,12 @@ describe('script tag on the shop page', () => {
 
   it('a visitor who leaves before the SDK started still sends the page view', async () => {
     const context = await h.browser.newContext();
-    const page = await context.newPage();
-    const tag = `<script src="${h.collector.url}/satu.min.js" data-write-key="${h.workspace.writeKey}" data-host="${h.collector.url}"></script>`;
     // A page that is never idle (its idle callback never comes), so only the visitor leaving starts the SDK.
-    await page.route('**/leave-test.html', (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        body:
-          '<!doctype html><html><head><title>Leave test</title><script>window.requestIdleCallback = function () {};</script>' +
-          `${tag}<script>window.standIn = window.satu;</script></head><body></body></html>`,
-      }),
+    const page = await openTestPage(
+      context,
+      '/leave-test.html',
+      `<title>Leave test</title><script>window.requestIdleCallback = function () {};</script>${TAG()}<script>window.standIn = window.satu;</script>`,
     );
-    await page.goto(`${h.collector.url}/leave-test.html`);
     await new Promise((r) => setTimeout(r, 300));
     expect(await page.evaluate(() => (window as any).satu === (window as any).standIn)).toBe(true); // not started
     await page.goto(`${h.collector.url}/health`); // the visitor leaves
