@@ -234,6 +234,21 @@ describe('the profile read store', () => {
     });
   });
 
+  it('a step of the stale log reads it a few rows at a time, across as many as it marks', async () => {
+    const w = await createWorkspace('Stale log pages shop');
+    const seen = await withReads(w, (_i, state) => {
+      const sql = state.storage.sql;
+      const log = new StaleLog(sql);
+      for (let i = 0; i < 20; i++) log.add([`q${i}`], 1); // 20 rows of one id
+      log.flush(2, 17); // more rows than one read holds
+      const afterStep = { q16: log.has('q16'), q17: log.has('q17'), empty: log.empty };
+      log.flush(3);
+      const marked = sql.exec<{ n: number }>("SELECT count(*) AS n FROM views WHERE gen = 0 AND id LIKE 'q%'").toArray()[0]!.n;
+      return { afterStep, empty: log.empty, marked, restarted: new StaleLog(sql).empty };
+    });
+    expect(seen).toEqual({ afterStep: { q16: false, q17: true, empty: false }, empty: true, marked: 20, restarted: true });
+  });
+
   it('a restarted object answers from its own storage, without D1', async () => {
     const w = await createWorkspace('Restart shop');
     await send(w, people('rs'));

@@ -71,11 +71,14 @@ export class StaleLog {
     const marked: string[] = [];
     let upTo = 0;
     let count = 0;
-    for (const row of readStaleLog(this.sql)) {
-      for (const id of row.ids) if (this.ids.delete(id)) marked.push(id);
-      upTo = row.seq;
-      count += row.ids.length;
-      if (count >= atLeast) break;
+    // A few rows at a time (each some hundred ids): a step reads no more of the log than it marks.
+    for (let page = readStaleLog(this.sql, 0, 8); page.length > 0 && count < atLeast; page = readStaleLog(this.sql, upTo, 8)) {
+      for (const row of page) {
+        for (const id of row.ids) if (this.ids.delete(id)) marked.push(id);
+        upTo = row.seq;
+        count += row.ids.length;
+        if (count >= atLeast) break;
+      }
     }
     if (marked.length > 0) markStale(this.sql, marked.sort(), now);
     dropStaleLog(this.sql, upTo);

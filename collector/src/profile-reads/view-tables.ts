@@ -109,10 +109,10 @@ export function appendStaleLog(sql: SqlStorage, ids: readonly string[]): void {
   sql.exec('INSERT INTO stale_log (ids) VALUES (?)', JSON.stringify(ids));
 }
 
-/** The rows of `stale_log`, oldest first: each invalidation's ids. */
-export function readStaleLog(sql: SqlStorage): { seq: number; ids: string[] }[] {
+/** Rows of `stale_log` after `afterSeq`, oldest first, at most `rows` of them: each invalidation's ids. */
+export function readStaleLog(sql: SqlStorage, afterSeq = 0, rows = -1): { seq: number; ids: string[] }[] {
   return sql
-    .exec<{ seq: number; ids: string }>('SELECT seq, ids FROM stale_log ORDER BY seq')
+    .exec<{ seq: number; ids: string }>('SELECT seq, ids FROM stale_log WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, rows)
     .toArray()
     .map((r) => ({ seq: r.seq, ids: JSON.parse(r.ids) as string[] }));
 }
