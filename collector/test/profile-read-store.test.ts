@@ -262,7 +262,7 @@ describe('the profile read store', () => {
       return { ...got, d1Reads: restarted.counts.d1Reads };
     });
     expect(answer).toMatchObject({ hit: true, d1Reads: 0 });
-    expect(JSON.parse(answer.body!)).toEqual(expected);
+    expect(JSON.parse(answer.body as string)).toEqual(expected);
   });
 
   it('a restarted object with nothing to do schedules no catch-up on reads, and the next write schedules it', async () => {

@@ -48,8 +48,12 @@ export const eventLine = ({ timestamp, ...e }: TimelineEvent): string => JSON.st
  * cursor of the page after (null: this is the last page).
  */
 export function pageText(events: string, next: string | null): string {
-  return `{"data":[${events}],"cursor":${JSON.stringify({ next, hasMore: next !== null })}}`;
+  return PAGE_HEAD + events + pageTail(next);
 }
+
+/** What a page's body holds before its events, and after them (`pageText`'s two halves). */
+export const PAGE_HEAD = '{"data":[';
+export const pageTail = (next: string | null) => `],"cursor":${JSON.stringify({ next, hasMore: next !== null })}}`;
 
 /** The cursor after an event given as its line (`eventLine`): what `encodeCursor` gives for the event. */
 export function cursorOfLine(line: string): string {

@@ -13,7 +13,8 @@ import { countViews, forget, keep, markStale, metaGet, metaSet, rowOfRef, SCHEMA
 
 /** What a read through the object answers: the body (null: no such profile), whether it was kept, and the D1 time of a miss. */
 export interface ReadAnswer {
-  body: string | null;
+  /** The response body: text, or a timeline page's UTF-8 as the store cut it (page.ts). */
+  body: string | Uint8Array<ArrayBuffer> | null;
   hit: boolean;
   /** Milliseconds waiting on D1 (0 on a hit: a hit makes no D1 query). */
   d1Ms: number;
