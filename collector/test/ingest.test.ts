@@ -69,6 +69,32 @@ describe('ingestion statuses', () => {
     expect(profile.traits).toEqual(traits);
   });
 
+  it('keeps a known person exactly when later batches read and update them: traits, consent, revenue, merges', async () => {
+    const traits = { name: 'Zoë "Z" \\ \u2028 😀', tags: ['a', null], nested: { n: -0.5, big: 12345678901234567000 } };
+    const consent = { context: { consent: { categoryPreferences: { Analytics: true, 'Ads "x"': false } } } };
+    expect((await sendBatch(ws.writeKey, [
+      { type: 'identify', userId: 'exact-3', messageId: 'm-exact-3', traits, ...consent },
+      { type: 'track', event: 'Order Completed', userId: 'exact-3', messageId: 'm-exact-4', properties: { revenue: 0.1 } },
+    ])).status).toBe(200);
+    // Each later batch reads the person back from D1 before it plans: revenue adds up as doubles
+    // (0.1 + 0.2 + 0.3), and an alias merges a second profile into them.
+    expect((await sendBatch(ws.writeKey, [{ type: 'track', event: 'Order Completed', userId: 'exact-3', messageId: 'm-exact-5', properties: { revenue: 0.2 } }])).status).toBe(200);
+    expect((await sendBatch(ws.writeKey, [{ type: 'track', event: 'Order Completed', anonymousId: 'exact-3-anon', messageId: 'm-exact-6', properties: { revenue: 0.3 } }])).status).toBe(200);
+    expect((await sendBatch(ws.writeKey, [{ type: 'alias', userId: 'exact-3', previousId: 'exact-3-anon', messageId: 'm-exact-7' }])).status).toBe(200);
+    expect((await sendBatch(ws.writeKey, [{ type: 'track', event: 'Viewed', anonymousId: 'exact-3-anon', messageId: 'm-exact-8' }])).status).toBe(200);
+    const profile = (await (await call('/v1/profiles/user_id:exact-3', { headers: { authorization: `Bearer ${ws.secretKey}` } })).json()) as {
+      traits: unknown;
+      consent: Record<string, { granted: boolean }>;
+      computed: { revenue: number; eventCount: number; eventCounts: Record<string, number> };
+      mergeCount: number;
+    };
+    expect(profile.traits).toEqual(traits);
+    expect(Object.fromEntries(Object.entries(profile.consent).map(([k, v]) => [k, v.granted]))).toEqual({ Analytics: true, 'Ads "x"': false });
+    expect(profile.computed.revenue).toBe(0.1 + 0.2 + 0.3);
+    expect(profile.computed).toMatchObject({ eventCount: 6, eventCounts: { 'Order Completed': 3, Viewed: 1 } });
+    expect(profile.mergeCount).toBe(1);
+  });
+
   it('stores a batch sent with HTTP Basic', async () => {
     const res = await sendBatch(ws.writeKey, [
       { type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'm-basic-1', properties: { total: 20 } },

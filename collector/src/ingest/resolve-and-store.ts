@@ -181,7 +181,8 @@ function writeBatch(
   archive: { places: Map<StoredEvent, ArchivePlace>; replaced: D1PreparedStatement[] },
 ): D1PreparedStatement[] {
   const profileOf = new Map(planned.map((e, i) => [e, plan.eventProfileIds[i]]));
-  const withProfiles = arrived.map((e) => ({ ...e, profileId: profileOf.get(e) ?? null }));
+  // Only what the outbox reads: a copy of every whole event was garbage for each batch.
+  const withProfiles = arrived.map((e) => ({ messageId: e.messageId, type: e.type, event: e.event, context: e.context, profileId: profileOf.get(e) ?? null }));
   const forwarding = forward ? eventForwardingStatement(db, workspaceId, withProfiles, now) : null;
   return [
     ...guardStatements(db, workspaceId, plan),

@@ -17,19 +17,21 @@ export interface ForwardCandidate {
  * One pending delivery per (event, event destination of the workspace whose filter and consent
  * category let it through). `INSERT OR IGNORE` on the (destination, messageId) key: an event
  * reaches a destination once, however often the hook runs for it. Meant to join the resolver's
- * write batch, so that the events and their outbox rows commit together.
+ * write batch, so that the events and their outbox rows commit together. The destinations are the
+ * outer loop (CROSS JOIN keeps SQLite to that order): a workspace without event destinations,
+ * which every resolver batch of most workspaces is, never has its rows' JSON parsed.
  */
 export function forwardingStatement(db: D1Database, workspaceId: string, events: readonly ForwardCandidate[], now: number): D1PreparedStatement {
   const rows = events.map((e) => [e.messageId, e.profileId, e.type, e.event, e.granted]);
   return db
     .prepare(
       `INSERT OR IGNORE INTO event_deliveries (workspace_id, destination_id, message_id, profile_id, next_attempt_at, created_at)
-       SELECT ?1, d.id, v->>'$[0]', v->>'$[1]', ?3, ?3
-       FROM (SELECT value AS v FROM json_each(?2)) JOIN destinations d ON d.workspace_id = ?1
-       WHERE d.kind IN ('webhook', 'ga4', 'mixpanel', 'meta')
-         AND (d.filter_types IS NULL OR EXISTS (SELECT 1 FROM json_each(d.filter_types) WHERE value = v->>'$[2]'))
-         AND (d.filter_events IS NULL OR v->>'$[2]' <> 'track' OR EXISTS (SELECT 1 FROM json_each(d.filter_events) WHERE value = v->>'$[3]'))
-         AND (d.consent_category IS NULL OR EXISTS (SELECT 1 FROM json_each(v->'$[4]') WHERE value = d.consent_category))`,
+       SELECT ?1, d.id, v->>0, v->>1, ?3, ?3
+       FROM destinations d CROSS JOIN (SELECT value AS v FROM json_each(?2))
+       WHERE d.workspace_id = ?1 AND d.kind IN ('webhook', 'ga4', 'mixpanel', 'meta')
+         AND (d.filter_types IS NULL OR EXISTS (SELECT 1 FROM json_each(d.filter_types) WHERE value = v->>2))
+         AND (d.filter_events IS NULL OR v->>2 <> 'track' OR EXISTS (SELECT 1 FROM json_each(d.filter_events) WHERE value = v->>3))
+         AND (d.consent_category IS NULL OR EXISTS (SELECT 1 FROM json_each(v->4) WHERE value = d.consent_category))`,
     )
     .bind(workspaceId, JSON.stringify(rows), now);
 }
