@@ -1,7 +1,7 @@
 import type { Identifier } from '../identity/identifiers';
 import { pairKey, type AccountState, type LoadedProfile } from '../identity/planner';
 import { hasSuppressionsStatement } from './privacy';
-import { PROFILE_JSON_TEXT, PROFILE_REVENUE, profileFromJsonText } from './profile-rows';
+import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
 import { listSegmentsStatement, toSegments, type Segment } from './segments';
 
 export interface IdentityReadRequest {
@@ -39,7 +39,7 @@ const TREE_IDS = `(SELECT json_array(count(*), json_group_array(CASE WHEN mi.typ
 
 // One row per (known identifier, its canonical profile): the identifier -> profile map and the
 // profile rows in one statement.
-const PROFILES = `SELECT h.type AS hit_type, h.value AS hit_value, p.id, ${PROFILE_JSON_TEXT} AS profile, ${PROFILE_REVENUE} AS revenue, ${TREE_IDS} AS tree_ids
+const PROFILES = `SELECT h.type AS hit_type, h.value AS hit_value, p.id, ${PROFILE_COLUMNS}, ${TREE_IDS} AS tree_ids
 FROM (${HITS}) h CROSS JOIN profiles p ON p.id = h.canonical_id WHERE p.workspace_id = ?1`;
 
 const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM accounts
@@ -84,11 +84,11 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     suppressing: suppressing.results.length > 0,
     segments: toSegments(segments.results),
   };
-  for (const r of profiles.results as unknown as { hit_type: string; hit_value: string; id: string; profile: string; revenue: number; tree_ids: string }[]) {
+  for (const r of profiles.results as unknown as (ProfileRow & { hit_type: string; hit_value: string; id: string; tree_ids: string })[]) {
     result.known.set(`${r.hit_type}:${r.hit_value}`, r.id);
     if (result.profiles.has(r.id)) continue;
     const [identityCount, userIds] = JSON.parse(r.tree_ids) as [number, (string | null)[]];
-    result.profiles.set(r.id, { state: profileFromJsonText(r.profile, r.revenue), identityCount, userIds: userIds.filter((u): u is string => u !== null) });
+    result.profiles.set(r.id, { state: toProfileState(r), identityCount, userIds: userIds.filter((u): u is string => u !== null) });
   }
   for (const r of (accounts?.results ?? []) as { group_id: string; traits: string; trait_times: string; version: number; created_at: number }[]) {
     result.accounts.set(r.group_id, {
