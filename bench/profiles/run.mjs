@@ -15,7 +15,10 @@
 // measures right after ingest instead (reads of what the store has not caught up go to D1).
 //
 //   node bench/profiles/run.mjs [--people 100000] [--events 1000000] [--concurrency 8] [--lookups 2000]
-//                               [--rounds 3] [--ingest] [--seconds 10] [--no-wait-store]
+//                               [--rounds 3] [--ingest] [--seconds 10] [--no-wait-store] [--alone 300]
+// --alone N: after the concurrent rounds, N reads of each kind one at a time (people no phase read
+// before), beside /health and the floor's calls one at a time: what a read costs the worker when no
+// other request shares the runtime's one thread (0: skip).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,11 +38,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     ingest: { type: 'boolean', default: false },
     'no-wait-store': { type: 'boolean', default: false },
+    alone: { type: 'string', default: '300' },
   },
 });
 const PEOPLE = Number(values.people);
 const EVENTS = Number(values.events);
 const CONCURRENCY = Number(values.concurrency);
+const ALONE = Number(values.alone);
 const LOAD_BATCH = 500;
 
 // Person p's k-th event. Every person gets EVENTS/PEOPLE events, spread over the whole load
@@ -112,9 +117,9 @@ function refOf(j) {
  * read before (the cache misses and reads D1), then a warm phase reads the same people again
  * (answered by the workspace's Durable Object). Profile and timeline phases use different people.
  */
-function coldWarm(n) {
-  const slot = (kind, round) => (round < 0 ? 2 * Number(values.rounds) : 2 * round + (kind === 'events' ? 1 : 0)) * n;
-  if ((2 * Number(values.rounds) + 1) * n > PEOPLE) console.log(`note: ${PEOPLE} people are too few for ${n} distinct cold lookups per phase; some cold reads repeat people`);
+function coldWarm(n, offset = 0) {
+  const slot = (kind, round) => offset + (round < 0 ? 2 * Number(values.rounds) : 2 * round + (kind === 'events' ? 1 : 0)) * n;
+  if (offset + (2 * Number(values.rounds) + 1) * n > PEOPLE) console.log(`note: ${PEOPLE} people are too few for ${n} distinct cold lookups per phase; some cold reads repeat people`);
   return slot;
 }
 
@@ -122,21 +127,20 @@ function coldWarm(n) {
  * Rounds of the given kinds of GET, each phase CONCURRENCY at a time back to back, so every kind and
  * the do-nothing reference share the machine's load. The first round only warms up (isolate, caches).
  */
-async function measureKinds(url, kinds) {
-  const n = Number(values.lookups);
+async function measureKinds(url, kinds, { concurrency = CONCURRENCY, n = Number(values.lookups) } = {}) {
   // pathOf(j, round): round -1 is the warm-up.
-  for (const [pathOf, headers] of Object.values(kinds)) await measureGets(url, (j) => pathOf(j, -1), Math.min(n, 200), { headers, concurrency: CONCURRENCY, cpuMs });
+  for (const [pathOf, headers] of Object.values(kinds)) await measureGets(url, (j) => pathOf(j, -1), Math.min(n, 200), { headers, concurrency, cpuMs });
   const runs = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
   for (let round = 0; round < Number(values.rounds); round++) {
-    for (const [kind, [pathOf, headers]] of Object.entries(kinds)) runs[kind].push(await measureGets(url, (j) => pathOf(j, round), n, { headers, concurrency: CONCURRENCY, cpuMs }));
+    for (const [kind, [pathOf, headers]] of Object.entries(kinds)) runs[kind].push(await measureGets(url, (j) => pathOf(j, round), n, { headers, concurrency, cpuMs }));
   }
   return Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, pool(r)]));
 }
 
 /** /health, then profiles and timeline pages, each cold (people not read before) and warm (the same people again). */
-function measureReads(url, secretKey) {
+function measureReads(url, secretKey, { concurrency = CONCURRENCY, n = Number(values.lookups), offset = 0 } = {}) {
   const auth = { authorization: `Bearer ${secretKey}` };
-  const slot = coldWarm(Number(values.lookups));
+  const slot = coldWarm(n, offset);
   const profileOf = (j, round) => `/v1/profiles/${encodeURIComponent(refOf(slot('profile', round) + j))}`;
   const eventsOf = (j, round) => `/v1/profiles/${encodeURIComponent(refOf(slot('events', round) + j))}/events?limit=20`;
   return measureKinds(url, {
@@ -145,7 +149,7 @@ function measureReads(url, secretKey) {
     profileWarm: [profileOf, auth],
     eventsCold: [eventsOf, auth],
     eventsWarm: [eventsOf, auth],
-  });
+  }, { concurrency, n });
 }
 
 const readRow = (name, x, h) =>
@@ -160,9 +164,9 @@ const READ_KINDS = [
   ['eventsWarm', 'GET /v1/profiles/{ref}/events?limit=20, warm'],
 ];
 
-function printReads(r) {
+function printReads(r, concurrency = CONCURRENCY) {
   const h = r.health;
-  console.log(`\nreads, ${CONCURRENCY} concurrent, ${values.rounds} rounds of health / profile cold, warm / events cold, warm back to back:\n`);
+  console.log(`\nreads, ${concurrency === 1 ? 'one at a time' : `${concurrency} concurrent`}, ${values.rounds} rounds of health / profile cold, warm / events cold, warm back to back:\n`);
   console.log(READ_HEAD);
   console.log(readRow('GET /health', h, h));
   for (const [kind, label] of READ_KINDS) console.log(readRow(label, r[kind], h));
@@ -192,6 +196,14 @@ async function printFloor() {
   console.log(readRow('GET /health', r.health, r.health));
   console.log(readRow('GET /ping-d1 (one D1 SELECT 1)', r.d1, r.health));
   console.log(readRow('GET /ping-do (one Durable Object call, SELECT 1 on its storage)', r.durableObject, r.health));
+  if (ALONE === 0) return;
+  const alone = await withWorker('bench/baseline/wrangler.toml', (url) =>
+    measureKinds(url, { health: [() => '/health', {}], durableObject: [() => '/ping-do', {}] }, { concurrency: 1, n: ALONE }),
+  );
+  console.log(`\nthe same, one at a time:\n`);
+  console.log(READ_HEAD);
+  console.log(readRow('GET /health', alone.health, alone.health));
+  console.log(readRow('GET /ping-do (one Durable Object call, SELECT 1 on its storage)', alone.durableObject, alone.health));
 }
 
 // Steady-state ingest at batch 100, new events of people already in the database, in two shapes:
@@ -254,6 +266,11 @@ const satu = await withWorker('wrangler.toml', async (url, token, worker) => {
   const reads = await measureReads(url, ws.secretKey);
   console.log(`read store after the reads: ${describeStore(await readStore(url, token, ws.id))}`);
   printReads(reads);
+  if (ALONE > 0) {
+    // People after every slot the concurrent rounds used, so the cold reads are cold here too.
+    const used = (2 * Number(values.rounds) + 1) * Number(values.lookups);
+    printReads(await measureReads(url, ws.secretKey, { concurrency: 1, n: ALONE, offset: used }), 1);
+  }
   if (!values.ingest) return null;
   await measureIngest(url, headers, 'warm'); // warm-up is a full run: same length for both sides
   const ingest = await measureIngest(url, headers, 'steady', worker.cpuMs);
