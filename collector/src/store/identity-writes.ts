@@ -88,6 +88,13 @@ export function guardStatements(db: D1Database, workspaceId: string, plan: Pick<
   return out;
 }
 
+/**
+ * The version a profile row has after UPSERT_PROFILES wrote `p` (read at `p.version`, -1 for a
+ * new one): inserted at 0, else one more than the version the guard found. The inbox's
+ * ProfileCache keys what it holds by it.
+ */
+export const versionAfterUpsert = (p: Pick<ProfileState, 'version'>): number => (p.version < 0 ? 0 : p.version + 1);
+
 export function upsertProfilesStatements(db: D1Database, workspaceId: string, profiles: readonly ProfileState[]): D1PreparedStatement[] {
   return jsonChunks(profiles.map(profileToJsonRow)).map((chunk) => db.prepare(UPSERT_PROFILES).bind(workspaceId, chunk));
 }

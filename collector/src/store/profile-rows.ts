@@ -10,7 +10,7 @@ import type { ProfileState } from '../identity/profile-state';
  * own: SQLite's text of a REAL need not give back the same double. Only merged_into, first_seen and
  * last_seen may be NULL.
  */
-const PROFILE_JSON_TEXT = `printf('[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s]', json_quote(p.id), json_quote(p.canonical_id), json_quote(p.merged_into),
+export const PROFILE_JSON_TEXT = `printf('[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s]', json_quote(p.id), json_quote(p.canonical_id), json_quote(p.merged_into),
   p.traits, p.trait_times, p.computed, p.consent, coalesce(p.first_seen, 'null'), coalesce(p.last_seen, 'null'),
   p.event_count, p.merge_count, p.created_at, p.updated_at, p.version)`;
 
