@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedProfile, MergeRecord, Plan } from '../identity/planner';
 import { emptyProfile, type ProfileState } from '../identity/profile-state';
-import { ProfileCache, type BatchRead } from './profile-cache';
+import { rowTextLength } from '../store/profile-rows';
+import { HeldStore, ProfileCache, type BatchRead } from './profile-cache';
 
 const state = (id: string, version: number, more: Partial<ProfileState> = {}): ProfileState => ({ ...emptyProfile(id, 1), version, ...more });
 const loaded = (...states: ProfileState[]): Map<string, LoadedProfile> => new Map(states.map((s) => [s.id, { state: s, identityCount: 1, userIds: [] }]));
@@ -48,16 +49,34 @@ describe('ProfileCache', () => {
     expect(cache.held(['user_id:a', 'user_id:b']).size).toBe(0);
   });
 
-  it('starts empty in another database (the workspace moved)', () => {
-    const cache = new ProfileCache().in('DB');
-    cache.committed(read(loaded(state('a', 0)), { 'user_id:a': 'a' }), plan([]));
-    expect(cache.in('DB').size).toBe(1);
-    expect(cache.in('DB_2').size).toBe(0);
-    expect(heldOf(cache, 'user_id:a')).toBeUndefined();
+  it('keeps scopes apart: another workspace, or the same one moved to another database, holds nothing of it', () => {
+    const store = new HeldStore();
+    const here = new ProfileCache(store, 'w1\u0000DB\u0000');
+    here.committed(read(loaded(state('a', 0)), { 'user_id:a': 'a' }), plan([]));
+    expect(new ProfileCache(store, 'w1\u0000DB\u0000').size).toBe(1);
+    expect(heldOf(new ProfileCache(store, 'w1\u0000DB_2\u0000'), 'user_id:a')).toBeUndefined();
+    expect(heldOf(new ProfileCache(store, 'w2\u0000DB\u0000'), 'user_id:a')).toBeUndefined();
+    new ProfileCache(store, 'w1\u0000').clear();
+    expect(here.size).toBe(0);
+  });
+
+  it('keeps within its byte estimate, least recently held out first, whatever the number of scopes', () => {
+    // 1,000-character texts: 1,628 bytes each by the estimate; room for three.
+    const store = new HeldStore({ maxProfileBytes: 3 * 1628 });
+    const scopes = ['w1', 'w2', 'w3', 'w4'].map((w) => new ProfileCache(store, `${w}\u0000DB\u0000`));
+    scopes.forEach((cache, i) => {
+      const s = state(`p${i}`, 0);
+      rowTextLength.set(s, 1000);
+      cache.committed(read(loaded(s), { 'user_id:x': `p${i}` }), plan([]));
+    });
+    expect(store.profiles.size).toBe(3);
+    expect(store.profiles.bytes).toBe(3 * 1628);
+    expect(heldOf(scopes[0], 'user_id:x')).toBeUndefined();
+    expect(heldOf(scopes[3], 'user_id:x')).toMatchObject({ id: 'p3' });
   });
 
   it('evicts the profile written or read longest ago', () => {
-    const cache = new ProfileCache(2);
+    const cache = new ProfileCache(new HeldStore({ maxProfiles: 2 }));
     const commit = (id: string) => cache.committed(read(loaded(state(id, 0)), { [`user_id:${id}`]: id }), plan([]));
     commit('a');
     commit('b');

@@ -2,7 +2,7 @@ import { identifierKey, type Identifier } from '../identity/identifiers';
 import type { ProfileState } from '../identity/profile-state';
 import { pairKey, type AccountState, type LoadedProfile } from '../identity/planner';
 import { hasSuppressionsStatement } from './privacy';
-import { PROFILE_JSON_TEXT, toProfileState } from './profile-rows';
+import { PROFILE_JSON_TEXT, rowTextLength, toProfileState } from './profile-rows';
 import { listSegmentsStatement, toSegments, type Segment } from './segments';
 
 export interface IdentityReadRequest {
@@ -137,7 +137,11 @@ interface ProfileHit {
 
 /** The row's state: parsed from its text, or the held one (the row's revenue, as D1 gives it, beside it). */
 function stateOf(r: ProfileHit, held: ProfileState | undefined): ProfileState {
-  if (r.profile !== null) return toProfileState({ profile: r.profile, revenue: r.revenue });
+  if (r.profile !== null) {
+    const state = toProfileState({ profile: r.profile, revenue: r.revenue });
+    rowTextLength.set(state, r.profile.length);
+    return state;
+  }
   if (held?.id !== r.id) throw new Error(`identity read: no text for profile ${r.id}, which the caller does not hold`);
   return { ...held, revenue: r.revenue };
 }

@@ -1,7 +1,7 @@
 import type { IdentityCounters, Plan } from '../identity/planner';
 import type { ProfileState } from '../identity/profile-state';
 import { jsonChunks } from './json-chunks';
-import { profileToJsonRow } from './profile-rows';
+import { profileToJsonRow, rowTextLength } from './profile-rows';
 
 // Fails the whole batch (CHECK on the always-empty write_guard table) when a profile it read has
 // changed or gone since the read phase: D1 has no interactive transactions, so a read-then-write
@@ -96,7 +96,10 @@ export function guardStatements(db: D1Database, workspaceId: string, plan: Pick<
 export const versionAfterUpsert = (p: Pick<ProfileState, 'version'>): number => (p.version < 0 ? 0 : p.version + 1);
 
 export function upsertProfilesStatements(db: D1Database, workspaceId: string, profiles: readonly ProfileState[]): D1PreparedStatement[] {
-  return jsonChunks(profiles.map(profileToJsonRow)).map((chunk) => db.prepare(UPSERT_PROFILES).bind(workspaceId, chunk));
+  const lengths: number[] = [];
+  const chunks = jsonChunks(profiles.map(profileToJsonRow), undefined, lengths);
+  profiles.forEach((p, i) => rowTextLength.set(p, lengths[i]));
+  return chunks.map((chunk) => db.prepare(UPSERT_PROFILES).bind(workspaceId, chunk));
 }
 
 /**

@@ -17,6 +17,12 @@ export const PROFILE_JSON_TEXT = `printf('[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%
 /** The columns every reader of profile rows selects from the profiles table as `p` (read by `toProfileState`). */
 export const PROFILE_COLUMNS = `${PROFILE_JSON_TEXT} AS profile, p.revenue AS revenue`;
 
+/**
+ * The length of the JSON text a profile state was read from or written as: what the inbox's held
+ * profiles estimate their memory by (ingest/profile-cache.ts), at no cost of its own.
+ */
+export const rowTextLength = new WeakMap<ProfileState, number>();
+
 export interface ProfileRow {
   profile: string;
   revenue: number;
