@@ -14,7 +14,6 @@ import type { Segment } from '../store/segments';
 import { guardStatements, isTransientStorageError, isWriteConflict, planWriteStatements } from '../store/identity-writes';
 import type { Workspace } from '../store/workspaces';
 import type { StoredEvent } from './normalise';
-import type { ProfileCache } from './profile-cache';
 
 /** Attempts before a batch that keeps losing write races is answered 503 (the sender retries). */
 export const MAX_ATTEMPTS = 12;
@@ -63,8 +62,6 @@ export interface StoreOptions {
    * when it leaves D1. Ingest writes no index rows.
    */
   archive?: (archived: readonly StoredEvent[]) => PlannedObject[];
-  /** The inbox object's held profiles: their unchanged rows are not shipped by the read (profile-cache.ts). */
-  profiles?: ProfileCache;
 }
 
 /** Identity caps of a workspace: `settings.identity.{maxIdentifiers,maxMerges}`, else the defaults. */
@@ -83,7 +80,7 @@ export async function resolveAndStore(
   workspace: Workspace,
   incoming: readonly StoredEvent[],
   now: number,
-  { timing = new ServerTiming(), screen, forward = true, archive, profiles }: StoreOptions = {},
+  { timing = new ServerTiming(), screen, forward = true, archive }: StoreOptions = {},
 ): Promise<StoreOutcome> {
   const defaultCountry = workspace.settings.defaultCountry;
   const identifiers = new Map<string, Identifier>();
@@ -105,9 +102,8 @@ export async function resolveAndStore(
   // Screened once; identifiers of events it drops stay in the read (harmless: nothing plans with them).
   let events: readonly StoredEvent[] | null = screen ? null : incoming;
   for (let attempt = 1; ; attempt++) {
-    const held = profiles?.held(identifiers.keys());
     const read = await retrying(attempt, () =>
-      timing.time('read', () => readIdentityState(db, workspace.id, { identifiers: [...identifiers.values()], groupIds, messageIds, held })),
+      timing.time('read', () => readIdentityState(db, workspace.id, { identifiers: [...identifiers.values()], groupIds, messageIds })),
     );
     if (read === RETRY) continue;
     events ??= await timing.time('screen', () => screen!(incoming, read.suppressing));
@@ -138,13 +134,7 @@ export async function resolveAndStore(
     });
     const objects = archive?.(archived) ?? [];
     const placing = { places: archivePlaces(workspace.id, objects), replaced: archived.length === fresh.length ? [] : replacedStatements(db, workspace.id, objects) };
-    let written: D1Result[] | typeof RETRY | undefined;
-    try {
-      written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward, placing))));
-    } finally {
-      if (written === undefined || written === RETRY) profiles?.failed(read, plan);
-      else profiles?.committed(read, plan);
-    }
+    const written = await retrying(attempt, () => timing.time('write', () => db.batch(writeBatch(db, workspace.id, fresh, ordered, plan, now, forward, placing))));
     if (written === RETRY) continue;
     const forwarded = written[written.length - 1]?.meta.changes ?? 0;
     const touchedProfileIds = [...new Set([...plan.touchedProfileIds, ...read.storedProfileIds])].filter((id) => !plan.absorbedProfileIds.includes(id));

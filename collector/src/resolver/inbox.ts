@@ -14,7 +14,6 @@ import {
   type DeadLetter, type InboxEntry, type InboxStatus,
 } from './inbox-tables';
 import { resolveBatch } from './resolve-batch';
-import { forgetHeldProfiles, heldProfilesOf } from '../ingest/profile-cache';
 import { invalidateProfileReads, resolvedBatchScope } from '../profile-reads/invalidate';
 
 /** Resolver cycles stop after this long and hand over to the next alarm (an alarm may run 15 min; stay far below). */
@@ -45,8 +44,10 @@ export class IngestInbox extends DurableObject<Env> {
   private rebuildFailures = 0;
   /** Test seam for crashes (cycle-policy.ts InboxFaults). */
   faults: InboxFaults = {};
+
   /** What the resolver handed to waitUntil and is not finished yet (a move waits for it before copying). */
   private readonly tails = new Set<Promise<unknown>>();
+
   /** The object's `meta` table: its workspace, generation, move, and the archive jobs' state. */
   private readonly meta: JobState;
 
@@ -144,7 +145,6 @@ export class IngestInbox extends DurableObject<Env> {
   async startRebuild(workspaceId: string): Promise<RebuildStatus> {
     keepMeta(this.ctx.storage.sql, 'workspaceId', workspaceId);
     const status = await startRebuild(this.env.ARCHIVE, workspaceId, this.meta, Date.now());
-    forgetHeldProfiles(workspaceId);
     this.rebuildFailures = 0;
     await this.ctx.storage.setAlarm(Date.now());
     return status;
@@ -263,7 +263,7 @@ export class IngestInbox extends DurableObject<Env> {
       db = databaseOf(this.env, workspace.database);
       await this.faults.beforeResolve?.(events);
       const archive = batchArchive(this.ctx.storage.sql, workspaceId, { rows, events });
-      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil, { archive: archive.objectsOf, profiles: heldProfilesOf(workspaceId, workspace.database) });
+      const outcome = await resolveBatch(db, workspace, events, Date.now(), this.waitUntil, { archive: archive.objectsOf });
       // Profile reads kept for what the batch changed go before the batch counts as resolved.
       await invalidateProfileReads(this.env, workspaceId, await resolvedBatchScope(db, workspace, events, outcome));
       // Archived after the D1 write (which stored each event's place in the objects) and before the

@@ -17,8 +17,7 @@ import type { Workspace } from '../store/workspaces';
  * replays of dead letters and rebuilds all go through here.
  *
  * The inbox passes `archive`: the batch's R2 archive objects, named before the D1 write, so that
- * each event is stored with its place in them (resolve-and-store.ts; retention indexes it from there);
- * and `profiles`, the profiles it holds in memory (ingest/profile-cache.ts).
+ * each event is stored with its place in them (resolve-and-store.ts; retention indexes it from there).
  *
  * A rebuild passes `{ replay: true }`: the same resolution, without queuing what already went out
  * when the events were first ingested (event forwarding, segment webhooks).
@@ -32,11 +31,11 @@ export async function resolveBatch(
   events: readonly StoredEvent[],
   now: number,
   waitUntil?: (promise: Promise<unknown>) => void,
-  { replay = false, archive, profiles }: { replay?: boolean; archive?: StoreOptions['archive']; profiles?: StoreOptions['profiles'] } = {},
+  { replay = false, archive }: { replay?: boolean; archive?: StoreOptions['archive'] } = {},
 ): Promise<StoreOutcome> {
   const screen = (batch: readonly StoredEvent[], suppressing: boolean) =>
     privacyGate(db, workspace, batch, (e, country) => eventIdentifiers(e, country).ids, now, suppressing);
-  const stored = await resolveAndStore(db, workspace, events, now, { screen, forward: !replay, archive, profiles });
+  const stored = await resolveAndStore(db, workspace, events, now, { screen, forward: !replay, archive });
   // Computed traits and stored predictions first: segments may compare them.
   await refreshComputedTraits(db, workspace.id, [...stored.touchedProfileIds, ...stored.absorbedProfileIds], now);
   await refreshMemberships(db, workspace.id, stored, now, waitUntil, !replay);

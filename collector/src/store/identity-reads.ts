@@ -1,20 +1,13 @@
-import { identifierKey, type Identifier } from '../identity/identifiers';
-import type { ProfileState } from '../identity/profile-state';
+import type { Identifier } from '../identity/identifiers';
 import { pairKey, type AccountState, type LoadedProfile } from '../identity/planner';
 import { hasSuppressionsStatement } from './privacy';
-import { PROFILE_JSON_TEXT, rowTextLength, toProfileState } from './profile-rows';
+import { PROFILE_COLUMNS, toProfileState, type ProfileRow } from './profile-rows';
 import { listSegmentsStatement, toSegments, type Segment } from './segments';
 
 export interface IdentityReadRequest {
   identifiers: readonly Identifier[];
   groupIds: readonly string[];
   messageIds: readonly string[];
-  /**
-   * Profiles the caller holds in memory (the inbox's ProfileCache), by the key of an identifier of
-   * the batch they owned when last seen: D1 sends no text for such a profile while its row still
-   * has the version held (every writer of a profile row bumps it), and the held state is used.
-   */
-  held?: ReadonlyMap<string, ProfileState>;
 }
 
 export interface IdentityReadResult {
@@ -33,10 +26,10 @@ export interface IdentityReadResult {
   segments: Segment[];
 }
 
-// The batch's identifiers arrive as one JSON param [[type, value, held id?, held version?], ...]:
-// one statement whatever the batch size (D1 allows 100 bound parameters). CROSS JOIN fixes SQLite's join order: without
+// The batch's identifiers arrive as one JSON param [[type, value], ...]: one statement whatever
+// the batch size (D1 allows 100 bound parameters). CROSS JOIN fixes SQLite's join order: without
 // table statistics it would otherwise walk every identity of the workspace and probe json_each.
-const HITS = `SELECT i.type, i.value, p.canonical_id, j.value->>2 AS held_id, j.value->>3 AS held_version FROM json_each(?2) j
+const HITS = `SELECT i.type, i.value, p.canonical_id FROM json_each(?2) j
   CROSS JOIN identities i ON i.workspace_id = ?1 AND i.type = j.value->>0 AND i.value = j.value->>1
   CROSS JOIN profiles p ON p.id = i.profile_id`;
 
@@ -45,11 +38,8 @@ const TREE_IDS = `(SELECT json_array(count(*), json_group_array(CASE WHEN mi.typ
   FROM profiles m JOIN identities mi ON mi.profile_id = m.id WHERE m.workspace_id = ?1 AND m.canonical_id = p.id)`;
 
 // One row per (known identifier, its canonical profile): the identifier -> profile map and the
-// profile rows in one statement. The row's text is left out (NULL) where the caller holds that very
-// version: the text, SQLite's printf of it and its parse were most of the read (the row's
-// revenue always comes: see PROFILE_JSON_TEXT).
-const PROFILES = `SELECT h.type AS hit_type, h.value AS hit_value, p.id,
-  CASE WHEN p.id = h.held_id AND p.version = h.held_version THEN NULL ELSE ${PROFILE_JSON_TEXT} END AS profile, p.revenue AS revenue, ${TREE_IDS} AS tree_ids
+// profile rows in one statement.
+const PROFILES = `SELECT h.type AS hit_type, h.value AS hit_value, p.id, ${PROFILE_COLUMNS}, ${TREE_IDS} AS tree_ids
 FROM (${HITS}) h CROSS JOIN profiles p ON p.id = h.canonical_id WHERE p.workspace_id = ?1`;
 
 const ACCOUNTS = `SELECT group_id, traits, trait_times, version, created_at FROM accounts
@@ -73,13 +63,7 @@ const SPLITS = `SELECT s.canonical_id AS a, x.canonical_id AS b FROM merge_log m
  * ingest request costs two round trips, a read and a write, plus one when segments exist.
  */
 export async function readIdentityState(db: D1Database, workspaceId: string, req: IdentityReadRequest): Promise<IdentityReadResult> {
-  const held = req.held ?? new Map<string, ProfileState>();
-  const ids = JSON.stringify(
-    req.identifiers.map((i) => {
-      const p = held.get(identifierKey(i));
-      return p ? [i.type, i.value, p.id, p.version] : [i.type, i.value];
-    }),
-  );
+  const ids = JSON.stringify(req.identifiers.map((i) => [i.type, i.value]));
   const statements = [
     db.prepare(PROFILES).bind(workspaceId, ids),
     db.prepare(STORED).bind(workspaceId, JSON.stringify(req.messageIds)),
@@ -100,12 +84,11 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
     suppressing: suppressing.results.length > 0,
     segments: toSegments(segments.results),
   };
-  for (const r of profiles.results as unknown as ProfileHit[]) {
-    const key = `${r.hit_type}:${r.hit_value}`;
-    result.known.set(key, r.id);
+  for (const r of profiles.results as unknown as (ProfileRow & { hit_type: string; hit_value: string; id: string; tree_ids: string })[]) {
+    result.known.set(`${r.hit_type}:${r.hit_value}`, r.id);
     if (result.profiles.has(r.id)) continue;
     const [identityCount, userIds] = JSON.parse(r.tree_ids) as [number, (string | null)[]];
-    result.profiles.set(r.id, { state: stateOf(r, held.get(key)), identityCount, userIds: userIds.filter((u): u is string => u !== null) });
+    result.profiles.set(r.id, { state: toProfileState(r), identityCount, userIds: userIds.filter((u): u is string => u !== null) });
   }
   for (const r of (accounts?.results ?? []) as { group_id: string; traits: string; trait_times: string; version: number; created_at: number }[]) {
     result.accounts.set(r.group_id, {
@@ -123,25 +106,4 @@ export async function readIdentityState(db: D1Database, workspaceId: string, req
   }
   for (const r of splits.results as { a: string; b: string }[]) result.blockedPairs.add(pairKey(r.a, r.b));
   return result;
-}
-
-interface ProfileHit {
-  hit_type: string;
-  hit_value: string;
-  id: string;
-  /** NULL when the caller holds the row's current version. */
-  profile: string | null;
-  revenue: number;
-  tree_ids: string;
-}
-
-/** The row's state: parsed from its text, or the held one (the row's revenue, as D1 gives it, beside it). */
-function stateOf(r: ProfileHit, held: ProfileState | undefined): ProfileState {
-  if (r.profile !== null) {
-    const state = toProfileState({ profile: r.profile, revenue: r.revenue });
-    rowTextLength.set(state, r.profile.length);
-    return state;
-  }
-  if (held?.id !== r.id) throw new Error(`identity read: no text for profile ${r.id}, which the caller does not hold`);
-  return { ...held, revenue: r.revenue };
 }

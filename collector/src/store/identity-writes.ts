@@ -1,7 +1,7 @@
 import type { IdentityCounters, Plan } from '../identity/planner';
 import type { ProfileState } from '../identity/profile-state';
 import { jsonChunks } from './json-chunks';
-import { profileToJsonRow, rowTextLength } from './profile-rows';
+import { profileToJsonRow } from './profile-rows';
 
 // Fails the whole batch (CHECK on the always-empty write_guard table) when a profile it read has
 // changed or gone since the read phase: D1 has no interactive transactions, so a read-then-write
@@ -88,18 +88,8 @@ export function guardStatements(db: D1Database, workspaceId: string, plan: Pick<
   return out;
 }
 
-/**
- * The version a profile row has after UPSERT_PROFILES wrote `p` (read at `p.version`, -1 for a
- * new one): inserted at 0, else one more than the version the guard found. The inbox's
- * ProfileCache keys what it holds by it.
- */
-export const versionAfterUpsert = (p: Pick<ProfileState, 'version'>): number => (p.version < 0 ? 0 : p.version + 1);
-
 export function upsertProfilesStatements(db: D1Database, workspaceId: string, profiles: readonly ProfileState[]): D1PreparedStatement[] {
-  const lengths: number[] = [];
-  const chunks = jsonChunks(profiles.map(profileToJsonRow), undefined, lengths);
-  profiles.forEach((p, i) => rowTextLength.set(p, lengths[i]));
-  return chunks.map((chunk) => db.prepare(UPSERT_PROFILES).bind(workspaceId, chunk));
+  return jsonChunks(profiles.map(profileToJsonRow)).map((chunk) => db.prepare(UPSERT_PROFILES).bind(workspaceId, chunk));
 }
 
 /**

@@ -3,19 +3,17 @@
 const MAX_CHUNK_CHARS = 1_500_000;
 
 /**
- * Serialises rows into JSON arrays of at most ~1.5 MB each; `lengths`, when given, receives each
- * row's text length in order.
+ * Serialises rows into JSON arrays of at most ~1.5 MB each.
  *
  * @example
  * jsonChunks([[1, 'a'], [2, 'b']]) // -> ['[[1,"a"],[2,"b"]]']
  */
-export function jsonChunks(rows: readonly unknown[], maxChars = MAX_CHUNK_CHARS, lengths?: number[]): string[] {
+export function jsonChunks(rows: readonly unknown[], maxChars = MAX_CHUNK_CHARS): string[] {
   const out: string[] = [];
   let chunk: string[] = [];
   let chars = 0;
   for (const row of rows) {
     const text = JSON.stringify(row);
-    lengths?.push(text.length);
     if (chunk.length > 0 && chars + text.length > maxChars) {
       out.push(`[${chunk.join(',')}]`);
       chunk = [];

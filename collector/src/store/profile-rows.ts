@@ -10,18 +10,12 @@ import type { ProfileState } from '../identity/profile-state';
  * own: SQLite's text of a REAL need not give back the same double. Only merged_into, first_seen and
  * last_seen may be NULL.
  */
-export const PROFILE_JSON_TEXT = `printf('[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s]', json_quote(p.id), json_quote(p.canonical_id), json_quote(p.merged_into),
+const PROFILE_JSON_TEXT = `printf('[%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s]', json_quote(p.id), json_quote(p.canonical_id), json_quote(p.merged_into),
   p.traits, p.trait_times, p.computed, p.consent, coalesce(p.first_seen, 'null'), coalesce(p.last_seen, 'null'),
   p.event_count, p.merge_count, p.created_at, p.updated_at, p.version)`;
 
 /** The columns every reader of profile rows selects from the profiles table as `p` (read by `toProfileState`). */
 export const PROFILE_COLUMNS = `${PROFILE_JSON_TEXT} AS profile, p.revenue AS revenue`;
-
-/**
- * The length of the JSON text a profile state was read from or written as: what the inbox's held
- * profiles estimate their memory by (ingest/profile-cache.ts), at no cost of its own.
- */
-export const rowTextLength = new WeakMap<ProfileState, number>();
 
 export interface ProfileRow {
   profile: string;
