@@ -47,9 +47,9 @@ const SHAPES = {
 async function measure(target, { size, shape }, headers, runId, cpuMs, ws) {
   // A short warm-up so bundling, isolate start and SQLite page cache are not in the figures.
   const body = (i) => JSON.stringify({ batch: Array.from({ length: size }, (_, j) => SHAPES[shape](i, j, size, runId)) });
-  const load = (offset, withCpu) =>
-    runLoad({ url: `${target}/v1/batch`, headers, body: (i) => body(i + offset), concurrency, durationMs, eventsPerRequest: size, cpuMs: withCpu ? cpuMs : undefined });
-  await runLoad({ url: `${target}/v1/batch`, headers, body, concurrency, durationMs: 500, eventsPerRequest: size });
+  const load = (offset, withCpu, ms = durationMs) =>
+    runLoad({ url: `${target}/v1/batch`, headers, body: (i) => body(i + offset), concurrency, durationMs: ms, eventsPerRequest: size, cpuMs: withCpu ? cpuMs : undefined });
+  await load(0, false, 500);
   if (ws) await waitResolved(target, ws.secretKey);
   // Throughput: the load alone, as the baseline gets it.
   const cpuBefore = cpuMs();

@@ -12,21 +12,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { build } from '../../scripts/build-sdk.mjs';
 import { startSink } from './sink.mjs';
 
 const { values } = parseArgs({ options: { pages: { type: 'string', default: '8' }, rounds: { type: 'string', default: '30' }, file: { type: 'string' } } });
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 if (!values.file) await build();
 const files = { '/lib/satu.js': readFileSync(values.file ?? path.join(root, 'sdk/dist/satu.min.js')) };
 const sink = await startSink({ files });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 const samples = {};
 try {
   for (let p = 1; p <= Number(values.pages); p++) {

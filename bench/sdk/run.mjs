@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { build } from '../../scripts/build-sdk.mjs';
 import { libraries } from './libraries.mjs';
 import { startSink } from './sink.mjs';
@@ -42,10 +42,6 @@ const OTHER_CALLS = 10; // of each
 const BURST = 1000;
 const DELIVERY_TIMEOUT_MS = 60_000;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 const median = (list) => {
   const s = [...list].sort((a, b) => a - b);
@@ -161,7 +157,7 @@ const stamped = (code) => {
 };
 const files = Object.fromEntries(libs.map((l) => [l.file, stamped(l.code)]));
 const sink = await startSink({ files });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 const results = libs.map(() => []);
 try {
   // Interleaved (one page of each library per round) so that load from other work on the machine

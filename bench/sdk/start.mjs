@@ -12,14 +12,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { build } from '../../scripts/build-sdk.mjs';
 import { startSink } from './sink.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, compare: { type: 'string' } } });
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const median = (list) => {
   const s = [...list].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -30,7 +28,7 @@ const builds = [['satu.min.js (this tree)', readFileSync(path.join(root, 'sdk/di
 if (values.compare) builds.push([`${values.compare}`, readFileSync(values.compare)]);
 const files = Object.fromEntries(builds.map(([, code], i) => [`/lib/satu${i}.js`, 'window.benchStartAt=performance.now();' + code]));
 const sink = await startSink({ files });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 const results = builds.map(() => []);
 try {
   for (let run = 1; run <= Number(values.runs); run++) {

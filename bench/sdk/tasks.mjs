@@ -10,16 +10,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 import { build } from '../../scripts/build-sdk.mjs';
 import { startSink } from './sink.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, min: { type: 'string', default: '2' }, file: { type: 'string' }, tree: { type: 'string' }, throttle: { type: 'string' } } });
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const BURST = 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +23,7 @@ if (!values.file) await build();
 const code = readFileSync(values.file ?? path.join(root, 'sdk/dist/satu.min.js'));
 const files = { '/lib/satu.js': code };
 const sink = await startSink({ files });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 
 /** Complete events of one thread, from a trace's B/E and X events. */
 function threadEvents(events, pid, tid) {
