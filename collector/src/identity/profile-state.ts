@@ -39,10 +39,14 @@ const contextTime = (c: Computed, key: ContextKey) => c.contextTimes?.[key] ?? (
 function takeContext(c: Computed, key: ContextKey, value: JsonObject, at: number): void {
   const mine = contextTime(c, key);
   if (mine !== undefined && (at < mine || (at === mine && JSON.stringify(value) <= JSON.stringify(c[key])))) return;
-  const times = c.contextTimes ?? Object.fromEntries(CONTEXT_KEYS.filter((k) => c[k]).map((k) => [k, c.contextAt!]));
+  const times = { ...(c.contextTimes ?? Object.fromEntries(CONTEXT_KEYS.filter((k) => c[k]).map((k) => [k, c.contextAt!]))), [key]: at };
   c[key] = value;
-  c.contextTimes = { ...times, [key]: at };
   c.contextAt = Math.max(c.contextAt ?? at, at);
+  // Kept only where some key's time differs from contextAt (contextTime reads a missing entry as
+  // contextAt): most profiles' context comes from one event at a time, and the times were a sixth
+  // of the profile row, which every resolver batch reads and writes whole.
+  if (Object.values(times).every((t) => t === c.contextAt)) delete c.contextTimes;
+  else c.contextTimes = times;
 }
 
 export interface ConsentEntry {
