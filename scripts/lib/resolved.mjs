@@ -22,10 +22,16 @@ export async function waitResolved(url, secretKey, { timeoutMs = 600_000, interv
 /**
  * While `running()` is true, sends one event of a new person every `everyMs` and polls that
  * person's profile until it answers: the visibility lag (acknowledgement -> readable in the
- * profile) of real events under the load around them. Returns the lags in ms.
+ * profile) of real events under the load around them. Returns, per probe that answered, the lag
+ * in ms, how many reads it took, and the answering read's own round trip and Server-Timing `total`
+ * (under a saturated runtime a read waits for the thread like any request: these tell that wait
+ * apart from the resolver's).
  */
 export async function probeVisibility({ url, writeKey, secretKey, running, everyMs = 100, runId }) {
   const lags = [];
+  const reads = [];
+  const readMs = [];
+  const readServerMs = [];
   const probes = [];
   for (let n = 0; running(); n++) {
     const userId = `probe-${runId}-${n}`;
@@ -39,10 +45,18 @@ export async function probeVisibility({ url, writeKey, secretKey, running, every
         await res.arrayBuffer();
         if (!res.ok) return;
         const acked = performance.now();
-        for (;;) {
+        for (let n = 1; ; n++) {
+          const sent = performance.now();
           const read = await fetch(`${url}/v1/profiles/user_id:${userId}`, { headers: { authorization: `Bearer ${secretKey}` } });
           await read.arrayBuffer();
-          if (read.ok) return void lags.push(performance.now() - acked);
+          if (read.ok) {
+            const answered = performance.now();
+            lags.push(answered - acked);
+            reads.push(n);
+            readMs.push(answered - sent);
+            readServerMs.push(Number(/(?:^|,)\s*total;dur=([\d.]+)/.exec(read.headers.get('server-timing') ?? '')?.[1] ?? NaN));
+            return;
+          }
           await sleep(10);
         }
       })(),
@@ -50,7 +64,7 @@ export async function probeVisibility({ url, writeKey, secretKey, running, every
     await sleep(everyMs);
   }
   await Promise.all(probes);
-  return lags;
+  return { lags, reads, readMs, readServerMs };
 }
 
 /** The p-th percentile (0-100) of numbers. */
