@@ -45,14 +45,14 @@ export async function probeVisibility({ url, writeKey, secretKey, running, every
         await res.arrayBuffer();
         if (!res.ok) return;
         const acked = performance.now();
-        for (let n = 1; ; n++) {
+        for (let attempt = 1; ; attempt++) {
           const sent = performance.now();
           const read = await fetch(`${url}/v1/profiles/user_id:${userId}`, { headers: { authorization: `Bearer ${secretKey}` } });
           await read.arrayBuffer();
           if (read.ok) {
             const answered = performance.now();
             lags.push(answered - acked);
-            reads.push(n);
+            reads.push(attempt);
             readMs.push(answered - sent);
             readServerMs.push(Number(/(?:^|,)\s*total;dur=([\d.]+)/.exec(read.headers.get('server-timing') ?? '')?.[1] ?? NaN));
             return;

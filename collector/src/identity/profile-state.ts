@@ -43,7 +43,7 @@ function takeContext(c: Computed, key: ContextKey, value: JsonObject, at: number
   c[key] = value;
   c.contextAt = Math.max(c.contextAt ?? at, at);
   // Kept only where some key's time differs from contextAt (contextTime reads a missing entry as
-  // contextAt): most profiles' context comes from one event at a time, and the times were a sixth
+  // contextAt): most profiles' context comes from one event at a time, and the times were an eighth
   // of the profile row, which every resolver batch reads and writes whole.
   if (Object.values(times).every((t) => t === c.contextAt)) delete c.contextTimes;
   else c.contextTimes = times;
