@@ -4,7 +4,7 @@
 
 /**
  * `cpuMs`, when given, reads the CPU time used so far by the process under test (see
- * runtimeCpuMs): the result then has `cpuPerRequest`, which is steadier than throughput on a
+ * runtimeCpuReader): the result then has `cpuPerRequest`, which is steadier than throughput on a
  * shared machine because it does not depend on what else competes for the cores.
  * @param {{url: string, headers?: Record<string,string>, body: (i: number) => string, concurrency: number,
  *   durationMs: number, maxRequests?: number, eventsPerRequest: number, cpuMs?: () => number}} o

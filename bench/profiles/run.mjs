@@ -228,7 +228,7 @@ function measureIngest(url, headers, runId, cpuMs, shape = 'server') {
 }
 
 // CPU time used so far by the runtime under test (worker, its Durable Objects and local D1; see
-// runtimeCpuMs): per request it holds under load, where latencies on two shared cores do not.
+// runtimeCpuReader): per request it holds under load, where latencies on two shared cores do not.
 let cpuMs = () => NaN;
 
 async function withWorker(config, fn) {

@@ -67,28 +67,45 @@ let clockTicks;
 /**
  * CPU time (ms, user + system) used so far by the workerd process that runs the worker and its
  * local D1, in the process group of the wrangler process `wranglerPid`: wrangler starts two, and
- * the other one only serves the public port and proxies to it. NaN where /proc is not available (Linux only).
+ * the other one only serves the public port and proxies to it. The process is found once and kept:
+ * if it is gone later (wrangler started the runtime again), readings are NaN, never a counter of
+ * another process (which made a difference of two readings negative once, 2026-12-07). NaN where
+ * /proc is not available (Linux only).
+ * @returns {() => number}
  */
-export function runtimeCpuMs(wranglerPid, publicPort) {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      let stat;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue; // gone meanwhile
-      }
+export function runtimeCpuReader(wranglerPid, publicPort) {
+  let runtime = null;
+  return () => {
+    try {
+      runtime ??= findRuntime(wranglerPid, publicPort);
+      if (runtime === null) return NaN;
+      const stat = readFileSync(`/proc/${runtime.pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[2] is the process group: wrangler runs in its own (see startCollector's `detached`).
-      if (!stat.includes('(workerd)') || Number(fields[2]) !== wranglerPid) continue;
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`entry=127.0.0.1:${publicPort}\0`)) continue;
+      // fields[19] is the start time: a pid reused by another process is not ours.
+      if (fields[19] !== runtime.startedAt) return NaN;
+      clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+    } catch {
+      return NaN; // gone, or not Linux
     }
-  } catch {
-    /* not Linux */
+  };
+}
+
+function findRuntime(wranglerPid, publicPort) {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[2] is the process group: wrangler runs in its own (see startCollector's `detached`).
+    if (!stat.includes('(workerd)') || Number(fields[2]) !== wranglerPid) continue;
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`entry=127.0.0.1:${publicPort}\0`)) continue;
+    return { pid, startedAt: fields[19] };
   }
-  return NaN;
+  return null;
 }
 
 /**
@@ -139,7 +156,7 @@ const isBindFailure = (output) => /EADDRINUSE|Address already in use/i.test(outp
 
 /**
  * Starts `wrangler dev` on 127.0.0.1 and resolves once /health answers. `cpuMs()` reads the
- * CPU time the worker's runtime (worker and local D1) has used so far, see runtimeCpuMs.
+ * CPU time the worker's runtime (worker and local D1) has used so far, see runtimeCpuReader.
  * `port` (given: that port, waited for while a previous collector lets go of it; else any free one)
  * and `inspectorPort` (a preference: taken when free). A port found free can be taken by another
  * process before wrangler binds it (ephemeral ports are handed out again quickly): wrangler then
@@ -236,7 +253,7 @@ async function startOnce({ port, stateDir, adminToken, config = 'wrangler.toml',
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok && !exited) {
-        const collector = { url, port, stop, kill, output: () => output, cpuMs: () => runtimeCpuMs(child.pid, port) };
+        const collector = { url, port, stop, kill, output: () => output, cpuMs: runtimeCpuReader(child.pid, port) };
         return { ok: true, collector };
       }
     } catch {
