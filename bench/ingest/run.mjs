@@ -75,14 +75,14 @@ async function measure(target, { size, shape }, headers, runId, cpuMs, ws) {
   const probing = probeVisibility({ url: target, writeKey: ws.writeKey, secretKey: ws.secretKey, running: () => loading, runId });
   const probed = await load(2_000_000, false);
   loading = false;
-  const { lags, reads, readMs, readServerMs } = await probing;
+  const { lags, reads, readMs, readServerMs, healthMs } = await probing;
   await waitResolved(target, ws.secretKey);
   return {
     ...result,
     lagP50: percentile(lags, 50),
     lagP99: percentile(lags, 99),
     probes: lags.length,
-    probeReads: { p50: percentile(reads, 50), p90: percentile(reads, 90), readP50: percentile(readMs, 50), readP99: percentile(readMs, 99), serverP50: percentile(readServerMs, 50), serverP99: percentile(readServerMs, 99) },
+    probeReads: { p50: percentile(reads, 50), p90: percentile(reads, 90), readP50: percentile(readMs, 50), readP99: percentile(readMs, 99), serverP50: percentile(readServerMs, 50), serverP99: percentile(readServerMs, 99), healthP50: percentile(healthMs, 50), healthP99: percentile(healthMs, 99) },
     probed: { eventsPerSecond: probed.eventsPerSecond, cpuPerRequest: (cpuMs() - cpuProbed) / Math.max(1, probed.requests) },
   };
 }
@@ -130,11 +130,12 @@ for (const run of runs) {
       ` CPU ${fmt(satu.probed.cpuPerRequest, 1)} ms/request until resolved, reads included`,
   );
   // The lag ends when a read answers: a probe answered by its first read was resolved before that
-  // read ran, and then the lag is mostly the read's own wait for the runtime's thread.
+  // read ran, and then the lag is mostly the read's own wait for the runtime's thread, which a
+  // /health sent at the same moment shows.
   const r = satu.probeReads;
   console.log(
     `           lag's last step: reads per probe p50 ${fmt(r.p50)} p90 ${fmt(r.p90)}; the answering read's round trip p50 ${fmt(r.readP50)} ms p99 ${fmt(r.readP99)} ms,` +
-      ` its Server-Timing total p50 ${fmt(r.serverP50)} ms p99 ${fmt(r.serverP99)} ms`,
+      ` its Server-Timing total p50 ${fmt(r.serverP50)} ms p99 ${fmt(r.serverP99)} ms; GET /health sent with the first read p50 ${fmt(r.healthP50)} ms p99 ${fmt(r.healthP99)} ms`,
   );
   // Where a Satu request's time went, by the collector's own Server-Timing phases (I/O waits included).
   const phases = Object.entries(satu.phases).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ');

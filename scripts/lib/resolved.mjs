@@ -23,15 +23,16 @@ export async function waitResolved(url, secretKey, { timeoutMs = 600_000, interv
  * While `running()` is true, sends one event of a new person every `everyMs` and polls that
  * person's profile until it answers: the visibility lag (acknowledgement -> readable in the
  * profile) of real events under the load around them. Returns, per probe that answered, the lag
- * in ms, how many reads it took, and the answering read's own round trip and Server-Timing `total`
- * (under a saturated runtime a read waits for the thread like any request: these tell that wait
- * apart from the resolver's).
+ * in ms, how many reads it took, and the answering read's own round trip and Server-Timing `total`,
+ * and the round trip of a `GET /health` sent with its first read (under a saturated runtime a read
+ * waits for the thread like any request: these tell that wait apart from the resolver's).
  */
 export async function probeVisibility({ url, writeKey, secretKey, running, everyMs = 100, runId }) {
   const lags = [];
   const reads = [];
   const readMs = [];
   const readServerMs = [];
+  const healthMs = [];
   const probes = [];
   for (let n = 0; running(); n++) {
     const userId = `probe-${runId}-${n}`;
@@ -45,6 +46,9 @@ export async function probeVisibility({ url, writeKey, secretKey, running, every
         await res.arrayBuffer();
         if (!res.ok) return;
         const acked = performance.now();
+        const health = fetch(`${url}/health`)
+          .then((h) => h.arrayBuffer())
+          .then(() => healthMs.push(performance.now() - acked));
         for (let attempt = 1; ; attempt++) {
           const sent = performance.now();
           const read = await fetch(`${url}/v1/profiles/user_id:${userId}`, { headers: { authorization: `Bearer ${secretKey}` } });
@@ -55,7 +59,7 @@ export async function probeVisibility({ url, writeKey, secretKey, running, every
             reads.push(attempt);
             readMs.push(answered - sent);
             readServerMs.push(Number(/(?:^|,)\s*total;dur=([\d.]+)/.exec(read.headers.get('server-timing') ?? '')?.[1] ?? NaN));
-            return;
+            return void (await health);
           }
           await sleep(10);
         }
@@ -64,7 +68,7 @@ export async function probeVisibility({ url, writeKey, secretKey, running, every
     await sleep(everyMs);
   }
   await Promise.all(probes);
-  return { lags, reads, readMs, readServerMs };
+  return { lags, reads, readMs, readServerMs, healthMs };
 }
 
 /** The p-th percentile (0-100) of numbers. */
