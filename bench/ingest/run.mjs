@@ -75,14 +75,18 @@ async function measure(target, { size, shape }, headers, runId, cpuMs, ws) {
   const probing = probeVisibility({ url: target, writeKey: ws.writeKey, secretKey: ws.secretKey, running: () => loading, runId });
   const probed = await load(2_000_000, false);
   loading = false;
-  const { lags, reads, readMs, readServerMs, healthMs } = await probing;
+  const probes = await probing;
+  const at = (field, p) => percentile(probes.map((probe) => probe[field]), p);
   await waitResolved(target, ws.secretKey);
   return {
     ...result,
-    lagP50: percentile(lags, 50),
-    lagP99: percentile(lags, 99),
-    probes: lags.length,
-    probeReads: { p50: percentile(reads, 50), p90: percentile(reads, 90), readP50: percentile(readMs, 50), readP99: percentile(readMs, 99), serverP50: percentile(readServerMs, 50), serverP99: percentile(readServerMs, 99), healthP50: percentile(healthMs, 50), healthP99: percentile(healthMs, 99) },
+    lagP50: at('lag', 50),
+    lagP99: at('lag', 99),
+    probes: probes.length,
+    probeReads: {
+      p50: at('reads', 50), p90: at('reads', 90), readP50: at('readMs', 50), readP99: at('readMs', 99),
+      serverP50: at('readServerMs', 50), serverP99: at('readServerMs', 99), healthP50: at('healthMs', 50), healthP99: at('healthMs', 99),
+    },
     probed: { eventsPerSecond: probed.eventsPerSecond, cpuPerRequest: (cpuMs() - cpuProbed) / Math.max(1, probed.requests) },
   };
 }

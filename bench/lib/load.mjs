@@ -1,6 +1,7 @@
 // A bounded load generator for loopback benchmarks: `concurrency` workers send requests
 // back to back until `durationMs` has passed (or `maxRequests` were sent), then stop.
 // Node's fetch keeps connections alive by default, so each worker reuses its socket.
+import { serverTiming } from '../../scripts/lib/server-timing.mjs';
 
 /**
  * `cpuMs`, when given, reads the CPU time used so far by the process under test (see
@@ -31,7 +32,7 @@ export async function runLoad(o) {
           body,
         });
         await res.arrayBuffer();
-        for (const m of (res.headers.get('server-timing') ?? '').matchAll(/([\w-]+);dur=([\d.]+)/g)) phases[m[1]] = (phases[m[1]] ?? 0) + Number(m[2]);
+        for (const [phase, ms] of Object.entries(serverTiming(res))) phases[phase] = (phases[phase] ?? 0) + ms;
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (!res.ok) failures++;
       } catch {

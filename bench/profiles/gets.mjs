@@ -1,5 +1,6 @@
 // bench/profiles' HTTP measurement: GETs at a fixed concurrency, back to back, with each answer's
 // Server-Timing phases and the runtime's CPU (`cpuMs`, see bench/lib) spent meanwhile.
+import { serverTiming } from '../../scripts/lib/server-timing.mjs';
 
 const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
@@ -23,12 +24,11 @@ export async function measureGets(url, pathOf, n, { headers = {}, concurrency, c
       await res.arrayBuffer();
       latencies.push(performance.now() - t0);
       if (res.status !== 200) failures++;
-      const timing = res.headers.get('server-timing') ?? '';
-      for (const m of timing.matchAll(/([\w-]+);dur=([\d.]+)/g)) {
-        if (m[1] === 'total') totals.push(Number(m[2]));
-        else phases[m[1]] = (phases[m[1]] ?? 0) + Number(m[2]);
+      for (const [phase, ms] of Object.entries(serverTiming(res))) {
+        if (phase === 'total') totals.push(ms);
+        else phases[phase] = (phases[phase] ?? 0) + ms;
       }
-      const said = /cache;desc=(\w+)/.exec(timing)?.[1];
+      const said = /cache;desc=(\w+)/.exec(res.headers.get('server-timing') ?? '')?.[1];
       if (said) cache[said] = (cache[said] ?? 0) + 1;
     }
   };

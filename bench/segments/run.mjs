@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { applyMigrations, projectRoot, randomToken, startCollector, wranglerEnv } from '../../scripts/lib/local-collector.mjs';
+import { serverTiming } from '../../scripts/lib/server-timing.mjs';
 import { fmt, sampleEvent } from '../lib/load.mjs';
 
 const { values } = parseArgs({
@@ -120,7 +121,7 @@ async function ingestBatches(url, count, runId) {
     const { ms, value } = await timed(async () => {
       const res = await post(`${url}/v1/batch`, { authorization: `Basic ${btoa(`${writeKey}:`)}` }, { batch });
       const text = await res.text();
-      segmentsMs += Number(/segments;dur=(\d+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN);
+      segmentsMs += serverTiming(res).segments ?? NaN;
       if (res.status !== 200) console.error(`ingest ${res.status}: ${text.slice(0, 500)}\n${collector.output().slice(-3000)}`);
       return res.status;
     });

@@ -79,8 +79,7 @@ export function runtimeCpuReader(wranglerPid, publicPort) {
     try {
       runtime ??= findRuntime(wranglerPid, publicPort);
       if (runtime === null) return NaN;
-      const stat = readFileSync(`/proc/${runtime.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { fields } = procStat(runtime.pid);
       // fields[19] is the start time: a pid reused by another process is not ours.
       if (fields[19] !== runtime.startedAt) return NaN;
       clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
@@ -91,17 +90,23 @@ export function runtimeCpuReader(wranglerPid, publicPort) {
   };
 }
 
+/** A process's /proc stat: its name, and the fields after it (fields[0] is the state). */
+function procStat(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+}
+
 function findRuntime(wranglerPid, publicPort) {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     let stat;
     try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      stat = procStat(pid);
     } catch {
       continue; // gone meanwhile
     }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const { name, fields } = stat;
     // fields[2] is the process group: wrangler runs in its own (see startCollector's `detached`).
-    if (!stat.includes('(workerd)') || Number(fields[2]) !== wranglerPid) continue;
+    if (name !== 'workerd' || Number(fields[2]) !== wranglerPid) continue;
     if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`entry=127.0.0.1:${publicPort}\0`)) continue;
     return { pid, startedAt: fields[19] };
   }

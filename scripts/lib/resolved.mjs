@@ -1,6 +1,8 @@
 // Ingest is acknowledged before it is resolved: these helpers tell when accepted events are in
 // their profiles, as a client sees it through the read API.
 
+import { serverTiming } from './server-timing.mjs';
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -22,53 +24,43 @@ export async function waitResolved(url, secretKey, { timeoutMs = 600_000, interv
 /**
  * While `running()` is true, sends one event of a new person every `everyMs` and polls that
  * person's profile until it answers: the visibility lag (acknowledgement -> readable in the
- * profile) of real events under the load around them. Returns, per probe that answered, the lag
- * in ms, how many reads it took, and the answering read's own round trip and Server-Timing `total`,
- * and the round trip of a `GET /health` sent with its first read (under a saturated runtime a read
- * waits for the thread like any request: these tell that wait apart from the resolver's).
+ * profile) of real events under the load around them. Returns one record per probe that answered:
+ * `lag` (ms), `reads` (how many it took), the answering read's own round trip `readMs` and
+ * Server-Timing `total` (`readServerMs`), and `healthMs`, the round trip of a `GET /health` sent
+ * with its first read (under a saturated runtime a read waits for the thread like any request:
+ * these tell that wait apart from the resolver's).
  */
 export async function probeVisibility({ url, writeKey, secretKey, running, everyMs = 100, runId }) {
-  const lags = [];
-  const reads = [];
-  const readMs = [];
-  const readServerMs = [];
-  const healthMs = [];
   const probes = [];
   for (let n = 0; running(); n++) {
-    const userId = `probe-${runId}-${n}`;
-    probes.push(
-      (async () => {
-        const res = await fetch(`${url}/v1/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`${writeKey}:`)}` },
-          body: JSON.stringify({ batch: [{ type: 'identify', userId, messageId: `${userId}-m`, traits: { probe: true } }] }),
-        });
-        await res.arrayBuffer();
-        if (!res.ok) return;
-        const acked = performance.now();
-        const health = fetch(`${url}/health`)
-          .then((h) => h.arrayBuffer())
-          .then(() => healthMs.push(performance.now() - acked));
-        for (let attempt = 1; ; attempt++) {
-          const sent = performance.now();
-          const read = await fetch(`${url}/v1/profiles/user_id:${userId}`, { headers: { authorization: `Bearer ${secretKey}` } });
-          await read.arrayBuffer();
-          if (read.ok) {
-            const answered = performance.now();
-            lags.push(answered - acked);
-            reads.push(attempt);
-            readMs.push(answered - sent);
-            readServerMs.push(Number(/(?:^|,)\s*total;dur=([\d.]+)/.exec(read.headers.get('server-timing') ?? '')?.[1] ?? NaN));
-            return void (await health);
-          }
-          await sleep(10);
-        }
-      })(),
-    );
+    probes.push(probeOnce(url, writeKey, secretKey, `probe-${runId}-${n}`));
     await sleep(everyMs);
   }
-  await Promise.all(probes);
-  return { lags, reads, readMs, readServerMs, healthMs };
+  return (await Promise.all(probes)).filter((probe) => probe !== null);
+}
+
+async function probeOnce(url, writeKey, secretKey, userId) {
+  const res = await fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`${writeKey}:`)}` },
+    body: JSON.stringify({ batch: [{ type: 'identify', userId, messageId: `${userId}-m`, traits: { probe: true } }] }),
+  });
+  await res.arrayBuffer();
+  if (!res.ok) return null;
+  const acked = performance.now();
+  const health = fetch(`${url}/health`)
+    .then((h) => h.arrayBuffer())
+    .then(() => performance.now() - acked);
+  for (let reads = 1; ; reads++) {
+    const sent = performance.now();
+    const read = await fetch(`${url}/v1/profiles/user_id:${userId}`, { headers: { authorization: `Bearer ${secretKey}` } });
+    await read.arrayBuffer();
+    if (read.ok) {
+      const answered = performance.now();
+      return { lag: answered - acked, reads, readMs: answered - sent, readServerMs: serverTiming(read).total ?? NaN, healthMs: await health };
+    }
+    await sleep(10);
+  }
 }
 
 /** The p-th percentile (0-100) of numbers. */
